@@ -1,0 +1,42 @@
+// Runs every test under test/ with node's own test runner. Tests are TypeScript; esbuild bundles each test file
+// (with the code it imports) into out/test/, and `node --test` runs them. Suites that need ../shared/corpus say
+// whether it was found and skip themselves when it is not (a user's fresh clone does not have it).
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, rmSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+function collect(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (name === 'node_modules' || name === 'fixtures' || name === 'vscode' || name === 'e2e') continue;
+    if (statSync(p).isDirectory()) collect(p, out);
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+let files = collect('test');
+if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
+rmSync('out/test', { recursive: true, force: true });
+await esbuild.build({
+  entryPoints: files,
+  outdir: 'out/test',
+  outbase: 'test',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'inline',
+  packages: 'external',
+  logLevel: 'warning',
+});
+const corpus = join('..', 'shared', 'corpus');
+console.log(existsSync(corpus)
+  ? `corpus suites: will run (found ${corpus})`
+  : `corpus suites: skipped (${corpus} not found; they run where ../shared/corpus exists)`);
+const outs = files.map((f) => join('out/test', relative('test', f)).replace(/\.ts$/, '.js'));
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...process.argv.filter((a) => a.startsWith('--test-')), ...outs], {
+  stdio: 'inherit',
+});
+process.exit(r.status ?? 1);

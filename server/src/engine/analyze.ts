@@ -1,0 +1,143 @@
+// The engine's entry point: YAML text + cluster facts -> findings. Pure: no I/O, no LSP.
+import { parseIP, specialRange } from './addresses';
+import type { ClusterFacts, RuleSeveritySetting } from './facts';
+import type { Finding, FixKind, Severity } from './findings';
+import { inventoryOf } from './inventory';
+import { readManifest, type ManifestModel, type ServiceObject } from './manifest';
+import { META_RULES, RULES } from './rules/index';
+import type { ExternalIPEntry, Rule, RuleContext, WorkspaceService } from './rules/rule';
+import { Suppressions } from './suppression';
+
+export interface AnalyzeOptions {
+  /** Reuse parsed documents across versions of one file (pass the same Map each time). */
+  cache?: Map<string, never>;
+  /** Parse every document instead of only those that mention a checked field (proves the filter safe). */
+  parseAll?: boolean;
+  /** Services from other files of the workspace, for cross-file rules. */
+  workspaceServices?: readonly WorkspaceService[];
+  /** Files larger than this (in UTF-16 code units) are not analyzed; an information finding says so. */
+  maxLength?: number;
+}
+
+export interface Analysis {
+  findings: Finding[];
+  model: ManifestModel;
+  /** Findings hidden by suppression comments. */
+  suppressed: number;
+}
+
+export const DEFAULT_MAX_LENGTH = 64 * 1024 * 1024;
+
+export function effectiveSeverity(rule: { id: string; defaultSeverity: Severity; offByDefault?: boolean }, configured: Record<string, RuleSeveritySetting>): Severity | 'off' {
+  const c = configured[rule.id];
+  if (c) return c;
+  return rule.offByDefault ? 'off' : rule.defaultSeverity;
+}
+
+export function fieldPathOf(index: number): string {
+  return `spec.externalIPs[${index}]`;
+}
+
+/** Why kube-proxy never programs this Service's external addresses, if it does not (DOMAIN.md). */
+export function ignoredBecause(service: ServiceObject, family?: 'IPv4' | 'IPv6'): string | undefined {
+  if (service.type === 'ExternalName') return 'the Service is of type ExternalName';
+  if (service.clusterIP === 'None') return 'the Service is headless (clusterIP: None)';
+  if ('service.kubernetes.io/service-proxy-name' in service.labels) {
+    return 'the Service has the service.kubernetes.io/service-proxy-name label, so kube-proxy leaves it to another proxy';
+  }
+  if (family && service.ipFamilies.length > 0 && !service.ipFamilies.includes(family)) {
+    return `its family ${family} is not in spec.ipFamilies (${service.ipFamilies.join(', ')})`;
+  }
+  return undefined;
+}
+
+export function externalIPEntries(service: ServiceObject): ExternalIPEntry[] {
+  return (service.externalIPs ?? []).map((field) => {
+    const entry: ExternalIPEntry = { service, field, fieldPath: fieldPathOf(field.index) };
+    if (field.value !== undefined && field.valueType === 'string') {
+      const p = parseIP(field.value);
+      if (p.ok) {
+        entry.ip = p.ip;
+        entry.special = specialRange(p.ip);
+        entry.ignoredBecause = ignoredBecause(service, p.ip.effectiveFamily);
+      }
+    }
+    return entry;
+  });
+}
+
+export function analyze(text: string, facts: ClusterFacts, options: AnalyzeOptions = {}): Analysis {
+  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+  const emptyModel: ManifestModel = { objects: [], syntax: [], limits: [], parsedDocuments: 0, skippedDocuments: 0 };
+  if (text.length > maxLength) {
+    return {
+      findings: [
+        {
+          rule: 'analysis-limit',
+          severity: 'info',
+          message: `Kube IP Guard skipped this file: it is ${(text.length / 1048576).toFixed(1)} MB, over the limit of ${(maxLength / 1048576).toFixed(0)} MB (setting kubeIpGuard.maxFileSize, CLI --max-file-size).`,
+          span: { start: 0, end: 0 },
+          related: [],
+          data: { rule: 'analysis-limit', fixes: [] },
+        },
+      ],
+      model: emptyModel,
+      suppressed: 0,
+    };
+  }
+  const model = readManifest(text, { parseAll: options.parseAll, cache: options.cache as never });
+  return checkModel(text, model, facts, options.workspaceServices ?? []);
+}
+
+/** Run the rules over an already-read manifest. */
+export function checkModel(text: string, model: ManifestModel, facts: ClusterFacts, workspaceServices: readonly WorkspaceService[]): Analysis {
+  const suppressions = new Suppressions(text);
+  const findings: Finding[] = [];
+  let suppressed = 0;
+  const severities = new Map<string, Severity | 'off'>();
+  for (const rule of RULES) severities.set(rule.id, effectiveSeverity(rule, facts.rules));
+  const push = (f: Finding) => {
+    if (suppressions.isSuppressed(f.rule, f.span.start)) suppressed++;
+    else findings.push(f);
+  };
+  const ctx: RuleContext = {
+    facts,
+    inventory: inventoryOf(facts),
+    workspaceServices,
+    isEnabled: (id) => (severities.get(id) ?? 'off') !== 'off',
+    report(rule: Rule, r) {
+      const configured = facts.rules[rule.id];
+      const sev = severities.get(rule.id) ?? 'off';
+      if (sev === 'off') return;
+      const fixes: FixKind[] = [...(r.fixes ?? []), 'disable-line'];
+      push({
+        rule: rule.id,
+        severity: configured && configured !== 'off' ? configured : (r.severity ?? sev),
+        message: r.message,
+        span: r.span,
+        related: r.related ?? [],
+        data: { rule: rule.id, fixes, ...(r.address !== undefined ? { address: r.address } : {}) },
+      });
+    },
+  };
+  for (const p of model.syntax) {
+    push({ rule: 'yaml-syntax', severity: META_RULES['yaml-syntax'].severity, message: p.message, span: p.span, related: [], data: { rule: 'yaml-syntax', fixes: [] } });
+  }
+  for (const p of model.limits) {
+    push({ rule: 'analysis-limit', severity: 'info', message: p.message, span: p.span, related: [], data: { rule: 'analysis-limit', fixes: [] } });
+  }
+  const active = RULES.filter((r) => ctx.isEnabled(r.id));
+  for (const obj of model.objects) {
+    if (obj.kind === 'Service') {
+      const entries = externalIPEntries(obj);
+      for (const rule of active) {
+        if (rule.checkExternalIP) for (const e of entries) rule.checkExternalIP(e, ctx);
+        rule.checkService?.(obj, ctx);
+      }
+    } else {
+      for (const rule of active) rule.checkPool?.(obj, ctx);
+    }
+  }
+  findings.sort((a, b) => a.span.start - b.span.start || RULES.findIndex((r) => r.id === a.rule) - RULES.findIndex((r) => r.id === b.rule));
+  return { findings, model, suppressed };
+}

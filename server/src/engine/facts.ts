@@ -1,0 +1,149 @@
+// Cluster facts: what the engine knows about the cluster a manifest will be applied to. Every fact carries where it
+// came from, so a hover can say "node k8s-node-1, InternalIP, from .kube-ip-guard.yaml" and a diagnostic can point
+// at the line that declared it.
+
+export type ProxyMode = 'ipvs' | 'iptables' | 'nftables';
+export const PROXY_MODES: readonly ProxyMode[] = ['ipvs', 'iptables', 'nftables'];
+
+export type NodeAddressType = 'InternalIP' | 'ExternalIP';
+
+/** A place in a file (0-based line and character, LSP style). */
+export interface FactLocation {
+  /** A `file://` URI. */
+  uri: string;
+  line: number;
+  character: number;
+  endLine: number;
+  endCharacter: number;
+}
+
+export type FactSourceKind = 'config' | 'settings' | 'node-manifest' | 'cluster' | 'cli' | 'cache';
+
+export interface FactSource {
+  kind: FactSourceKind;
+  /** Short human label: ".kube-ip-guard.yaml", "setting kubeIpGuard.nodes", "context prod", "--node-ip". */
+  label: string;
+  /** Where exactly, when the fact comes from a file. */
+  location?: FactLocation;
+  /** For facts read from a cache: when they were read from the cluster (ISO 8601). */
+  staleSince?: string;
+}
+
+export interface NodeAddressFact {
+  address: string;
+  type: NodeAddressType;
+  source: FactSource;
+}
+
+export interface NodeFact {
+  name: string;
+  addresses: NodeAddressFact[];
+}
+
+export interface ApiServerFact {
+  /** An IP address (hostnames are resolved by the fact loaders, not the engine). */
+  address: string;
+  port?: number;
+  /** The hostname it was resolved from, if any. */
+  host?: string;
+  source: FactSource;
+}
+
+export interface CidrFact {
+  cidr: string;
+  source: FactSource;
+}
+
+export type RuleSeveritySetting = 'error' | 'warning' | 'info' | 'off';
+
+export interface ClusterFacts {
+  nodes: NodeFact[];
+  apiServers: ApiServerFact[];
+  proxyMode: ProxyMode;
+  proxyModeSource?: FactSource;
+  serviceCIDRs: CidrFact[];
+  podCIDRs: CidrFact[];
+  /** CIDRs or inclusive `a-b` ranges a quick fix may take a free address from. */
+  externalIPPool: CidrFact[];
+  /** Per-rule severity overrides (ESLint's model). */
+  rules: Record<string, RuleSeveritySetting>;
+  /** A one-line summary per source, for hovers and the status bar: "2 nodes from .kube-ip-guard.yaml". */
+  sources: FactSourceSummary[];
+}
+
+export interface FactSourceSummary {
+  kind: FactSourceKind;
+  label: string;
+  nodes: number;
+  apiServers: number;
+  staleSince?: string;
+}
+
+export function emptyFacts(): ClusterFacts {
+  return {
+    nodes: [],
+    apiServers: [],
+    proxyMode: 'ipvs',
+    serviceCIDRs: [],
+    podCIDRs: [],
+    externalIPPool: [],
+    rules: {},
+    sources: [],
+  };
+}
+
+/** A partial set of facts from one source, before merging. */
+export interface FactContribution {
+  source: { kind: FactSourceKind; label: string; staleSince?: string };
+  nodes?: NodeFact[];
+  apiServers?: ApiServerFact[];
+  proxyMode?: { mode: ProxyMode; source: FactSource };
+  serviceCIDRs?: CidrFact[];
+  podCIDRs?: CidrFact[];
+  externalIPPool?: CidrFact[];
+  rules?: Record<string, RuleSeveritySetting>;
+}
+
+/**
+ * Merge contributions in order of precedence, highest first. Lists are unions (a node known from two sources is
+ * one node with the addresses of both); the proxy mode and each rule's severity come from the first contribution
+ * that sets them. The default proxy mode is IPVS, the worst case.
+ */
+export function mergeFacts(contributions: readonly FactContribution[]): ClusterFacts {
+  const facts = emptyFacts();
+  const nodesByName = new Map<string, NodeFact>();
+  let proxySet = false;
+  for (const c of contributions) {
+    for (const node of c.nodes ?? []) {
+      let merged = nodesByName.get(node.name);
+      if (!merged) {
+        merged = { name: node.name, addresses: [] };
+        nodesByName.set(node.name, merged);
+        facts.nodes.push(merged);
+      }
+      merged.addresses.push(...node.addresses);
+    }
+    facts.apiServers.push(...(c.apiServers ?? []));
+    facts.serviceCIDRs.push(...(c.serviceCIDRs ?? []));
+    facts.podCIDRs.push(...(c.podCIDRs ?? []));
+    facts.externalIPPool.push(...(c.externalIPPool ?? []));
+    if (!proxySet && c.proxyMode) {
+      facts.proxyMode = c.proxyMode.mode;
+      facts.proxyModeSource = c.proxyMode.source;
+      proxySet = true;
+    }
+    for (const [rule, sev] of Object.entries(c.rules ?? {})) {
+      if (!(rule in facts.rules)) facts.rules[rule] = sev;
+    }
+    const nodes = c.nodes?.length ?? 0;
+    const apiServers = c.apiServers?.length ?? 0;
+    facts.sources.push({
+      kind: c.source.kind,
+      label: c.source.label,
+      nodes,
+      apiServers,
+      ...(c.source.staleSince ? { staleSince: c.source.staleSince } : {}),
+    });
+  }
+  return facts;
+}

@@ -1,0 +1,242 @@
+// Quick fixes as offset edits. Every text edit is checked by re-parsing the edited document; when a formatting-
+// preserving edit would not give clean YAML, we fall back to a structural edit of that one document.
+import { isMap, isPair, parseAllDocuments, visit, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { bigIntToText, canonicalText, parseIP, specialRange, type AddressRange } from './addresses';
+import type { ClusterFacts } from './facts';
+import type { FixKind } from './findings';
+import { inventoryOf } from './inventory';
+import { splitDocuments, type Span } from './manifest';
+
+export interface OffsetEdit {
+  start: number;
+  end: number;
+  newText: string;
+}
+
+export interface FixAction {
+  kind: FixKind;
+  title: string;
+  edits: OffsetEdit[];
+  isPreferred: boolean;
+}
+
+export interface FixRequest {
+  rule: string;
+  span: Span;
+  address?: string;
+  fixes: readonly FixKind[];
+}
+
+export interface FixOptions {
+  /** Comparison keys of addresses already used by other Services (open documents), never proposed from the pool. */
+  usedAddressKeys?: ReadonlySet<string>;
+}
+
+export function fixesFor(text: string, req: FixRequest, facts: ClusterFacts, options: FixOptions = {}): FixAction[] {
+  const actions: FixAction[] = [];
+  const preferredKind: FixKind = req.fixes.includes('canonicalize') ? 'canonicalize' : 'remove-address';
+  for (const kind of req.fixes) {
+    let action: FixAction | undefined;
+    switch (kind) {
+      case 'remove-address': {
+        const edits = removeAddressEdits(text, req.span);
+        if (edits) action = { kind, title: `Remove this address${req.address ? ` (${req.address})` : ''}`, edits, isPreferred: false };
+        break;
+      }
+      case 'use-pool-address': {
+        const free = freePoolAddress(facts, options.usedAddressKeys ?? new Set());
+        if (free) action = { kind, title: `Use a free address from the pool: ${free}`, edits: [replaceScalar(text, req.span, free)], isPreferred: false };
+        break;
+      }
+      case 'canonicalize': {
+        const p = req.address !== undefined ? parseIP(req.address) : { ok: false as const };
+        if (p.ok) {
+          const canonical = canonicalText(p.ip);
+          action = { kind, title: `Write ${canonical}`, edits: [replaceScalar(text, req.span, canonical)], isPreferred: false };
+        }
+        break;
+      }
+      case 'disable-line':
+        action = { kind, title: `Disable ${req.rule} for this line`, edits: [disableLineEdit(text, req.span.start, req.rule)], isPreferred: false };
+        break;
+    }
+    if (action) {
+      action.isPreferred = kind === preferredKind;
+      actions.push(action);
+    }
+  }
+  // The preferred fix first, "disable" last (vscode-eslint's order).
+  return actions.sort((a, b) => Number(b.isPreferred) - Number(a.isPreferred) || Number(a.kind === 'disable-line') - Number(b.kind === 'disable-line'));
+}
+
+export function applyEdits(text: string, edits: readonly OffsetEdit[]): string {
+  let out = text;
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
+  return out;
+}
+
+function lineStartOf(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** Offset just past the end of the line holding `offset` (past its newline). */
+function lineEndOf(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  return nl < 0 ? text.length : nl + 1;
+}
+
+function replaceScalar(text: string, span: Span, value: string): OffsetEdit {
+  const q = text[span.start];
+  if ((q === '"' || q === "'") && text[span.end - 1] === q && span.end - span.start >= 2) {
+    return { start: span.start + 1, end: span.end - 1, newText: value };
+  }
+  return { start: span.start, end: span.end, newText: value };
+}
+
+function disableLineEdit(text: string, offset: number, rule: string): OffsetEdit {
+  let end = text.indexOf('\n', offset);
+  if (end < 0) end = text.length;
+  if (end > 0 && text[end - 1] === '\r') end--;
+  const line = text.slice(lineStartOf(text, offset), end);
+  const existing = /#\s*kube-ip-guard-disable-line(?=\s|$)(.*)$/.exec(line);
+  if (existing && !existing[1].includes('--')) {
+    const listed = existing[1].split(/[\s,]+/).filter(Boolean);
+    if (listed.length === 0 || listed.includes(rule)) return { start: end, end, newText: '' };
+    return { start: end, end, newText: ` ${rule}` };
+  }
+  return { start: end, end, newText: ` # kube-ip-guard-disable-line ${rule}` };
+}
+
+interface Located {
+  doc: Document.Parsed;
+  seq: YAMLSeq;
+  item: Node;
+  pair?: Pair;
+  map?: YAMLMap;
+  chunkStart: number;
+  chunkText: string;
+}
+
+function locate(text: string, span: Span): Located | undefined {
+  const chunk = splitDocuments(text).find((c) => c.start <= span.start && span.start < c.start + c.text.length);
+  if (!chunk) return undefined;
+  const rel = span.start - chunk.start;
+  for (const doc of parseAllDocuments(chunk.text, { merge: true }) as Document.Parsed[]) {
+    let found: Located | undefined;
+    visit(doc, {
+      Seq(_key, seq, path) {
+        const item = seq.items.find((i) => (i as Node).range?.[0] === rel) as Node | undefined;
+        if (!item) return undefined;
+        const parentPair = path[path.length - 1];
+        const parentMap = path[path.length - 2];
+        found = {
+          doc,
+          seq,
+          item,
+          pair: isPair(parentPair) ? (parentPair as Pair) : undefined,
+          map: isMap(parentMap) ? (parentMap as YAMLMap) : undefined,
+          chunkStart: chunk.start,
+          chunkText: chunk.text,
+        };
+        return visit.BREAK;
+      },
+    });
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Remove a list entry; when it is the last one, remove the whole key, so no `externalIPs: []` is left behind. */
+export function removeAddressEdits(text: string, span: Span): OffsetEdit[] | undefined {
+  const at = locate(text, span);
+  if (!at) return undefined;
+  const edit = textualRemoval(at);
+  if (edit) {
+    const shifted = { start: edit.start + at.chunkStart, end: edit.end + at.chunkStart, newText: edit.newText };
+    const after = applyEdits(at.chunkText, [edit]);
+    if (removalIsClean(after, at)) return [shifted];
+  }
+  // Structural fallback: edit the AST and print this document again (formatting of this document may change).
+  if (at.seq.items.length > 1 || !at.pair || !at.map) at.seq.items.splice(at.seq.items.indexOf(at.item as never), 1);
+  else at.map.items.splice(at.map.items.indexOf(at.pair as never), 1);
+  const docRange = at.doc.range;
+  const printed = at.doc.toString();
+  return [{ start: at.chunkStart + docRange[0], end: at.chunkStart + docRange[2], newText: printed.replace(/^---\n/, at.chunkText.startsWith('---') ? '---\n' : '') }];
+}
+
+function removalIsClean(after: string, at: Located): boolean {
+  const docs = parseAllDocuments(after, { merge: true }) as Document.Parsed[];
+  if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return false;
+  const before = (parseAllDocuments(at.chunkText, { merge: true }) as Document.Parsed[]).length;
+  return docs.length === before;
+}
+
+function textualRemoval(at: Located): OffsetEdit | undefined {
+  const t = at.chunkText;
+  const { seq, item } = at;
+  const removeWholeKey = seq.items.length === 1 && at.pair && at.map;
+  if (!removeWholeKey) {
+    const idx = seq.items.indexOf(item as never);
+    const [start, , end] = item.range!;
+    if (!seq.flow) {
+      const ls = lineStartOf(t, start);
+      if (!/^[ \t]*-[ \t]+$/.test(t.slice(ls, start))) return undefined;
+      return { start: ls, end: lineEndOf(t, end > start ? end - 1 : start), newText: '' };
+    }
+    const next = seq.items[idx + 1] as Node | undefined;
+    if (next?.range) return { start, end: next.range[0], newText: '' };
+    const prev = seq.items[idx - 1] as Node | undefined;
+    if (prev?.range) return { start: prev.range[1], end: item.range![1], newText: '' };
+    return undefined;
+  }
+  const pair = at.pair!;
+  const map = at.map!;
+  const key = pair.key as Node;
+  if (!key?.range || !seq.range) return undefined;
+  if (!map.flow) {
+    const ls = lineStartOf(t, key.range[0]);
+    if (!/^[ \t]*(-[ \t]+)?$/.test(t.slice(ls, key.range[0]))) return undefined;
+    // A key that is the first of a block sequence item (`- externalIPs: [...]`) cannot lose its line.
+    if (/-/.test(t.slice(ls, key.range[0]))) return undefined;
+    const valueEnd = seq.range[1];
+    return { start: ls, end: lineEndOf(t, Math.max(valueEnd - 1, key.range[1])), newText: '' };
+  }
+  const pIdx = map.items.indexOf(pair as never);
+  const nextPair = map.items[pIdx + 1] as Pair | undefined;
+  const nextKey = nextPair?.key as Node | undefined;
+  if (nextKey?.range) return { start: key.range[0], end: nextKey.range[0], newText: '' };
+  const prevPair = map.items[pIdx - 1] as Pair | undefined;
+  const prevEnd = (prevPair?.value as Node | undefined)?.range?.[1] ?? (prevPair?.key as Node | undefined)?.range?.[1];
+  if (prevEnd !== undefined) return { start: prevEnd, end: seq.range[1], newText: '' };
+  return { start: key.range[0], end: seq.range[1], newText: '' };
+}
+
+/** The first pool address that no node, API server or other Service uses, and that the API server accepts. */
+export function freePoolAddress(facts: ClusterFacts, used: ReadonlySet<string>): string | undefined {
+  const inv = inventoryOf(facts);
+  for (const { range } of inv.pool) {
+    const found = firstFree(range, (key) => used.has(key) || inv.lookup(key) !== undefined);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+const MAX_POOL_PROBES = 65536;
+
+function firstFree(range: AddressRange, taken: (key: string) => boolean): string | undefined {
+  let first = range.first;
+  let last = range.last;
+  // In an IPv4 CIDR of /30 or wider, the network and broadcast addresses are not host addresses.
+  if (range.family === 'IPv4' && range.prefix !== undefined && range.prefix <= 30) {
+    first += 1n;
+    last -= 1n;
+  }
+  let probes = 0;
+  for (let v = first; v <= last && probes < MAX_POOL_PROBES; v++, probes++) {
+    const text = bigIntToText(v, range.family);
+    const p = parseIP(text);
+    if (!p.ok || specialRange(p.ip) || taken(p.ip.key)) continue;
+    return text;
+  }
+  return undefined;
+}

@@ -1,0 +1,100 @@
+// NodeInventory: the cluster facts indexed by parsed address, built once per facts object.
+import { parseIP, parseAddressRange, type AddressRange } from './addresses';
+import type { ApiServerFact, ClusterFacts, FactSource, NodeAddressType } from './facts';
+
+export interface NodeAddressMatch {
+  node: string;
+  type: NodeAddressType;
+  address: string;
+  source: FactSource;
+}
+
+export interface AddressOwners {
+  nodes: NodeAddressMatch[];
+  apiServers: ApiServerFact[];
+}
+
+export interface RangeFact {
+  range: AddressRange;
+  source: FactSource;
+}
+
+export class NodeInventory {
+  private readonly byKey = new Map<string, AddressOwners>();
+  readonly serviceCIDRs: RangeFact[] = [];
+  readonly podCIDRs: RangeFact[] = [];
+  readonly pool: RangeFact[] = [];
+
+  constructor(readonly facts: ClusterFacts) {
+    for (const node of facts.nodes) {
+      for (const a of node.addresses) {
+        const p = parseIP(a.address);
+        if (!p.ok) continue;
+        this.owners(p.ip.key).nodes.push({ node: node.name, type: a.type, address: a.address, source: a.source });
+      }
+    }
+    for (const api of facts.apiServers) {
+      const p = parseIP(api.address);
+      if (p.ok) this.owners(p.ip.key).apiServers.push(api);
+    }
+    for (const [list, out] of [
+      [facts.serviceCIDRs, this.serviceCIDRs],
+      [facts.podCIDRs, this.podCIDRs],
+      [facts.externalIPPool, this.pool],
+    ] as const) {
+      for (const c of list) {
+        const r = parseAddressRange(c.cidr);
+        if (r.ok) out.push({ range: r.range, source: c.source });
+      }
+    }
+  }
+
+  private owners(key: string): AddressOwners {
+    let o = this.byKey.get(key);
+    if (!o) {
+      o = { nodes: [], apiServers: [] };
+      this.byKey.set(key, o);
+    }
+    return o;
+  }
+
+  /** Who owns the address with this comparison key (see `ParsedIP.key`). */
+  lookup(key: string): AddressOwners | undefined {
+    return this.byKey.get(key);
+  }
+
+  get nodeCount(): number {
+    return this.facts.nodes.length;
+  }
+
+  /** Every address key that belongs to a node or an API server. */
+  ownedKeys(): IterableIterator<string> {
+    return this.byKey.keys();
+  }
+}
+
+const inventories = new WeakMap<ClusterFacts, NodeInventory>();
+
+export function inventoryOf(facts: ClusterFacts): NodeInventory {
+  let inv = inventories.get(facts);
+  if (!inv) {
+    inv = new NodeInventory(facts);
+    inventories.set(facts, inv);
+  }
+  return inv;
+}
+
+/** "node k8s-node-1 (InternalIP, from .kube-ip-guard.yaml)" */
+export function describeNodeMatch(m: NodeAddressMatch): string {
+  return `node ${m.node} (${m.type}, from ${m.source.label}${staleNote(m.source)})`;
+}
+
+export function describeApiServer(a: ApiServerFact): string {
+  const hostPort = a.port ? (a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`) : a.address;
+  const host = a.host ? ` (${a.host})` : '';
+  return `${hostPort}${host}, from ${a.source.label}${staleNote(a.source)}`;
+}
+
+export function staleNote(source: FactSource): string {
+  return source.staleSince ? `, cached ${source.staleSince}` : '';
+}

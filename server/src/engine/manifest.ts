@@ -1,0 +1,456 @@
+// Reading Kubernetes manifests: multi-document YAML streams -> the objects and address fields the rules check.
+//
+// Large install bundles are mostly CRDs and Deployments, which can never produce a finding. We split the stream at
+// document markers (a `---` at column 0 always starts a document, even inside a block scalar: YAML 1.2 §9.1.4),
+// parse only the documents that mention a field we check, and cache each document's extraction by its text, so an
+// edit re-parses the documents it touched and reuses the rest.
+import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+
+/** An offset range [start, end) into the whole text. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** One entry of an address list (spec.externalIPs[i], an ingress ip, a pool entry). */
+export interface AddressField {
+  /** The scalar's value as a string ('' for null), or undefined when the entry is not a scalar. */
+  value: string | undefined;
+  /** Raw type for messages: 'string' | 'number' | 'null' | 'boolean' | 'map' | 'seq'. */
+  valueType: string;
+  /** Where to report: the scalar, or the alias that brought it in. */
+  span: Span;
+  /** Index in its list (for field paths like spec.externalIPs[1]). */
+  index: number;
+  /** True when the value (or its list) came through an alias or merge key: fixes must not edit the anchor. */
+  viaAlias: boolean;
+}
+
+export interface ServicePort {
+  port: number | undefined;
+  protocol: string;
+  name?: string;
+  span: Span;
+}
+
+export interface LoadBalancerIngress extends AddressField {
+  ipMode?: string;
+}
+
+/** A core v1 Service, as far as the rules care. */
+export interface ServiceObject {
+  kind: 'Service';
+  name?: string;
+  namespace?: string;
+  /** The document's span (for object-level messages) and the `kind` value's span. */
+  span: Span;
+  kindSpan: Span;
+  type?: string;
+  clusterIP?: string;
+  clusterIPs: string[];
+  ipFamilies: string[];
+  labels: Record<string, string>;
+  ports: ServicePort[];
+  /** Undefined when the Service has no externalIPs key. */
+  externalIPs?: AddressField[];
+  /** The `externalIPs` key itself, when its value is not a list. */
+  externalIPsNotAList?: { span: Span; valueType: string };
+  loadBalancerIP?: AddressField;
+  ingress: LoadBalancerIngress[];
+}
+
+/** MetalLB IPAddressPool, Calico IPPool, Gateway API Gateway: objects that hand out addresses. */
+export interface AddressPoolObject {
+  kind: 'IPAddressPool' | 'IPPool' | 'Gateway';
+  apiVersion: string;
+  name?: string;
+  namespace?: string;
+  span: Span;
+  kindSpan: Span;
+  entries: AddressField[];
+}
+
+export type ManifestObject = ServiceObject | AddressPoolObject;
+
+export interface SyntaxProblem {
+  message: string;
+  span: Span;
+}
+
+/** What one YAML document holds for us, with offsets relative to the start of its chunk. */
+interface ChunkModel {
+  objects: ManifestObject[];
+  syntax: SyntaxProblem[];
+  /** Documents that were cut short by a limit (alias depth, nesting). */
+  limits: SyntaxProblem[];
+}
+
+export interface ManifestModel {
+  objects: ManifestObject[];
+  syntax: SyntaxProblem[];
+  limits: SyntaxProblem[];
+  /** How many documents were parsed, and how many skipped by the keyword filter. */
+  parsedDocuments: number;
+  skippedDocuments: number;
+}
+
+/** Any field the rules read appears literally in a document that can produce a finding. */
+const RELEVANT = /externalIPs|loadBalancer|IPAddressPool|IPPool|Gateway|clusterIP/;
+const DOC_START = /^---(?=[ \t\r\n]|$)/gm;
+
+export interface Chunk {
+  start: number;
+  text: string;
+}
+
+/** Split a YAML stream at `---` lines. A stream with directives (`%YAML`) is kept whole: they bind to the next `---`. */
+export function splitDocuments(text: string): Chunk[] {
+  if (/^%/m.test(text)) return [{ start: 0, text }];
+  const chunks: Chunk[] = [];
+  let last = 0;
+  DOC_START.lastIndex = 0;
+  for (let m = DOC_START.exec(text); m; m = DOC_START.exec(text)) {
+    if (m.index > last) chunks.push({ start: last, text: text.slice(last, m.index) });
+    last = m.index;
+  }
+  chunks.push({ start: last, text: text.slice(last) });
+  return chunks;
+}
+
+export interface ReadOptions {
+  /** Parse every document, even those the keyword filter would skip (for tests that prove the filter safe). */
+  parseAll?: boolean;
+  /** Cache of chunk models by chunk text; pass the same map across versions of one document. */
+  cache?: Map<string, ChunkModel>;
+}
+
+export function readManifest(text: string, options: ReadOptions = {}): ManifestModel {
+  const model: ManifestModel = { objects: [], syntax: [], limits: [], parsedDocuments: 0, skippedDocuments: 0 };
+  const nextCache = options.cache ? new Map<string, ChunkModel>() : undefined;
+  for (const chunk of splitDocuments(text)) {
+    if (!options.parseAll && !RELEVANT.test(chunk.text)) {
+      model.skippedDocuments++;
+      continue;
+    }
+    let cm = options.cache?.get(chunk.text);
+    if (!cm) {
+      cm = readChunk(chunk.text);
+      model.parsedDocuments++;
+    }
+    nextCache?.set(chunk.text, cm);
+    appendShifted(model, cm, chunk.start);
+  }
+  if (options.cache && nextCache) {
+    options.cache.clear();
+    for (const [k, v] of nextCache) options.cache.set(k, v);
+  }
+  return model;
+}
+
+function shift(s: Span, by: number): Span {
+  return { start: s.start + by, end: s.end + by };
+}
+
+function shiftField<T extends AddressField>(f: T, by: number): T {
+  return { ...f, span: shift(f.span, by) };
+}
+
+function appendShifted(model: ManifestModel, cm: ChunkModel, by: number): void {
+  for (const p of cm.syntax) model.syntax.push({ message: p.message, span: shift(p.span, by) });
+  for (const p of cm.limits) model.limits.push({ message: p.message, span: shift(p.span, by) });
+  for (const o of cm.objects) {
+    if (o.kind === 'Service') {
+      model.objects.push({
+        ...o,
+        span: shift(o.span, by),
+        kindSpan: shift(o.kindSpan, by),
+        ports: o.ports.map((p) => ({ ...p, span: shift(p.span, by) })),
+        externalIPs: o.externalIPs?.map((f) => shiftField(f, by)),
+        externalIPsNotAList: o.externalIPsNotAList && { ...o.externalIPsNotAList, span: shift(o.externalIPsNotAList.span, by) },
+        loadBalancerIP: o.loadBalancerIP && shiftField(o.loadBalancerIP, by),
+        ingress: o.ingress.map((f) => shiftField(f, by)),
+      });
+    } else {
+      model.objects.push({ ...o, span: shift(o.span, by), kindSpan: shift(o.kindSpan, by), entries: o.entries.map((f) => shiftField(f, by)) });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** How deep we follow aliases and merge keys before giving up (alias bombs, self-references). */
+const MAX_ALIAS_HOPS = 16;
+
+class DocReader {
+  private anchors?: Map<string, Node[]>;
+  limitHit?: Span;
+  constructor(private readonly doc: Document.Parsed) {}
+
+  /** Follow aliases to the node they name (the latest anchor of that name before the alias, as YAML defines it). */
+  deref(node: unknown, via = { alias: false }): Node | undefined {
+    let cur = node as Node | undefined;
+    for (let hops = 0; cur && isAlias(cur); hops++) {
+      if (hops >= MAX_ALIAS_HOPS) {
+        this.limitHit ??= spanOf(cur);
+        return undefined;
+      }
+      via.alias = true;
+      cur = this.resolveAlias(cur);
+    }
+    return cur;
+  }
+
+  private resolveAlias(alias: Alias): Node | undefined {
+    if (!this.anchors) {
+      this.anchors = new Map();
+      const anchors = this.anchors;
+      const walk = (n: unknown, depth: number): void => {
+        if (depth > 200 || !n) return;
+        if (isPair(n)) {
+          walk(n.key, depth + 1);
+          walk(n.value, depth + 1);
+          return;
+        }
+        if (!isAlias(n) && (isScalar(n) || isMap(n) || isSeq(n)) && n.anchor) {
+          const list = anchors.get(n.anchor) ?? [];
+          list.push(n);
+          anchors.set(n.anchor, list);
+        }
+        if (isMap(n) || isSeq(n)) for (const item of n.items) walk(item, depth + 1);
+      };
+      walk(this.doc.contents, 0);
+    }
+    const at = alias.range?.[0] ?? Infinity;
+    const list = this.anchors.get(alias.source);
+    if (!list) return undefined;
+    let found: Node | undefined;
+    for (const n of list) if ((n.range?.[0] ?? 0) < at) found = n;
+    return found;
+  }
+
+  /** `map[key]`, honouring merge keys (`<<: *base`); explicit keys win over merged ones. */
+  get(map: YAMLMap | undefined, key: string, via = { alias: false }, hops = 0): { value: unknown; keyNode: unknown } | undefined {
+    if (!map) return undefined;
+    const merges: unknown[] = [];
+    for (const item of map.items) {
+      if (!isPair(item)) continue;
+      const k = isScalar(item.key) ? item.key.value : this.deref(item.key);
+      const kv = isScalar(k) ? (k as Scalar).value : k;
+      if (kv === key) return { value: item.value, keyNode: item.key };
+      if (kv === '<<') merges.push(item.value);
+    }
+    if (hops >= MAX_ALIAS_HOPS) return undefined;
+    for (const m of merges) {
+      const target = this.deref(m, via);
+      const sources = isSeq(target) ? target.items.map((i) => this.deref(i, via)) : [target];
+      for (const s of sources) {
+        if (isMap(s)) {
+          const r = this.get(s, key, via, hops + 1);
+          if (r) {
+            via.alias = true;
+            return r;
+          }
+        }
+      }
+    }
+    return undefined;
+  }
+
+  getMap(map: YAMLMap | undefined, key: string, via = { alias: false }): YAMLMap | undefined {
+    const r = this.get(map, key, via);
+    const n = r && this.deref(r.value, via);
+    return isMap(n) ? n : undefined;
+  }
+
+  getString(map: YAMLMap | undefined, key: string): string | undefined {
+    const r = this.get(map, key);
+    const n = r && this.deref(r.value);
+    if (isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number')) return String(n.value);
+    return undefined;
+  }
+
+  getStrings(map: YAMLMap | undefined, key: string): string[] {
+    const r = this.get(map, key);
+    const n = r && this.deref(r.value);
+    if (!isSeq(n)) return [];
+    const out: string[] = [];
+    for (const item of n.items) {
+      const v = this.deref(item);
+      if (isScalar(v) && v.value !== null && v.value !== undefined) out.push(String(v.value));
+    }
+    return out;
+  }
+
+  field(node: unknown, index: number, outerAlias: boolean): AddressField {
+    const via = { alias: outerAlias };
+    const target = this.deref(node, via);
+    const span = spanOf(node as Node);
+    if (isScalar(target)) {
+      const v = target.value;
+      const valueType = v === null || v === undefined ? 'null' : typeof v;
+      return { value: v === null || v === undefined ? '' : typeof v === 'string' ? v : scalarSource(target), valueType, span, index, viaAlias: via.alias };
+    }
+    return { value: undefined, valueType: isMap(target) ? 'map' : isSeq(target) ? 'seq' : 'null', span, index, viaAlias: via.alias };
+  }
+
+  /** Entries of an address list, or undefined when the value is not a list. */
+  addressList(value: unknown): { entries?: AddressField[]; viaAlias: boolean; notList?: string } {
+    const via = { alias: false };
+    const target = this.deref(value, via);
+    if (target === undefined || (isScalar(target) && target.value === null)) return { entries: [], viaAlias: via.alias };
+    if (!isSeq(target)) return { viaAlias: via.alias, notList: isMap(target) ? 'map' : isScalar(target) ? typeof target.value : 'unknown' };
+    return { entries: (target as YAMLSeq).items.map((item, i) => this.field(item, i, via.alias)), viaAlias: via.alias };
+  }
+}
+
+function scalarSource(s: Scalar): string {
+  return s.source !== undefined ? String(s.source) : String(s.value);
+}
+
+function spanOf(node: Node | undefined): Span {
+  const r = node?.range;
+  return r ? { start: r[0], end: r[1] } : { start: 0, end: 0 };
+}
+
+function readChunk(text: string): ChunkModel {
+  const cm: ChunkModel = { objects: [], syntax: [], limits: [] };
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, { merge: true, prettyErrors: false, lineCounter: new LineCounter() }) as Document.Parsed[];
+  } catch (e) {
+    cm.syntax.push({ message: `YAML could not be read: ${(e as Error).message}`, span: { start: 0, end: Math.min(text.length, 1) } });
+    return cm;
+  }
+  if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
+  for (const doc of docs) {
+    if (doc.errors.length > 0) {
+      // One message per broken document, where the parser first stumbled: not a wall of follow-on errors.
+      const e = doc.errors[0];
+      cm.syntax.push({ message: `YAML syntax error: ${firstLine(e.message)}`, span: { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) } });
+    }
+    const reader = new DocReader(doc);
+    const root = reader.deref(doc.contents);
+    if (isMap(root)) readObject(reader, root, cm, 0);
+    if (reader.limitHit) {
+      cm.limits.push({ message: `Aliases nested deeper than ${MAX_ALIAS_HOPS} levels were not followed`, span: reader.limitHit });
+    }
+  }
+  return cm;
+}
+
+function firstLine(s: string): string {
+  const i = s.indexOf('\n');
+  return (i < 0 ? s : s.slice(0, i)).replace(/:$/, '');
+}
+
+function readObject(r: DocReader, obj: YAMLMap, cm: ChunkModel, depth: number): void {
+  const kind = r.getString(obj, 'kind');
+  const apiVersion = r.getString(obj, 'apiVersion') ?? '';
+  if (kind === undefined) return;
+  // `kind: List` (and `ServiceList`, `NodeList`, ...) wrap objects in `items`.
+  if ((kind === 'List' || kind.endsWith('List')) && depth < 2) {
+    const items = r.get(obj, 'items');
+    const seq = items && r.deref(items.value);
+    if (isSeq(seq)) for (const item of seq.items) {
+      const m = r.deref(item);
+      if (isMap(m)) readObject(r, m, cm, depth + 1);
+    }
+    return;
+  }
+  const kindSpan = spanOf(r.get(obj, 'kind')?.value as Node);
+  const metadata = r.getMap(obj, 'metadata');
+  const name = r.getString(metadata, 'name');
+  const namespace = r.getString(metadata, 'namespace');
+  const span = spanOf(obj);
+  if (kind === 'Service' && apiVersion === 'v1') {
+    cm.objects.push(readService(r, obj, { name, namespace, span, kindSpan, metadata }));
+    return;
+  }
+  const pool = readPool(r, obj, kind, apiVersion);
+  if (pool) cm.objects.push({ ...pool, name, namespace, span, kindSpan });
+}
+
+function readService(
+  r: DocReader,
+  obj: YAMLMap,
+  meta: { name?: string; namespace?: string; span: Span; kindSpan: Span; metadata?: YAMLMap },
+): ServiceObject {
+  const spec = r.getMap(obj, 'spec');
+  const svc: ServiceObject = {
+    kind: 'Service',
+    name: meta.name,
+    namespace: meta.namespace,
+    span: meta.span,
+    kindSpan: meta.kindSpan,
+    type: r.getString(spec, 'type'),
+    clusterIP: r.getString(spec, 'clusterIP'),
+    clusterIPs: r.getStrings(spec, 'clusterIPs'),
+    ipFamilies: r.getStrings(spec, 'ipFamilies'),
+    labels: {},
+    ports: [],
+    ingress: [],
+  };
+  const labels = r.getMap(meta.metadata, 'labels');
+  if (labels) for (const item of labels.items) {
+    if (isPair(item) && isScalar(item.key)) {
+      const v = r.deref(item.value);
+      svc.labels[String(item.key.value)] = isScalar(v) && v.value !== null ? String(v.value) : '';
+    }
+  }
+  const ports = r.get(spec, 'ports');
+  const portSeq = ports && r.deref(ports.value);
+  if (isSeq(portSeq)) for (const item of portSeq.items) {
+    const p = r.deref(item);
+    if (!isMap(p)) continue;
+    const portText = r.getString(p, 'port');
+    const portNum = portText !== undefined && /^\d+$/.test(portText) ? Number(portText) : undefined;
+    svc.ports.push({ port: portNum, protocol: r.getString(p, 'protocol') ?? 'TCP', name: r.getString(p, 'name'), span: spanOf(item as Node) });
+  }
+  const ext = r.get(spec, 'externalIPs');
+  if (ext) {
+    const list = r.addressList(ext.value);
+    if (list.entries) svc.externalIPs = list.entries;
+    else svc.externalIPsNotAList = { span: spanOf((ext.value as Node) ?? (ext.keyNode as Node)), valueType: list.notList ?? 'unknown' };
+  }
+  const lbip = r.get(spec, 'loadBalancerIP');
+  if (lbip) svc.loadBalancerIP = r.field(lbip.value, 0, false);
+  const status = r.getMap(obj, 'status');
+  const lb = r.getMap(status, 'loadBalancer');
+  const ingress = r.get(lb, 'ingress');
+  const ingressSeq = ingress && r.deref(ingress.value);
+  if (isSeq(ingressSeq)) ingressSeq.items.forEach((item, i) => {
+    const m = r.deref(item);
+    if (!isMap(m)) return;
+    const ip = r.get(m, 'ip');
+    if (!ip) return;
+    svc.ingress.push({ ...r.field(ip.value, i, false), ipMode: r.getString(m, 'ipMode') });
+  });
+  return svc;
+}
+
+function readPool(r: DocReader, obj: YAMLMap, kind: string, apiVersion: string): Omit<AddressPoolObject, 'name' | 'namespace' | 'span' | 'kindSpan'> | undefined {
+  const spec = r.getMap(obj, 'spec');
+  if (kind === 'IPAddressPool' && apiVersion.startsWith('metallb.io/')) {
+    const a = r.get(spec, 'addresses');
+    return { kind, apiVersion, entries: a ? (r.addressList(a.value).entries ?? []) : [] };
+  }
+  if (kind === 'IPPool' && (apiVersion.startsWith('crd.projectcalico.org/') || apiVersion.startsWith('projectcalico.org/'))) {
+    const c = r.get(spec, 'cidr');
+    return { kind, apiVersion, entries: c ? [r.field(c.value, 0, false)] : [] };
+  }
+  if (kind === 'Gateway' && apiVersion.startsWith('gateway.networking.k8s.io/')) {
+    const a = r.get(spec, 'addresses');
+    const seq = a && r.deref(a.value);
+    const entries: AddressField[] = [];
+    if (isSeq(seq)) seq.items.forEach((item, i) => {
+      const m = r.deref(item);
+      if (!isMap(m)) return;
+      // `type` defaults to IPAddress; Hostname and implementation-specific types are not addresses.
+      const type = r.getString(m, 'type') ?? 'IPAddress';
+      const value = r.get(m, 'value');
+      if (type === 'IPAddress' && value) entries.push(r.field(value.value, i, false));
+    });
+    return { kind, apiVersion, entries };
+  }
+  return undefined;
+}

@@ -1,0 +1,33 @@
+// An externalIP equal to an API server address: in IPVS mode every node binds it to kube-ipvs0 and then sends its
+// own API server traffic (kubelet leases, kube-proxy, the CNI) to itself. Reported even when the address is also a
+// node's, because this is the worse of the two.
+import type { Rule } from './rule';
+import { apiServerCollisionWhy, portsText } from './explain';
+import { describeApiServer, describeNodeMatch } from '../inventory';
+
+export const externalIPApiServer: Rule = {
+  id: 'externalip-apiserver',
+  defaultSeverity: 'error',
+  summary: 'spec.externalIPs entry equal to an API server address',
+  checkExternalIP(entry, ctx) {
+    if (!entry.ip || entry.special || entry.ignoredBecause) return;
+    const owners = ctx.inventory.lookup(entry.ip.key);
+    if (!owners || owners.apiServers.length === 0) return;
+    const mode = ctx.facts.proxyMode;
+    const api = owners.apiServers.map(describeApiServer).join('; ');
+    const alsoNode = owners.nodes.length
+      ? `, and the ${owners.nodes[0].type} of node ${[...new Set(owners.nodes.map((n) => n.node))].join(', ')}`
+      : '';
+    ctx.report(this, {
+      span: entry.field.span,
+      message: `${entry.ip.text} is an API server address (${api})${alsoNode}. ${apiServerCollisionWhy(mode, portsText(entry.service.ports))}`,
+      severity: mode === 'ipvs' ? 'error' : 'warning',
+      related: [
+        ...owners.apiServers.filter((a) => a.source.location).map((a) => ({ location: a.source.location!, message: `API server ${describeApiServer(a)}` })),
+        ...owners.nodes.filter((n) => n.source.location).map((n) => ({ location: n.source.location!, message: describeNodeMatch(n) })),
+      ],
+      fixes: entry.field.viaAlias ? [] : ['remove-address', 'use-pool-address'],
+      address: entry.ip.text,
+    });
+  },
+};

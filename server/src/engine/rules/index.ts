@@ -1,0 +1,29 @@
+// Every rule, in the order their findings are listed.
+import type { Rule } from './rule';
+import { externalIPInvalid } from './externalip-invalid';
+import { externalIPSpecial } from './externalip-special';
+import { externalIPNoncanonical } from './externalip-noncanonical';
+import { externalIPApiServer } from './externalip-apiserver';
+import { externalIPNode } from './externalip-node';
+import { externalIPDuplicate } from './externalip-duplicate';
+
+export const RULES: readonly Rule[] = [
+  externalIPApiServer,
+  externalIPNode,
+  externalIPInvalid,
+  externalIPSpecial,
+  externalIPNoncanonical,
+  externalIPDuplicate,
+];
+
+/** Findings that are not rules of the domain but of reading the file. */
+export const META_RULES = {
+  'yaml-syntax': { summary: 'the YAML of a document Kube IP Guard checks does not parse', severity: 'error' },
+  'analysis-limit': { summary: 'part of a file was not checked because of a size or depth limit', severity: 'info' },
+} as const;
+
+export const RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), ...Object.keys(META_RULES)];
+
+export function ruleById(id: string): Rule | undefined {
+  return RULES.find((r) => r.id === id);
+}

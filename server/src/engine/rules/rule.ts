@@ -1,0 +1,66 @@
+// The shape every rule has. A rule lives in one file beside its test and its page docs/rules/<id>.md.
+import type { ParsedIP, SpecialRange } from '../addresses';
+import type { ClusterFacts } from '../facts';
+import type { Finding, FixKind, RelatedInfo, Severity } from '../findings';
+import type { NodeInventory } from '../inventory';
+import type { AddressField, AddressPoolObject, ServiceObject, Span } from '../manifest';
+
+/** Where each rule's page lives (also `codeDescription.href`). */
+export const RULE_DOCS_BASE = 'https://github.com/kube-ip-guard/kube-ip-guard/blob/main/docs/rules/';
+
+export function ruleDocUrl(id: string): string {
+  return `${RULE_DOCS_BASE}${id}.md`;
+}
+
+/** One `spec.externalIPs[i]` entry, parsed once for every rule. */
+export interface ExternalIPEntry {
+  service: ServiceObject;
+  field: AddressField;
+  /** `spec.externalIPs[1]`: the API server's own field path. */
+  fieldPath: string;
+  /** Set when the value is a valid IP. */
+  ip?: ParsedIP;
+  /** Set when the IP is in a range the API server rejects. */
+  special?: SpecialRange;
+  /** Set when kube-proxy ignores this address (ExternalName, headless, foreign proxy, family not served). */
+  ignoredBecause?: string;
+}
+
+export interface Report {
+  span: Span;
+  message: string;
+  related?: RelatedInfo[];
+  fixes?: FixKind[];
+  address?: string;
+  /** Overrides the rule's default severity (a rule whose severity depends on the proxy mode). */
+  severity?: Severity;
+}
+
+export interface RuleContext {
+  readonly facts: ClusterFacts;
+  readonly inventory: NodeInventory;
+  /** False when the rule is turned off by configuration. */
+  isEnabled(ruleId: string): boolean;
+  report(rule: Rule, r: Report): void;
+  /** Other Services known in the workspace (cross-file rules); the current document's are included. */
+  readonly workspaceServices: readonly WorkspaceService[];
+}
+
+export interface WorkspaceService {
+  uri: string;
+  service: ServiceObject;
+}
+
+export interface Rule {
+  readonly id: string;
+  readonly defaultSeverity: Severity;
+  /** Off unless configured (ESLint's "not in recommended"). */
+  readonly offByDefault?: boolean;
+  /** One line for listings, SARIF and the README. */
+  readonly summary: string;
+  checkExternalIP?(entry: ExternalIPEntry, ctx: RuleContext): void;
+  checkService?(service: ServiceObject, ctx: RuleContext): void;
+  checkPool?(pool: AddressPoolObject, ctx: RuleContext): void;
+}
+
+export type { Finding };

@@ -1,0 +1,68 @@
+// ESLint-style suppression comments:
+//   # kube-ip-guard-disable-line [rule ...]       at the end of the offending line
+//   # kube-ip-guard-disable-next-line [rule ...]  on the line before
+//   # kube-ip-guard-disable [rule ...]            from here to the end of the file (or a matching -enable)
+//   # kube-ip-guard-enable [rule ...]
+// No rule named means every rule; `-- reason` ends the list. A comment naming another rule hides nothing else.
+
+export const DIRECTIVE_PREFIX = 'kube-ip-guard-';
+
+type Directive = { kind: 'disable-line' | 'disable-next-line' | 'disable' | 'enable'; line: number; rules: string[] | 'all' };
+
+const DIRECTIVE = /#\s*kube-ip-guard-(disable-next-line|disable-line|disable|enable)(?=\s|$)([^\n]*)/y;
+
+export class Suppressions {
+  private readonly lineStarts: number[] = [];
+  private readonly directives: Directive[] = [];
+
+  constructor(text: string) {
+    if (!text.includes(DIRECTIVE_PREFIX)) return;
+    this.lineStarts.push(0);
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    for (let at = text.indexOf(DIRECTIVE_PREFIX); at >= 0; at = text.indexOf(DIRECTIVE_PREFIX, at + 1)) {
+      const line = this.lineOf(at);
+      const lineStart = this.lineStarts[line];
+      // The directive must be a comment: a '#' at line start or after whitespace, then only spaces before it.
+      const hash = text.lastIndexOf('#', at);
+      if (hash < lineStart) continue;
+      if (hash > lineStart && !/[ \t]/.test(text[hash - 1])) continue;
+      DIRECTIVE.lastIndex = hash;
+      const m = DIRECTIVE.exec(text);
+      if (!m) continue;
+      const rest = m[2].replace(/\r$/, '').split(/\s--\s|\s--$/)[0];
+      const rules = rest.split(/[\s,]+/).filter(Boolean);
+      this.directives.push({ kind: m[1] as Directive['kind'], line, rules: rules.length ? rules : 'all' });
+    }
+  }
+
+  private lineOf(offset: number): number {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  get empty(): boolean {
+    return this.directives.length === 0;
+  }
+
+  /** Is a finding of `rule` starting at `offset` suppressed? */
+  isSuppressed(rule: string, offset: number): boolean {
+    if (this.directives.length === 0) return false;
+    const line = this.lineOf(offset);
+    const names = (d: Directive) => d.rules === 'all' || d.rules.includes(rule);
+    let disabled = false;
+    for (const d of this.directives) {
+      if (d.line > line) break;
+      if (d.kind === 'disable' && names(d)) disabled = true;
+      else if (d.kind === 'enable' && names(d)) disabled = false;
+      else if (d.kind === 'disable-line' && d.line === line && names(d)) return true;
+      else if (d.kind === 'disable-next-line' && d.line === line - 1 && names(d)) return true;
+    }
+    return disabled;
+  }
+}
