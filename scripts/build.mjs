@@ -1,7 +1,7 @@
 // Bundles the language server, the command line and the VS Code extension with esbuild (vscode-eslint's way):
 // each output is one self-contained file; only `vscode` stays external for the extension.
 import * as esbuild from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const common = {
@@ -14,6 +14,7 @@ const common = {
   logLevel: 'warning',
   // Optional native speed-ups of `ws` (pulled in by @kubernetes/client-node); it works without them.
   external: ['bufferutil', 'utf-8-validate'],
+  define: { KUBE_IP_GUARD_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 };
 
 await Promise.all([

@@ -3,14 +3,14 @@ import { parseIP, specialRange } from './addresses';
 import type { ClusterFacts, RuleSeveritySetting } from './facts';
 import type { Finding, FixKind, Severity } from './findings';
 import { inventoryOf } from './inventory';
-import { readManifest, type ManifestModel, type ServiceObject } from './manifest';
+import { readManifest, type DocumentCache, type ManifestModel, type ServiceObject } from './manifest';
 import { META_RULES, RULES } from './rules/index';
 import type { ExternalIPEntry, Rule, RuleContext, WorkspaceService } from './rules/rule';
 import { Suppressions } from './suppression';
 
 export interface AnalyzeOptions {
   /** Reuse parsed documents across versions of one file (pass the same Map each time). */
-  cache?: Map<string, never>;
+  cache?: DocumentCache;
   /** Parse every document instead of only those that mention a checked field (proves the filter safe). */
   parseAll?: boolean;
   /** Services from other files of the workspace, for cross-file rules. */
@@ -85,7 +85,7 @@ export function analyze(text: string, facts: ClusterFacts, options: AnalyzeOptio
       suppressed: 0,
     };
   }
-  const model = readManifest(text, { parseAll: options.parseAll, cache: options.cache as never });
+  const model = readManifest(text, { parseAll: options.parseAll, cache: options.cache });
   return checkModel(text, model, facts, options.workspaceServices ?? []);
 }
 

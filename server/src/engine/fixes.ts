@@ -5,7 +5,7 @@ import { bigIntToText, canonicalText, parseIP, specialRange, type AddressRange }
 import type { ClusterFacts } from './facts';
 import type { FixKind } from './findings';
 import { inventoryOf } from './inventory';
-import { splitDocuments, type Span } from './manifest';
+import { isTemplate, maskTemplates, splitDocuments, type Span } from './manifest';
 
 export interface OffsetEdit {
   start: number;
@@ -118,7 +118,7 @@ interface Located {
 }
 
 function locate(text: string, span: Span): Located | undefined {
-  const chunk = splitDocuments(text).find((c) => c.start <= span.start && span.start < c.start + c.text.length);
+  const chunk = splitDocuments(isTemplate(text) ? maskTemplates(text) : text).find((c) => c.start <= span.start && span.start < c.start + c.text.length);
   if (!chunk) return undefined;
   const rel = span.start - chunk.start;
   for (const doc of parseAllDocuments(chunk.text, { merge: true }) as Document.Parsed[]) {

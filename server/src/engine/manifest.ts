@@ -85,6 +85,9 @@ interface ChunkModel {
   limits: SyntaxProblem[];
 }
 
+/** Parsed documents of one file by their text, reused across versions (pass the same map each time). */
+export type DocumentCache = Map<string, ChunkModel>;
+
 export interface ManifestModel {
   objects: ManifestObject[];
   syntax: SyntaxProblem[];
@@ -117,17 +120,31 @@ export function splitDocuments(text: string): Chunk[] {
   return chunks;
 }
 
+/** Go templates (Helm charts) are not YAML until rendered. */
+export function isTemplate(text: string): boolean {
+  return text.includes('{{');
+}
+
+/**
+ * Blank out every `{{ ... }}` action (newlines kept, so offsets and lines stay put). What remains is the literal
+ * YAML of the template: a literal address in it is still checked; the actions themselves can never be.
+ */
+export function maskTemplates(text: string): string {
+  return text.replace(/\{\{[\s\S]*?\}\}/g, (m) => m.replace(/[^\n\r]/g, ' '));
+}
+
 export interface ReadOptions {
   /** Parse every document, even those the keyword filter would skip (for tests that prove the filter safe). */
   parseAll?: boolean;
   /** Cache of chunk models by chunk text; pass the same map across versions of one document. */
-  cache?: Map<string, ChunkModel>;
+  cache?: DocumentCache;
 }
 
 export function readManifest(text: string, options: ReadOptions = {}): ManifestModel {
   const model: ManifestModel = { objects: [], syntax: [], limits: [], parsedDocuments: 0, skippedDocuments: 0 };
   const nextCache = options.cache ? new Map<string, ChunkModel>() : undefined;
-  for (const chunk of splitDocuments(text)) {
+  const template = isTemplate(text);
+  for (const chunk of splitDocuments(template ? maskTemplates(text) : text)) {
     if (!options.parseAll && !RELEVANT.test(chunk.text)) {
       model.skippedDocuments++;
       continue;
@@ -138,7 +155,8 @@ export function readManifest(text: string, options: ReadOptions = {}): ManifestM
       model.parsedDocuments++;
     }
     nextCache?.set(chunk.text, cm);
-    appendShifted(model, cm, chunk.start);
+    // A template that is not YAML once its actions are blanked gives no syntax errors: we cannot know what it renders.
+    appendShifted(model, template ? { ...cm, syntax: [] } : cm, chunk.start);
   }
   if (options.cache && nextCache) {
     options.cache.clear();

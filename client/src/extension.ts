@@ -1,0 +1,127 @@
+// The VS Code extension: starts the language server and wires settings, commands, the status bar and the output.
+// All analysis happens in the server; this file only connects VS Code to it.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  FactsRequest,
+  LANGUAGE_SERVER_ID,
+  ReloadRequest,
+  SETTINGS_SECTION,
+  StatusNotification,
+  TrustNotification,
+  type InitializationOptions,
+} from '../../server/src/protocol';
+
+let client: LanguageClient | undefined;
+
+/** What tests (and curious users) can read back from the extension. */
+export interface KubeIpGuardApi {
+  readonly client: LanguageClient | undefined;
+  statusText(): string;
+  statusTooltip(): string;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<KubeIpGuardApi> {
+  const output = vscode.window.createOutputChannel('Kube IP Guard');
+  const serverModule = context.asAbsolutePath('server/out/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+  };
+  const initializationOptions: InitializationOptions = {
+    trusted: vscode.workspace.isTrusted,
+    storagePath: context.globalStorageUri.fsPath,
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'yaml' },
+      { scheme: 'untitled', language: 'yaml' },
+      { scheme: 'file', language: 'helm' },
+    ],
+    synchronize: { configurationSection: SETTINGS_SECTION },
+    initializationOptions,
+    outputChannel: output,
+    // Restart a crashed server (the default handler gives up after 5 crashes in 3 minutes).
+  };
+  client = new LanguageClient(LANGUAGE_SERVER_ID, 'Kube IP Guard', serverOptions, clientOptions);
+
+  const status = vscode.window.createStatusBarItem('kubeIpGuard.status', vscode.StatusBarAlignment.Right, 100);
+  status.name = 'Kube IP Guard';
+  status.command = 'kubeIpGuard.showFacts';
+  status.text = '$(loading~spin) Kube IP Guard';
+  status.tooltip = 'Kube IP Guard: loading cluster facts';
+  status.show();
+  const byScope = new Map<string, StatusNotification.Params>();
+
+  const activeScope = (): StatusNotification.Params | undefined => {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
+    if (folder && byScope.has(folder.uri.toString())) return byScope.get(folder.uri.toString());
+    return byScope.values().next().value;
+  };
+  const renderStatus = () => {
+    const s = activeScope();
+    if (!s) return;
+    const icon = s.state === 'error' ? '$(error)' : s.state === 'warning' ? '$(warning)' : s.state === 'loading' ? '$(loading~spin)' : '$(shield)';
+    status.text = `${icon} Kube IP Guard: ${s.text}`;
+    status.tooltip = new vscode.MarkdownString(s.tooltip);
+    status.backgroundColor = s.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : s.state === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  };
+
+  context.subscriptions.push(
+    output,
+    status,
+    vscode.window.onDidChangeActiveTextEditor(renderStatus),
+    vscode.commands.registerCommand('kubeIpGuard.showFacts', async () => {
+      if (!client) return;
+      const uri = vscode.window.activeTextEditor?.document.uri.toString() ?? vscode.workspace.workspaceFolders?.[0]?.uri.toString();
+      const facts = await client.sendRequest<FactsRequest.Result>(FactsRequest.method, { uri } satisfies FactsRequest.Params);
+      output.appendLine(`Cluster facts for ${facts.scope ?? '(no folder)'}:`);
+      output.appendLine(`  proxy mode: ${facts.proxyMode} (${facts.proxyModeSource})`);
+      for (const n of facts.nodes) output.appendLine(`  node ${n.name}: ${n.addresses.map((a) => `${a.address} ${a.type} (${a.source})`).join(', ')}`);
+      for (const a of facts.apiServers) output.appendLine(`  API server ${a.address} (${a.source})`);
+      for (const p of facts.problems) output.appendLine(`  problem: ${p}`);
+      const items: vscode.QuickPickItem[] = [
+        ...facts.nodes.map((n) => ({ label: `$(server) ${n.name}`, description: n.addresses.map((a) => `${a.address} (${a.type})`).join(', '), detail: `from ${[...new Set(n.addresses.map((a) => a.source))].join(', ')}` })),
+        ...facts.apiServers.map((a) => ({ label: `$(cloud) API server ${a.address}`, detail: `from ${a.source}` })),
+        { label: `$(settings-gear) proxy mode: ${facts.proxyMode}`, detail: `from ${facts.proxyModeSource}` },
+        ...facts.problems.map((p) => ({ label: `$(warning) ${p}` })),
+      ];
+      if (facts.nodes.length === 0 && facts.apiServers.length === 0) {
+        items.unshift({ label: '$(info) No cluster facts', detail: 'Add .kube-ip-guard.yaml (nodes, apiServer) to the workspace folder, or kubeIpGuard.* settings.' });
+      }
+      await vscode.window.showQuickPick(items, { title: 'Kube IP Guard: cluster facts', placeHolder: `${facts.nodes.length} nodes, proxy mode ${facts.proxyMode}` });
+    }),
+    vscode.commands.registerCommand('kubeIpGuard.reloadFacts', async () => {
+      await client?.sendRequest(ReloadRequest.method);
+    }),
+    vscode.commands.registerCommand('kubeIpGuard.showOutput', () => output.show(true)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      void client?.sendNotification(TrustNotification.method, { trusted: true } satisfies TrustNotification.Params);
+    }),
+  );
+
+  client.onNotification(StatusNotification.method, (p: StatusNotification.Params) => {
+    byScope.set(p.scope ?? '', p);
+    renderStatus();
+    if (p.warning) {
+      void vscode.window.showWarningMessage(p.warning, 'Show facts').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('kubeIpGuard.showFacts');
+      });
+    }
+  });
+
+  await client.start();
+  return {
+    get client() {
+      return client;
+    },
+    statusText: () => status.text,
+    statusTooltip: () => (typeof status.tooltip === 'string' ? status.tooltip : status.tooltip?.value ?? ''),
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

@@ -1,0 +1,359 @@
+// kube-ip-guard: the same engine as the language server, for CI. Exit 0 when no errors, 1 when any error finding,
+// 2 on a usage or config error.
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { analyze, DEFAULT_MAX_LENGTH, META_RULES, RULES, ruleDocUrl, type FactContribution, type Finding, type NodeFact } from './engine/index';
+import { parseIP, splitHostPort } from './engine/addresses';
+import { findConfigUpward, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from './facts/workspaceFacts';
+import { LineIndex } from './lineIndex';
+
+declare const KUBE_IP_GUARD_VERSION: string | undefined;
+const VERSION = typeof KUBE_IP_GUARD_VERSION === 'string' ? KUBE_IP_GUARD_VERSION : '0.0.0-dev';
+
+export const USAGE = `Usage: kube-ip-guard lint [files or directories ...] [options]
+
+Checks Kubernetes manifests for Service addresses that collide with the cluster's own nodes or API server.
+Directories are searched for *.yaml and *.yml (node_modules and .git are skipped).
+
+Options:
+  --config FILE          use this .kube-ip-guard.yaml (default: the nearest one upward from each file)
+  --node-ip [NAME=]IP    a node address (repeatable)
+  --api-server ADDR      an API server address or host:port (repeatable)
+  --proxy-mode MODE      ipvs | iptables | nftables (default: from the config file, else ipvs)
+  --format FORMAT        text | json | sarif (default: text)
+  --max-file-size MB     skip files larger than this (default: ${DEFAULT_MAX_LENGTH / 1048576})
+  -h, --help             show this help
+  --version              show the version
+
+Exit status: 0 no errors, 1 errors found, 2 usage or configuration error.`;
+
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  cwd: string;
+}
+
+class UsageError extends Error {}
+
+interface Options {
+  paths: string[];
+  config?: string;
+  nodeIPs: string[];
+  apiServers: string[];
+  proxyMode?: string;
+  format: 'text' | 'json' | 'sarif';
+  maxFileSizeMB?: number;
+}
+
+function parseArgs(argv: string[]): Options | 'help' | 'version' {
+  const o: Options = { paths: [], nodeIPs: [], apiServers: [], format: 'text' };
+  const args = [...argv];
+  const value = (flag: string, inline?: string): string => {
+    if (inline !== undefined) return inline;
+    const v = args.shift();
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  while (args.length) {
+    const a = args.shift()!;
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--version':
+        return 'version';
+      case '--config':
+        o.config = value(flag, inline);
+        break;
+      case '--node-ip':
+        o.nodeIPs.push(value(flag, inline));
+        break;
+      case '--api-server':
+        o.apiServers.push(value(flag, inline));
+        break;
+      case '--proxy-mode': {
+        const m = value(flag, inline);
+        if (!['ipvs', 'iptables', 'nftables'].includes(m)) throw new UsageError(`--proxy-mode must be ipvs, iptables or nftables, not "${m}"`);
+        o.proxyMode = m;
+        break;
+      }
+      case '--format': {
+        const f = value(flag, inline);
+        if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, not "${f}"`);
+        o.format = f;
+        break;
+      }
+      case '--max-file-size': {
+        const n = Number(value(flag, inline));
+        if (!(n > 0)) throw new UsageError('--max-file-size must be a positive number of MB');
+        o.maxFileSizeMB = n;
+        break;
+      }
+      default:
+        if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+        o.paths.push(a);
+    }
+  }
+  return o;
+}
+
+function cliContribution(o: Options): FactContribution | undefined {
+  const nodes: NodeFact[] = [];
+  for (const n of o.nodeIPs) {
+    const eq = n.indexOf('=');
+    const name = eq > 0 ? n.slice(0, eq) : `--node-ip ${n}`;
+    const ip = eq > 0 ? n.slice(eq + 1) : n;
+    if (!parseIP(ip).ok) throw new UsageError(`--node-ip: "${ip}" is not a valid IP address`);
+    nodes.push({ name, addresses: [{ address: ip, type: 'InternalIP', source: { kind: 'cli', label: '--node-ip' } }] });
+  }
+  const apiServers = o.apiServers.map((a) => {
+    const hp = splitHostPort(a);
+    if (!hp || !parseIP(hp.host).ok) throw new UsageError(`--api-server: "${a}" is not an IP address or IP:port`);
+    return { address: hp.host, ...(hp.port ? { port: hp.port } : {}), source: { kind: 'cli' as const, label: '--api-server' } };
+  });
+  if (!nodes.length && !apiServers.length && !o.proxyMode) return undefined;
+  return {
+    source: { kind: 'cli', label: 'command line' },
+    nodes,
+    apiServers,
+    ...(o.proxyMode ? { proxyMode: { mode: o.proxyMode as 'ipvs', source: { kind: 'cli', label: '--proxy-mode' } } } : {}),
+  };
+}
+
+/** Expand directories into their *.yaml/*.yml files, skipping node_modules, .git and symlink loops. */
+export function collectFiles(paths: string[], cwd: string): string[] {
+  const out: string[] = [];
+  const seenDirs = new Set<string>();
+  const walk = (dir: string) => {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      return;
+    }
+    if (seenDirs.has(real)) return;
+    seenDirs.add(real);
+    let entries: string[];
+    try {
+      entries = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const name of entries) {
+      if (name === 'node_modules' || name === '.git') continue;
+      const p = join(dir, name);
+      let st;
+      try {
+        st = statSync(p);
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && /\.ya?ml$/i.test(name) && name !== '.kube-ip-guard.yaml') out.push(p);
+    }
+  };
+  for (const p of paths) {
+    const abs = resolve(cwd, p);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch {
+      throw new UsageError(`${p}: no such file or directory`);
+    }
+    if (st.isDirectory()) walk(abs);
+    else out.push(abs);
+  }
+  return [...new Set(out)];
+}
+
+export interface CliResult {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  rule: string;
+  severity: string;
+  message: string;
+}
+
+function formatProblem(p: FileProblem, cwd: string): string {
+  if (!p.file) return `settings: ${p.severity}: ${p.message}`;
+  const text = readTextFromDisk(p.file) ?? '';
+  const pos = new LineIndex(text).position(p.span?.start ?? 0);
+  return `${relative(cwd, p.file) || p.file}:${pos.line}:${pos.column}: ${p.severity}: ${p.message}`;
+}
+
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  let opts: Options | 'help' | 'version';
+  try {
+    if (argv[0] !== 'lint') {
+      if (argv[0] === '-h' || argv[0] === '--help' || argv.length === 0) {
+        io.out(USAGE);
+        return argv.length === 0 ? 2 : 0;
+      }
+      if (argv[0] === '--version') {
+        io.out(VERSION);
+        return 0;
+      }
+      throw new UsageError(`unknown command "${argv[0]}" (expected: lint)`);
+    }
+    opts = parseArgs(argv.slice(1));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`kube-ip-guard: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (opts === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  if (opts === 'version') {
+    io.out(VERSION);
+    return 0;
+  }
+  let files: string[];
+  let first: FactContribution | undefined;
+  try {
+    files = collectFiles(opts.paths.length ? opts.paths : ['.'], io.cwd);
+    first = cliContribution(opts);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`kube-ip-guard: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  // Facts per config file (one run may span several projects, each with its own .kube-ip-guard.yaml).
+  const explicitConfig = opts.config ? resolve(io.cwd, opts.config) : undefined;
+  if (explicitConfig && readTextFromDisk(explicitConfig) === undefined) {
+    io.err(`kube-ip-guard: --config ${opts.config}: no such file`);
+    return 2;
+  }
+  const factsByConfig = new Map<string, Promise<FolderFacts>>();
+  const factsFor = (configPath: string | undefined) => {
+    const key = configPath ?? '';
+    let f = factsByConfig.get(key);
+    if (!f) {
+      f = loadFolderFacts({ configPath, first: first ? [first] : [], trusted: true });
+      factsByConfig.set(key, f);
+    }
+    return f;
+  };
+  const results: CliResult[] = [];
+  const configProblems: string[] = [];
+  const seenProblemFiles = new Set<string>();
+  const maxLength = opts.maxFileSizeMB ? opts.maxFileSizeMB * 1048576 : DEFAULT_MAX_LENGTH;
+  for (const file of files) {
+    const configPath = explicitConfig ?? findConfigUpward(dirname(file));
+    const folder = await factsFor(configPath);
+    for (const p of folder.problems) {
+      const line = formatProblem(p, io.cwd);
+      if (!seenProblemFiles.has(line)) {
+        seenProblemFiles.add(line);
+        if (p.severity === 'error') configProblems.push(line);
+        else io.err(line);
+      }
+    }
+    if (configProblems.length) continue;
+    const text = readTextFromDisk(file);
+    if (text === undefined) {
+      io.err(`kube-ip-guard: ${relative(io.cwd, file)}: cannot be read`);
+      configProblems.push(`${relative(io.cwd, file)}: cannot be read`);
+      continue;
+    }
+    const analysis = analyze(text, folder.facts, { maxLength });
+    const index = new LineIndex(text);
+    for (const f of analysis.findings) results.push(toResult(relative(io.cwd, file) || file, index, f));
+  }
+  if (configProblems.length) {
+    for (const line of configProblems) io.err(line);
+    io.err(`kube-ip-guard: configuration error; nothing was checked`);
+    return 2;
+  }
+  io.out(render(opts.format, results, files.length, io.cwd));
+  return results.some((r) => r.severity === 'error') ? 1 : 0;
+}
+
+function toResult(file: string, index: LineIndex, f: Finding): CliResult {
+  const a = index.position(f.span.start);
+  const b = index.position(f.span.end);
+  return { file, line: a.line, column: a.column, endLine: b.line, endColumn: b.column, rule: f.rule, severity: f.severity, message: f.message };
+}
+
+function render(format: Options['format'], results: CliResult[], fileCount: number, cwd: string): string {
+  if (format === 'json') return JSON.stringify(results, null, 2);
+  if (format === 'sarif') return JSON.stringify(toSarif(results, cwd), null, 2);
+  const lines = results.map((r) => `${r.file}:${r.line}:${r.column} ${r.severity} ${r.message} [${r.rule}]`);
+  const count = (s: string) => results.filter((r) => r.severity === s).length;
+  lines.push(
+    `${results.length} problem${results.length === 1 ? '' : 's'} (${count('error')} error${count('error') === 1 ? '' : 's'}, ${count('warning')} warning${count('warning') === 1 ? '' : 's'}, ${count('info')} info) in ${fileCount} file${fileCount === 1 ? '' : 's'}`,
+  );
+  return lines.join('\n');
+}
+
+const SARIF_LEVEL: Record<string, string> = { error: 'error', warning: 'warning', info: 'note' };
+
+export function toSarif(results: CliResult[], cwd: string): object {
+  const rules = [
+    ...RULES.map((r) => ({ id: r.id, summary: r.summary, level: r.offByDefault ? 'none' : SARIF_LEVEL[r.defaultSeverity] })),
+    ...Object.entries(META_RULES).map(([id, m]) => ({ id, summary: m.summary, level: SARIF_LEVEL[m.severity] })),
+  ];
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'kube-ip-guard',
+            version: VERSION,
+            informationUri: 'https://github.com/kube-ip-guard/kube-ip-guard',
+            rules: rules.map((r) => ({
+              id: r.id,
+              name: r.id.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase()),
+              shortDescription: { text: r.summary },
+              helpUri: ruleDocUrl(r.id),
+              defaultConfiguration: { level: r.level },
+            })),
+          },
+        },
+        originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(cwd.endsWith('/') ? cwd : cwd + '/').toString() } },
+        results: results.map((r) => ({
+          ruleId: r.rule,
+          ...(index.has(r.rule) ? { ruleIndex: index.get(r.rule) } : {}),
+          level: SARIF_LEVEL[r.severity] ?? 'warning',
+          message: { text: r.message },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: r.file.split('\\').join('/'), uriBaseId: '%SRCROOT%' },
+                region: { startLine: r.line, startColumn: r.column, endLine: r.endLine, endColumn: r.endColumn },
+              },
+            },
+          ],
+        })),
+        columnKind: 'utf16CodeUnits',
+      },
+    ],
+  };
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), { out: (t) => process.stdout.write(t + '\n'), err: (t) => process.stderr.write(t + '\n'), cwd: process.cwd() }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`kube-ip-guard: unexpected error: ${(e as Error)?.stack ?? e}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

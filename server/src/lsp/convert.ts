@@ -1,0 +1,51 @@
+// Engine offsets -> LSP positions, and back.
+import { DiagnosticSeverity, type Diagnostic, type Range } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { ruleDocUrl, SOURCE, type Analysis, type Severity, type Span } from '../engine/index';
+import type { FileProblem } from '../facts/workspaceFacts';
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+};
+
+export function rangeOf(doc: TextDocument, span: Span): Range {
+  return { start: doc.positionAt(span.start), end: doc.positionAt(span.end) };
+}
+
+export function offsetsOf(doc: TextDocument, range: Range): Span {
+  return { start: doc.offsetAt(range.start), end: doc.offsetAt(range.end) };
+}
+
+export function toDiagnostics(doc: TextDocument, analysis: Analysis): Diagnostic[] {
+  return analysis.findings.map((f) => {
+    const d: Diagnostic = {
+      range: rangeOf(doc, f.span),
+      severity: SEVERITY[f.severity],
+      source: SOURCE,
+      code: f.rule,
+      codeDescription: { href: ruleDocUrl(f.rule) },
+      message: f.message,
+      data: f.data,
+    };
+    const related = f.related.map((r) => ({
+      location: r.location
+        ? { uri: r.location.uri, range: { start: { line: r.location.line, character: r.location.character }, end: { line: r.location.endLine, character: r.location.endCharacter } } }
+        : { uri: doc.uri, range: rangeOf(doc, r.span ?? f.span) },
+      message: r.message,
+    }));
+    if (related.length) d.relatedInformation = related;
+    return d;
+  });
+}
+
+export function problemsToDiagnostics(doc: TextDocument, problems: readonly FileProblem[]): Diagnostic[] {
+  return problems.map((p) => ({
+    range: rangeOf(doc, p.span ?? { start: 0, end: 0 }),
+    severity: p.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+    source: SOURCE,
+    code: 'config',
+    message: p.message,
+  }));
+}

@@ -1,0 +1,139 @@
+// Schedules analysis of open documents: debounced per document, never publishing results for a version older than
+// the one the editor has, parsing each document once per version (hover and code actions read the same result),
+// and reusing the unchanged YAML documents of a stream across versions.
+import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyze, CONFIG_FILE_NAME, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache } from '../engine/index';
+import type { Settings } from '../protocol';
+import { problemsToDiagnostics, toDiagnostics } from './convert';
+import type { FactScopes } from './factScopes';
+
+export interface AnalyzerHost {
+  documents: TextDocuments<TextDocument>;
+  scopes: FactScopes;
+  getSettings(uri: string | null): Promise<Settings>;
+  publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
+  log(line: string): void;
+}
+
+interface DocState {
+  /** Parsed YAML documents by text, reused by the next version. */
+  cache: DocumentCache;
+  last?: { version: number; analysis: Analysis; facts: ClusterFacts };
+  timer?: NodeJS.Timeout;
+}
+
+export interface CurrentAnalysis {
+  analysis: Analysis;
+  facts: ClusterFacts;
+}
+
+/** Short enough to feel immediate, long enough to skip the intermediate states of a fast typist. */
+const DEBOUNCE_MS = 40;
+
+export class DocumentAnalyzer {
+  private readonly states = new Map<string, DocState>();
+
+  constructor(private readonly host: AnalyzerHost) {}
+
+  private state(uri: string): DocState {
+    let s = this.states.get(uri);
+    if (!s) {
+      s = { cache: new Map() };
+      this.states.set(uri, s);
+    }
+    return s;
+  }
+
+  schedule(uri: string, delay = DEBOUNCE_MS): void {
+    const s = this.state(uri);
+    if (s.timer) clearTimeout(s.timer);
+    s.timer = setTimeout(() => {
+      s.timer = undefined;
+      void this.validate(uri);
+    }, delay);
+  }
+
+  revalidateAll(): void {
+    for (const doc of this.host.documents.all()) {
+      const s = this.state(doc.uri);
+      s.last = undefined;
+      this.schedule(doc.uri, 0);
+    }
+  }
+
+  forget(uri: string): void {
+    const s = this.states.get(uri);
+    if (s?.timer) clearTimeout(s.timer);
+    this.states.delete(uri);
+  }
+
+  /** The analysis of the document's current version (computed now if the scheduled one has not run yet). */
+  async current(doc: TextDocument): Promise<CurrentAnalysis | undefined> {
+    const s = this.state(doc.uri);
+    if (s.last && s.last.version === doc.version) return s.last;
+    await this.validate(doc.uri);
+    const after = this.states.get(doc.uri)?.last;
+    return after && after.version === doc.version ? after : undefined;
+  }
+
+  /** Comparison keys of every externalIP in the open documents (a pool address must not be one of them). */
+  usedAddressKeys(): Set<string> {
+    const used = new Set<string>();
+    for (const s of this.states.values()) {
+      for (const obj of s.last?.analysis.model.objects ?? []) {
+        if (obj.kind !== 'Service') continue;
+        for (const f of obj.externalIPs ?? []) {
+          const p = f.value !== undefined ? parseIP(f.value) : undefined;
+          if (p?.ok) used.add(p.ip.key);
+        }
+      }
+    }
+    return used;
+  }
+
+  private async validate(uri: string): Promise<void> {
+    const doc = this.host.documents.get(uri);
+    if (!doc) return;
+    const version = doc.version;
+    try {
+      const settings = await this.host.getSettings(uri);
+      if (!settings.enable) {
+        this.host.publish(uri, version, []);
+        return;
+      }
+      const scope = await this.host.scopes.forUri(uri);
+      const cur = this.host.documents.get(uri);
+      // Superseded while we waited: the newer version has its own validation scheduled.
+      if (!cur || cur.version !== version) return;
+      const s = this.state(uri);
+      if (s.last?.version === version && s.last.facts === scope.folderFacts.facts) return;
+      const path = uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+      const diagnostics: Diagnostic[] = path ? problemsToDiagnostics(cur, this.host.scopes.problemsIn(scope, path)) : [];
+      const facts = scope.folderFacts.facts;
+      let analysis: Analysis;
+      if (path && basename(path) === CONFIG_FILE_NAME) {
+        analysis = { findings: [], model: { objects: [], syntax: [], limits: [], parsedDocuments: 0, skippedDocuments: 0 }, suppressed: 0 };
+      } else {
+        analysis = analyze(cur.getText(), facts, { cache: s.cache, maxLength: settings.maxFileSizeMB * 1024 * 1024 });
+        diagnostics.push(...toDiagnostics(cur, analysis));
+      }
+      s.last = { version, analysis, facts };
+      this.host.publish(uri, version, diagnostics);
+    } catch (e) {
+      // One document's failure must not stop the others, nor leave stale results behind.
+      this.host.log(`Kube IP Guard: checking ${uri} failed: ${(e as Error)?.stack ?? e}`);
+      this.host.publish(uri, version, [
+        {
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+          severity: 3,
+          source: SOURCE,
+          code: 'internal-error',
+          message: `Kube IP Guard could not check this file (${(e as Error)?.message ?? e}); see the Kube IP Guard output for details.`,
+        },
+      ]);
+    }
+  }
+}

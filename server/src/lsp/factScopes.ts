@@ -1,0 +1,150 @@
+// Which facts apply to a document: its workspace folder's config file, node manifests and settings (or, outside
+// any folder, the nearest config file upward). Loaded once per scope and reused until something they were read
+// from changes.
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONFIG_FILE_NAME } from '../engine/index';
+import { findConfigUpward, loadFolderFacts, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
+import type { Settings, StatusNotification } from '../protocol';
+import { proxyModeName } from '../engine/rules/explain';
+
+export interface Scope {
+  key: string;
+  /** URI used to pull settings for this scope. */
+  settingsUri: string | null;
+  folderFacts: FolderFacts;
+}
+
+export interface FactScopesHost {
+  folders(): string[];
+  trusted(): boolean;
+  settingsFor(uri: string | null): Promise<Settings>;
+  openText(path: string): string | undefined;
+  onStatus(p: StatusNotification.Params): void;
+  log(line: string): void;
+}
+
+function pathOf(uri: string): string | undefined {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class FactScopes {
+  private readonly loaded = new Map<string, Promise<Scope>>();
+  /** Files each settled scope was read from. */
+  private readonly dependencies = new Map<string, string[]>();
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly host: FactScopesHost) {}
+
+  /** The scope key and config file for a document. */
+  private locate(uri: string): { key: string; settingsUri: string | null; folderPath?: string; configPath?: string } {
+    const path = pathOf(uri);
+    const folders = this.host.folders().map((f) => ({ uri: f, path: pathOf(f) })).filter((f) => f.path);
+    const folder = path
+      ? folders.filter((f) => path === f.path || path.startsWith(f.path!.endsWith('/') ? f.path! : f.path! + '/')).sort((a, b) => b.path!.length - a.path!.length)[0]
+      : folders[0];
+    if (folder) return { key: folder.uri, settingsUri: folder.uri, folderPath: folder.path };
+    if (path) {
+      const config = findConfigUpward(dirname(path));
+      if (config) return { key: `dir:${dirname(config)}`, settingsUri: uri, configPath: config };
+    }
+    return { key: 'none', settingsUri: path ? uri : null };
+  }
+
+  forUri(uri: string): Promise<Scope> {
+    const where = this.locate(uri);
+    let p = this.loaded.get(where.key);
+    if (!p) {
+      const loading = this.load(where);
+      p = loading;
+      this.loaded.set(where.key, loading);
+      void loading.then((s) => {
+        if (this.loaded.get(where.key) === loading) this.dependencies.set(where.key, s.folderFacts.dependencies);
+      });
+    }
+    return p;
+  }
+
+  private async load(where: ReturnType<FactScopes['locate']>): Promise<Scope> {
+    const settings = await this.host.settingsFor(where.settingsUri);
+    let configPath = where.configPath;
+    if (where.folderPath) {
+      const configured = settings.configFile;
+      configPath = configured ? (isAbsolute(configured) ? configured : join(where.folderPath, configured)) : join(where.folderPath, CONFIG_FILE_NAME);
+    }
+    const folderFacts = await loadFolderFacts({
+      configPath,
+      readText: (p) => this.host.openText(p) ?? undefined,
+      settings,
+      trusted: this.host.trusted(),
+      workspaceRoots: this.host.folders().map(pathOf).filter((p): p is string => !!p),
+    }).catch((e): FolderFacts => {
+      this.host.log(`Kube IP Guard: could not load cluster facts: ${(e as Error).message}`);
+      return { facts: { nodes: [], apiServers: [], proxyMode: 'ipvs', serviceCIDRs: [], podCIDRs: [], externalIPPool: [], rules: {}, sources: [] }, problems: [{ message: `could not load cluster facts: ${(e as Error).message}`, severity: 'error' }], ignore: [], dependencies: configPath ? [configPath] : [] };
+    });
+    const scope: Scope = { key: where.key, settingsUri: where.settingsUri, folderFacts };
+    this.report(scope);
+    return scope;
+  }
+
+  private report(scope: Scope): void {
+    const { facts, problems, configPath } = scope.folderFacts;
+    const nodes = facts.nodes.length;
+    const sourceLines = facts.sources.map((s) => `- ${s.label}: ${s.nodes} node${s.nodes === 1 ? '' : 's'}, ${s.apiServers} API server address${s.apiServers === 1 ? '' : 'es'}${s.staleSince ? ` (cached ${s.staleSince})` : ''}`);
+    const problemLines = problems.map((p) => `- ${p.file ? `${basename(p.file)}: ` : ''}${p.message}`);
+    const hasErrors = problems.some((p) => p.severity === 'error');
+    const text = nodes === 0 && facts.apiServers.length === 0 ? 'no cluster facts' : `${nodes} node${nodes === 1 ? '' : 's'} · ${proxyModeName(facts.proxyMode)}`;
+    const tooltip = [
+      `**Kube IP Guard** — ${text}`,
+      '',
+      sourceLines.length ? sourceLines.join('\n') : `No facts: add ${CONFIG_FILE_NAME} (nodes, apiServer) or kubeIpGuard.* settings.`,
+      ...(problemLines.length ? ['', '**Problems**', ...problemLines] : []),
+    ].join('\n');
+    // A broken config file that is not open in the editor would otherwise go unnoticed: say so once.
+    let warning: string | undefined;
+    const unseen = problems.filter((p) => p.severity === 'error' && !(p.file && this.host.openText(p.file) !== undefined));
+    if (unseen.length) {
+      const first = unseen[0];
+      const msg = `Kube IP Guard: ${first.file ? basename(first.file) : 'settings'}: ${first.message}${unseen.length > 1 ? ` (and ${unseen.length - 1} more)` : ''}`;
+      if (!this.warned.has(msg)) {
+        this.warned.add(msg);
+        warning = msg;
+      }
+    }
+    this.host.onStatus({ scope: scope.key === 'none' ? null : scope.key, state: hasErrors ? 'error' : problems.length ? 'warning' : 'ok', text, tooltip, nodeCount: nodes, sources: facts.sources, ...(warning ? { warning } : {}) });
+    if (configPath) this.host.log(`Kube IP Guard: ${scope.key}: ${text} (config ${configPath}${problems.length ? `, ${problems.length} problem(s)` : ''})`);
+  }
+
+  /** Forget every scope; true when there was one. */
+  invalidateAll(): boolean {
+    const had = this.loaded.size > 0;
+    this.loaded.clear();
+    this.dependencies.clear();
+    return had;
+  }
+
+  /** Forget the scopes that read `path` (and loads still under way, which may have read its old text). */
+  invalidateDependency(path: string): boolean {
+    let hit = false;
+    for (const key of [...this.loaded.keys()]) {
+      const deps = this.dependencies.get(key);
+      if (!deps || deps.includes(path)) {
+        this.loaded.delete(key);
+        this.dependencies.delete(key);
+        hit = hit || !!deps;
+      }
+    }
+    // A new config file may belong to a scope that had none, or to a directory scope: start over.
+    if (basename(path) === CONFIG_FILE_NAME && !hit) hit = this.invalidateAll();
+    return hit;
+  }
+
+  /** Problems of the files a document's scope read, for showing in that file. */
+  problemsIn(scope: Scope, path: string): FileProblem[] {
+    return scope.folderFacts.problems.filter((p) => p.file === path);
+  }
+}

@@ -1,0 +1,89 @@
+// The one place where the extension and the language server agree on custom messages and setting shapes
+// (vscode-eslint's pattern): both sides import this file, so they cannot drift.
+import type { FactSourceSummary, ProxyMode, RuleSeveritySetting } from './engine/facts';
+
+export const LANGUAGE_SERVER_ID = 'kubeIpGuard';
+export const SETTINGS_SECTION = 'kubeIpGuard';
+
+/** `kubeIpGuard.*` settings, as the server reads them per resource (defaults in `settings.ts`). */
+export interface Settings {
+  enable: boolean;
+  /** Path of the config file, absolute or relative to the workspace folder; '' means `.kube-ip-guard.yaml` at its root. */
+  configFile: string;
+  nodes: { name: string; addresses: (string | { address: string; type?: string })[] }[];
+  apiServer: string[];
+  proxyMode: ProxyMode | '';
+  serviceCIDRs: string[];
+  podCIDRs: string[];
+  externalIPPool: string[];
+  rules: Record<string, RuleSeveritySetting>;
+  /** Files larger than this many MB are not analyzed. */
+  maxFileSizeMB: number;
+}
+
+/** Sent by the extension in `initializationOptions`. */
+export interface InitializationOptions {
+  /** VS Code Workspace Trust; other editors omit it and count as trusted (they have no such notion). */
+  trusted?: boolean;
+  /** Extension storage for caches (cluster facts). */
+  storagePath?: string;
+  /** Settings for editors that do not answer `workspace/configuration`. */
+  settings?: Partial<Settings>;
+}
+
+export type StatusState = 'ok' | 'warning' | 'error' | 'loading';
+
+/** Server -> client: where the facts of a workspace folder come from, for the status bar. */
+export namespace StatusNotification {
+  export const method = 'kubeIpGuard/status';
+  export interface Params {
+    /** Workspace folder (or config directory) URI these facts belong to; null when no folder. */
+    scope: string | null;
+    state: StatusState;
+    /** Short status bar text, e.g. "2 nodes · IPVS". */
+    text: string;
+    /** Markdown tooltip: each source and any problem. */
+    tooltip: string;
+    nodeCount: number;
+    sources: FactSourceSummary[];
+    /** A problem worth a visible warning (config file broken and not open), shown once per distinct message. */
+    warning?: string;
+  }
+}
+
+/** Client -> server: the facts behind a document or folder, for the "show facts" command. */
+export namespace FactsRequest {
+  export const method = 'kubeIpGuard/facts';
+  export interface Params {
+    uri?: string;
+  }
+  export interface NodeEntry {
+    name: string;
+    addresses: { address: string; type: string; source: string }[];
+  }
+  export interface Result {
+    scope: string | null;
+    proxyMode: string;
+    proxyModeSource: string;
+    nodes: NodeEntry[];
+    apiServers: { address: string; source: string }[];
+    serviceCIDRs: string[];
+    podCIDRs: string[];
+    externalIPPool: string[];
+    sources: FactSourceSummary[];
+    problems: string[];
+  }
+}
+
+/** Client -> server: read config files, node manifests and the cluster again. */
+export namespace ReloadRequest {
+  export const method = 'kubeIpGuard/reload';
+}
+
+/** Client -> server: Workspace Trust changed (granted). */
+export namespace TrustNotification {
+  export const method = 'kubeIpGuard/trust';
+  export interface Params {
+    trusted: boolean;
+  }
+}

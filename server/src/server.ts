@@ -1,0 +1,220 @@
+// The language server: thin LSP handlers around the engine. Runs over IPC (VS Code) or `--stdio` (any editor).
+import {
+  CodeAction,
+  CodeActionKind,
+  createConnection,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { basename } from 'node:path';
+import { CONFIG_FILE_NAME, emptyFacts, fixesFor, hoverAt, type Analysis } from './engine/index';
+import { FactsRequest, ReloadRequest, SETTINGS_SECTION, StatusNotification, TrustNotification, type InitializationOptions, type Settings } from './protocol';
+import { toSettings } from './settings';
+import { DocumentAnalyzer } from './lsp/documentAnalyzer';
+import { FactScopes } from './lsp/factScopes';
+import { toDiagnostics, problemsToDiagnostics, offsetsOf } from './lsp/convert';
+
+export function startServer(connection: Connection): void {
+  // Console output must never corrupt the stdio channel: route it to the client's log.
+  console.log = (...a: unknown[]) => connection.console.log(a.map(String).join(' '));
+  console.info = console.log;
+  console.warn = (...a: unknown[]) => connection.console.warn(a.map(String).join(' '));
+  console.error = (...a: unknown[]) => connection.console.error(a.map(String).join(' '));
+
+  const documents = new TextDocuments(TextDocument);
+  let init: InitializationOptions = {};
+  let configurationPull = false;
+  let dynamicWatchers = false;
+  let folders: string[] = [];
+  const settingsCache = new Map<string, Promise<Settings>>();
+
+  const getSettings = (uri: string | null): Promise<Settings> => {
+    const key = uri ?? '';
+    let s = settingsCache.get(key);
+    if (!s) {
+      s = configurationPull
+        ? connection.workspace.getConfiguration({ scopeUri: uri ?? undefined, section: SETTINGS_SECTION }).then(toSettings, () => toSettings(init.settings))
+        : Promise.resolve(toSettings(init.settings));
+      settingsCache.set(key, s);
+    }
+    return s;
+  };
+
+  const openText = (path: string): string | undefined => {
+    const doc = documents.get(pathToFileURL(path).toString());
+    return doc?.getText();
+  };
+
+  const scopes = new FactScopes({
+    folders: () => folders,
+    trusted: () => init.trusted !== false,
+    settingsFor: getSettings,
+    openText,
+    onStatus: (p: StatusNotification.Params) => void connection.sendNotification(StatusNotification.method, p),
+    log: (line) => connection.console.log(line),
+  });
+
+  const analyzer = new DocumentAnalyzer({
+    documents,
+    scopes,
+    getSettings,
+    publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, version, diagnostics }),
+    log: (line) => connection.console.log(line),
+  });
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    init = (params.initializationOptions ?? {}) as InitializationOptions;
+    configurationPull = !!params.capabilities.workspace?.configuration;
+    dynamicWatchers = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    folders = (params.workspaceFolders ?? []).map((f) => f.uri);
+    if (folders.length === 0 && params.rootUri) folders = [params.rootUri];
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'kube-ip-guard' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (dynamicWatchers) {
+      void connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/*.{yaml,yml,json}' }],
+      });
+    }
+    connection.workspace.onDidChangeWorkspaceFolders((e) => {
+      folders = folders.filter((f) => !e.removed.some((r) => r.uri === f)).concat(e.added.map((a) => a.uri));
+      scopes.invalidateAll();
+      analyzer.revalidateAll();
+    });
+  });
+
+  connection.onDidChangeConfiguration(() => {
+    settingsCache.clear();
+    scopes.invalidateAll();
+    analyzer.revalidateAll();
+  });
+
+  connection.onDidChangeWatchedFiles((params) => {
+    let changed = false;
+    for (const c of params.changes) {
+      if (!c.uri.startsWith('file:')) continue;
+      const path = fileURLToPath(c.uri);
+      // A config file appearing or going away changes which file a scope uses; any dependency change reloads it.
+      if (basename(path) === CONFIG_FILE_NAME && c.type !== FileChangeType.Changed) changed = scopes.invalidateAll() || changed;
+      else changed = scopes.invalidateDependency(path) || changed;
+    }
+    if (changed) analyzer.revalidateAll();
+  });
+
+  connection.onNotification(TrustNotification.method, (p: TrustNotification.Params) => {
+    init.trusted = p.trusted;
+    scopes.invalidateAll();
+    analyzer.revalidateAll();
+  });
+
+  documents.onDidOpen((e) => analyzer.schedule(e.document.uri, 0));
+  documents.onDidChangeContent((e) => {
+    if (e.document.uri.startsWith('file:') && scopes.invalidateDependency(fileURLToPath(e.document.uri))) analyzer.revalidateAll();
+    else analyzer.schedule(e.document.uri);
+  });
+  documents.onDidClose((e) => {
+    analyzer.forget(e.document.uri);
+    // A closed config file is read from disk again (its unsaved edits are gone).
+    if (e.document.uri.startsWith('file:') && scopes.invalidateDependency(fileURLToPath(e.document.uri))) analyzer.revalidateAll();
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.onHover(async (params) => {
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return null;
+    const result = await analyzer.current(doc);
+    if (!result) return null;
+    const h = hoverAt(result.analysis, doc.offsetAt(params.position), result.facts);
+    if (!h) return null;
+    return { contents: { kind: 'markdown', value: h.markdown }, range: { start: doc.positionAt(h.span.start), end: doc.positionAt(h.span.end) } };
+  });
+
+  connection.onCodeAction(async (params) => {
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return [];
+    const ours = params.context.diagnostics.filter((d) => d.source === 'kube-ip-guard' && d.data);
+    if (ours.length === 0) return [];
+    const result = await analyzer.current(doc);
+    if (!result) return [];
+    const text = doc.getText();
+    const used = analyzer.usedAddressKeys();
+    const actions: CodeAction[] = [];
+    for (const d of ours) {
+      const data = d.data as { rule: string; address?: string; fixes: never[] };
+      const span = offsetsOf(doc, d.range);
+      for (const fix of fixesFor(text, { rule: data.rule, span, address: data.address, fixes: data.fixes ?? [] }, result.facts, { usedAddressKeys: used })) {
+        actions.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [d],
+          isPreferred: fix.isPreferred,
+          edit: {
+            documentChanges: [
+              {
+                textDocument: { uri: doc.uri, version: doc.version },
+                edits: fix.edits.map((e) => ({ range: { start: doc.positionAt(e.start), end: doc.positionAt(e.end) }, newText: e.newText })),
+              },
+            ],
+          },
+        });
+      }
+    }
+    return actions;
+  });
+
+  connection.onRequest(FactsRequest.method, async (p: FactsRequest.Params): Promise<FactsRequest.Result> => {
+    const uri = p.uri ?? folders[0] ?? null;
+    const scope = uri ? await scopes.forUri(uri) : undefined;
+    const facts = scope?.folderFacts.facts ?? emptyFacts();
+    return {
+      scope: scope?.key ?? null,
+      proxyMode: facts.proxyMode,
+      proxyModeSource: facts.proxyModeSource?.label ?? 'default',
+      nodes: facts.nodes.map((n) => ({ name: n.name, addresses: n.addresses.map((a) => ({ address: a.address, type: a.type, source: a.source.label })) })),
+      apiServers: facts.apiServers.map((a) => ({ address: a.port ? `${a.address}:${a.port}` : a.address, source: a.source.label })),
+      serviceCIDRs: facts.serviceCIDRs.map((c) => c.cidr),
+      podCIDRs: facts.podCIDRs.map((c) => c.cidr),
+      externalIPPool: facts.externalIPPool.map((c) => c.cidr),
+      sources: facts.sources,
+      problems: scope?.folderFacts.problems.map((pr) => pr.message) ?? [],
+    };
+  });
+
+  connection.onRequest(ReloadRequest.method, async () => {
+    settingsCache.clear();
+    scopes.invalidateAll();
+    analyzer.revalidateAll();
+    return null;
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+export type { Analysis };
+export { toDiagnostics, problemsToDiagnostics };
+
+if (require.main === module) {
+  // `--stdio`, `--node-ipc` and `--socket=N` are read by createConnection itself.
+  const connection = createConnection(ProposedFeatures.all);
+  process.on('uncaughtException', (e) => connection.console.error(`Kube IP Guard: unexpected error: ${e?.stack ?? e}`));
+  process.on('unhandledRejection', (e) => connection.console.error(`Kube IP Guard: unexpected rejection: ${(e as Error)?.stack ?? e}`));
+  startServer(connection);
+}

@@ -1,0 +1,43 @@
+// Settings are pulled per resource, typed, defaulted in one function and cached per URI (vscode-eslint's rule:
+// never stored in server globals).
+import type { Settings } from './protocol';
+
+export const DEFAULT_SETTINGS: Settings = {
+  enable: true,
+  configFile: '',
+  nodes: [],
+  apiServer: [],
+  proxyMode: '',
+  serviceCIDRs: [],
+  podCIDRs: [],
+  externalIPPool: [],
+  rules: {},
+  maxFileSizeMB: 64,
+};
+
+function arrayOf<T>(v: unknown, ok: (x: unknown) => x is T): T[] {
+  return Array.isArray(v) ? v.filter(ok) : [];
+}
+const isString = (x: unknown): x is string => typeof x === 'string';
+
+/** Turn whatever the client sent into typed settings; wrong shapes fall back to defaults. */
+export function toSettings(raw: unknown): Settings {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const s: Settings = { ...DEFAULT_SETTINGS };
+  if (typeof r.enable === 'boolean') s.enable = r.enable;
+  if (typeof r.configFile === 'string') s.configFile = r.configFile;
+  s.nodes = arrayOf(r.nodes, (x): x is Settings['nodes'][number] => !!x && typeof x === 'object' && typeof (x as { name?: unknown }).name === 'string' && Array.isArray((x as { addresses?: unknown }).addresses));
+  s.apiServer = arrayOf(r.apiServer, isString);
+  if (r.proxyMode === 'ipvs' || r.proxyMode === 'iptables' || r.proxyMode === 'nftables') s.proxyMode = r.proxyMode;
+  s.serviceCIDRs = arrayOf(r.serviceCIDRs, isString);
+  s.podCIDRs = arrayOf(r.podCIDRs, isString);
+  s.externalIPPool = arrayOf(r.externalIPPool, isString);
+  s.rules = {};
+  if (r.rules && typeof r.rules === 'object' && !Array.isArray(r.rules)) {
+    for (const [k, v] of Object.entries(r.rules as Record<string, unknown>)) {
+      if (v === 'error' || v === 'warning' || v === 'info' || v === 'off') s.rules[k] = v;
+    }
+  }
+  if (typeof r.maxFileSizeMB === 'number' && r.maxFileSizeMB > 0) s.maxFileSizeMB = r.maxFileSizeMB;
+  return s;
+}
