@@ -162,7 +162,33 @@ export function readManifest(text: string, options: ReadOptions = {}): ManifestM
     options.cache.clear();
     for (const [k, v] of nextCache) options.cache.set(k, v);
   }
+  if (template) dropTemplatedEntries(text, model);
   return model;
+}
+
+function lineHasTemplate(text: string, offset: number): boolean {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  let end = text.indexOf('\n', offset);
+  if (end < 0) end = text.length;
+  return text.slice(start, end).includes('{{');
+}
+
+/**
+ * In a template, an entry that is empty only because its `{{ }}` action was blanked is not an empty entry: it is
+ * whatever the chart renders there. `{{ }}` lines never produce findings of ours; literal values still do.
+ */
+function dropTemplatedEntries(text: string, model: ManifestModel): void {
+  const keep = (f: AddressField) => !((f.valueType === 'null' || f.value === undefined) && lineHasTemplate(text, f.span.start));
+  for (const o of model.objects) {
+    if (o.kind === 'Service') {
+      if (o.externalIPs) o.externalIPs = o.externalIPs.filter(keep);
+      if (o.externalIPsNotAList && lineHasTemplate(text, o.externalIPsNotAList.span.start)) o.externalIPsNotAList = undefined;
+      if (o.loadBalancerIP && !keep(o.loadBalancerIP)) o.loadBalancerIP = undefined;
+      o.ingress = o.ingress.filter(keep);
+    } else {
+      o.entries = o.entries.filter(keep);
+    }
+  }
 }
 
 function shift(s: Span, by: number): Span {
@@ -199,13 +225,21 @@ function appendShifted(model: ManifestModel, cm: ChunkModel, by: number): void {
 /** How deep we follow aliases and merge keys before giving up (alias bombs, self-references). */
 const MAX_ALIAS_HOPS = 16;
 
+/** How a value was reached: through an alias or merge key, and where that alias is used (where we report). */
+interface Via {
+  alias: boolean;
+  span?: Span;
+}
+
+const direct = (): Via => ({ alias: false });
+
 class DocReader {
   private anchors?: Map<string, Node[]>;
   limitHit?: Span;
   constructor(private readonly doc: Document.Parsed) {}
 
   /** Follow aliases to the node they name (the latest anchor of that name before the alias, as YAML defines it). */
-  deref(node: unknown, via = { alias: false }): Node | undefined {
+  deref(node: unknown, via: Via = direct()): Node | undefined {
     let cur = node as Node | undefined;
     for (let hops = 0; cur && isAlias(cur); hops++) {
       if (hops >= MAX_ALIAS_HOPS) {
@@ -213,6 +247,7 @@ class DocReader {
         return undefined;
       }
       via.alias = true;
+      via.span ??= spanOf(cur);
       cur = this.resolveAlias(cur);
     }
     return cur;
@@ -247,7 +282,7 @@ class DocReader {
   }
 
   /** `map[key]`, honouring merge keys (`<<: *base`); explicit keys win over merged ones. */
-  get(map: YAMLMap | undefined, key: string, via = { alias: false }, hops = 0): { value: unknown; keyNode: unknown } | undefined {
+  get(map: YAMLMap | undefined, key: string, via: Via = direct(), hops = 0): { value: unknown; keyNode: unknown } | undefined {
     if (!map) return undefined;
     const merges: unknown[] = [];
     for (const item of map.items) {
@@ -255,17 +290,20 @@ class DocReader {
       const k = isScalar(item.key) ? item.key.value : this.deref(item.key);
       const kv = isScalar(k) ? (k as Scalar).value : k;
       if (kv === key) return { value: item.value, keyNode: item.key };
-      if (kv === '<<') merges.push(item.value);
+      // With `merge: true` the yaml library reads `<<` as a symbol.
+      if (kv === '<<' || (typeof kv === 'symbol' && kv.description === '<<')) merges.push(item.value);
     }
     if (hops >= MAX_ALIAS_HOPS) return undefined;
     for (const m of merges) {
-      const target = this.deref(m, via);
-      const sources = isSeq(target) ? target.items.map((i) => this.deref(i, via)) : [target];
+      const mergeVia: Via = { alias: true, span: via.span ?? spanOf(m as Node) };
+      const target = this.deref(m, mergeVia);
+      const sources = isSeq(target) ? target.items.map((i) => this.deref(i, mergeVia)) : [target];
       for (const s of sources) {
         if (isMap(s)) {
-          const r = this.get(s, key, via, hops + 1);
+          const r = this.get(s, key, mergeVia, hops + 1);
           if (r) {
             via.alias = true;
+            via.span = mergeVia.span;
             return r;
           }
         }
@@ -274,7 +312,7 @@ class DocReader {
     return undefined;
   }
 
-  getMap(map: YAMLMap | undefined, key: string, via = { alias: false }): YAMLMap | undefined {
+  getMap(map: YAMLMap | undefined, key: string, via: Via = direct()): YAMLMap | undefined {
     const r = this.get(map, key, via);
     const n = r && this.deref(r.value, via);
     return isMap(n) ? n : undefined;
@@ -299,10 +337,11 @@ class DocReader {
     return out;
   }
 
-  field(node: unknown, index: number, outerAlias: boolean): AddressField {
-    const via = { alias: outerAlias };
+  field(node: unknown, index: number, outer: Via): AddressField {
+    const via: Via = { ...outer };
     const target = this.deref(node, via);
-    const span = spanOf(node as Node);
+    // Report where the value is used: at the alias (or merge key) that brought it here, not at its anchor.
+    const span = via.span ?? spanOf(node as Node);
     if (isScalar(target)) {
       const v = target.value;
       const valueType = v === null || v === undefined ? 'null' : typeof v;
@@ -312,12 +351,12 @@ class DocReader {
   }
 
   /** Entries of an address list, or undefined when the value is not a list. */
-  addressList(value: unknown): { entries?: AddressField[]; viaAlias: boolean; notList?: string } {
-    const via = { alias: false };
+  addressList(value: unknown, outer: Via = direct()): { entries?: AddressField[]; notList?: string } {
+    const via: Via = { ...outer };
     const target = this.deref(value, via);
-    if (target === undefined || (isScalar(target) && target.value === null)) return { entries: [], viaAlias: via.alias };
-    if (!isSeq(target)) return { viaAlias: via.alias, notList: isMap(target) ? 'map' : isScalar(target) ? typeof target.value : 'unknown' };
-    return { entries: (target as YAMLSeq).items.map((item, i) => this.field(item, i, via.alias)), viaAlias: via.alias };
+    if (target === undefined || (isScalar(target) && target.value === null)) return { entries: [] };
+    if (!isSeq(target)) return { notList: isMap(target) ? 'map' : isScalar(target) ? typeof target.value : 'unknown' };
+    return { entries: (target as YAMLSeq).items.map((item, i) => this.field(item, i, via)) };
   }
 }
 
@@ -344,7 +383,11 @@ function readChunk(text: string): ChunkModel {
     if (doc.errors.length > 0) {
       // One message per broken document, where the parser first stumbled: not a wall of follow-on errors.
       const e = doc.errors[0];
-      cm.syntax.push({ message: `YAML syntax error: ${firstLine(e.message)}`, span: { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) } });
+      // An unclosed collection is reported by the parser at the end of input, which is the next document's `---`:
+      // keep the error inside this document, on its last character.
+      const limit = Math.max(0, text.trimEnd().length - 1);
+      const start = Math.min(e.pos[0], limit);
+      cm.syntax.push({ message: `YAML syntax error: ${firstLine(e.message)}`, span: { start, end: Math.max(Math.min(e.pos[1], text.length), start + 1) } });
     }
     const reader = new DocReader(doc);
     const root = reader.deref(doc.contents);
@@ -393,7 +436,8 @@ function readService(
   obj: YAMLMap,
   meta: { name?: string; namespace?: string; span: Span; kindSpan: Span; metadata?: YAMLMap },
 ): ServiceObject {
-  const spec = r.getMap(obj, 'spec');
+  const specVia = direct();
+  const spec = r.getMap(obj, 'spec', specVia);
   const svc: ServiceObject = {
     kind: 'Service',
     name: meta.name,
@@ -424,14 +468,16 @@ function readService(
     const portNum = portText !== undefined && /^\d+$/.test(portText) ? Number(portText) : undefined;
     svc.ports.push({ port: portNum, protocol: r.getString(p, 'protocol') ?? 'TCP', name: r.getString(p, 'name'), span: spanOf(item as Node) });
   }
-  const ext = r.get(spec, 'externalIPs');
+  const extVia: Via = { ...specVia };
+  const ext = r.get(spec, 'externalIPs', extVia);
   if (ext) {
-    const list = r.addressList(ext.value);
+    const list = r.addressList(ext.value, extVia);
     if (list.entries) svc.externalIPs = list.entries;
-    else svc.externalIPsNotAList = { span: spanOf((ext.value as Node) ?? (ext.keyNode as Node)), valueType: list.notList ?? 'unknown' };
+    else svc.externalIPsNotAList = { span: extVia.span ?? spanOf((ext.value as Node) ?? (ext.keyNode as Node)), valueType: list.notList ?? 'unknown' };
   }
-  const lbip = r.get(spec, 'loadBalancerIP');
-  if (lbip) svc.loadBalancerIP = r.field(lbip.value, 0, false);
+  const lbVia: Via = { ...specVia };
+  const lbip = r.get(spec, 'loadBalancerIP', lbVia);
+  if (lbip) svc.loadBalancerIP = r.field(lbip.value, 0, lbVia);
   const status = r.getMap(obj, 'status');
   const lb = r.getMap(status, 'loadBalancer');
   const ingress = r.get(lb, 'ingress');
@@ -441,7 +487,7 @@ function readService(
     if (!isMap(m)) return;
     const ip = r.get(m, 'ip');
     if (!ip) return;
-    svc.ingress.push({ ...r.field(ip.value, i, false), ipMode: r.getString(m, 'ipMode') });
+    svc.ingress.push({ ...r.field(ip.value, i, direct()), ipMode: r.getString(m, 'ipMode') });
   });
   return svc;
 }
@@ -454,7 +500,7 @@ function readPool(r: DocReader, obj: YAMLMap, kind: string, apiVersion: string):
   }
   if (kind === 'IPPool' && (apiVersion.startsWith('crd.projectcalico.org/') || apiVersion.startsWith('projectcalico.org/'))) {
     const c = r.get(spec, 'cidr');
-    return { kind, apiVersion, entries: c ? [r.field(c.value, 0, false)] : [] };
+    return { kind, apiVersion, entries: c ? [r.field(c.value, 0, direct())] : [] };
   }
   if (kind === 'Gateway' && apiVersion.startsWith('gateway.networking.k8s.io/')) {
     const a = r.get(spec, 'addresses');
@@ -466,7 +512,7 @@ function readPool(r: DocReader, obj: YAMLMap, kind: string, apiVersion: string):
       // `type` defaults to IPAddress; Hostname and implementation-specific types are not addresses.
       const type = r.getString(m, 'type') ?? 'IPAddress';
       const value = r.get(m, 'value');
-      if (type === 'IPAddress' && value) entries.push(r.field(value.value, i, false));
+      if (type === 'IPAddress' && value) entries.push(r.field(value.value, i, direct()));
     });
     return { kind, apiVersion, entries };
   }

@@ -5,7 +5,31 @@
 //   # kube-ip-guard-enable [rule ...]
 // No rule named means every rule; `-- reason` ends the list. A comment naming another rule hides nothing else.
 
+import { Lexer } from 'yaml';
+import { isTemplate, maskTemplates, splitDocuments } from './manifest';
+
 export const DIRECTIVE_PREFIX = 'kube-ip-guard-';
+
+/**
+ * Which of `offsets` lie inside a real YAML comment (text inside a quoted or block scalar is not one). A directive
+ * may follow other comment text on its line: the quick fix appends it to an existing comment.
+ */
+function inComments(text: string, offsets: number[]): Set<number> {
+  const inside = new Set<number>();
+  const source = isTemplate(text) ? maskTemplates(text) : text;
+  for (const chunk of splitDocuments(source)) {
+    const end = chunk.start + chunk.text.length;
+    if (!offsets.some((o) => o >= chunk.start && o < end)) continue;
+    let at = chunk.start;
+    for (const token of new Lexer().lex(chunk.text)) {
+      // The lexer's control tokens (document, flow end, scalar markers) take no room in the source.
+      if (token === '\x02' || token === '\x18' || token === '\x1f') continue;
+      if (token.startsWith('#')) for (const o of offsets) if (o >= at && o < at + token.length) inside.add(o);
+      at += token.length;
+    }
+  }
+  return inside;
+}
 
 type Directive = { kind: 'disable-line' | 'disable-next-line' | 'disable' | 'enable'; line: number; rules: string[] | 'all' };
 
@@ -19,19 +43,26 @@ export class Suppressions {
     if (!text.includes(DIRECTIVE_PREFIX)) return;
     this.lineStarts.push(0);
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    const candidates: { hash: number; line: number; kind: Directive['kind']; rest: string }[] = [];
     for (let at = text.indexOf(DIRECTIVE_PREFIX); at >= 0; at = text.indexOf(DIRECTIVE_PREFIX, at + 1)) {
       const line = this.lineOf(at);
       const lineStart = this.lineStarts[line];
-      // The directive must be a comment: a '#' at line start or after whitespace, then only spaces before it.
       const hash = text.lastIndexOf('#', at);
       if (hash < lineStart) continue;
+      // `#` starts a comment only at line start or after whitespace.
       if (hash > lineStart && !/[ \t]/.test(text[hash - 1])) continue;
       DIRECTIVE.lastIndex = hash;
       const m = DIRECTIVE.exec(text);
-      if (!m) continue;
-      const rest = m[2].replace(/\r$/, '').split(/\s--\s|\s--$/)[0];
+      if (m) candidates.push({ hash, line, kind: m[1] as Directive['kind'], rest: m[2] });
+    }
+    if (candidates.length === 0) return;
+    // Only a real comment is a directive: the same words inside a quoted or block scalar are data.
+    const comments = inComments(text, candidates.map((c) => c.hash));
+    for (const c of candidates) {
+      if (!comments.has(c.hash)) continue;
+      const rest = c.rest.replace(/\r$/, '').split(/\s--\s|\s--$/)[0];
       const rules = rest.split(/[\s,]+/).filter(Boolean);
-      this.directives.push({ kind: m[1] as Directive['kind'], line, rules: rules.length ? rules : 'all' });
+      this.directives.push({ kind: c.kind, line: c.line, rules: rules.length ? rules : 'all' });
     }
   }
 

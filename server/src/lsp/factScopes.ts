@@ -4,7 +4,7 @@
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_FILE_NAME } from '../engine/index';
-import { findConfigUpward, loadFolderFacts, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
+import { findConfigUpward, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import type { Settings, StatusNotification } from '../protocol';
 import { proxyModeName } from '../engine/rules/explain';
 
@@ -78,7 +78,7 @@ export class FactScopes {
     }
     const folderFacts = await loadFolderFacts({
       configPath,
-      readText: (p) => this.host.openText(p) ?? undefined,
+      readText: (p) => this.host.openText(p) ?? readTextFromDisk(p),
       settings,
       trusted: this.host.trusted(),
       workspaceRoots: this.host.folders().map(pathOf).filter((p): p is string => !!p),

@@ -7,6 +7,14 @@ export const externalIPInvalid: Rule = {
   id: 'externalip-invalid',
   defaultSeverity: 'error',
   summary: 'spec.externalIPs entry that the API server rejects as not an IP address',
+  checkService(service, ctx) {
+    const bad = service.externalIPsNotAList;
+    if (!bad) return;
+    ctx.report(this, {
+      span: bad.span,
+      message: `spec.externalIPs: Invalid value: a ${bad.valueType}: must be a list of IP addresses (the API server cannot decode anything else)`,
+    });
+  },
   checkExternalIP(entry, ctx) {
     if (entry.ip) return;
     const { field } = entry;

@@ -1,0 +1,118 @@
+// Shared fixtures for the engine tests: the seed cluster's facts (the outage of ../../../shared/seed), a Service
+// builder, and helpers to read a finding's span and a hover cursor out of inline fixture strings.
+import assert from 'node:assert/strict';
+import { analyze, mergeFacts, parseConfig, type AnalyzeOptions, type ClusterFacts, type Finding, type FactContribution } from '../../server/src/engine/index';
+
+export const CONFIG_URI = 'file:///workspace/.kube-ip-guard.yaml';
+
+export interface SeedOptions {
+  proxyMode?: 'ipvs' | 'iptables' | 'nftables';
+  /** Extra YAML lines appended to the config (e.g. a `rules:` block). */
+  extra?: string;
+  /** Replace the default node list (YAML lines under `nodes:`). */
+  nodes?: string;
+  /** Replace the API server list (flow items); '' for none. */
+  apiServer?: string;
+  /** Replace the pool (flow items); '' for none. */
+  pool?: string;
+}
+
+/** The seed cluster's `.kube-ip-guard.yaml`. */
+export function seedConfigText(o: SeedOptions = {}): string {
+  const lines = [
+    'nodes:',
+    o.nodes ??
+      ['  - name: k8s-master-1', '    addresses: [192.168.0.10]', '  - name: k8s-node-1', '    addresses: [192.168.0.11]'].join('\n'),
+  ];
+  const api = o.apiServer ?? '192.168.0.10:6443';
+  if (api) lines.push(`apiServer: [${api}]`);
+  lines.push(`proxyMode: ${o.proxyMode ?? 'ipvs'}`);
+  const pool = o.pool ?? '192.168.0.15-192.168.0.30';
+  if (pool) lines.push(`externalIPPool: [${pool}]`);
+  if (o.extra) lines.push(o.extra);
+  return lines.join('\n') + '\n';
+}
+
+/** Facts from a config text, built the way the server does (parseConfig + mergeFacts). The config must be clean. */
+export function factsFromConfig(text: string, more: FactContribution[] = []): ClusterFacts {
+  const cfg = parseConfig(text, CONFIG_URI);
+  assert.deepEqual(cfg.problems, [], 'test config has problems');
+  return mergeFacts([cfg.contribution, ...more]);
+}
+
+/** Nodes k8s-master-1 192.168.0.10 and k8s-node-1 192.168.0.11, API server 192.168.0.10:6443, IPVS, pool .15-.30. */
+export function seedFacts(o: SeedOptions = {}): ClusterFacts {
+  return factsFromConfig(seedConfigText(o));
+}
+
+export interface ServiceExtra {
+  name?: string;
+  apiVersion?: string;
+  kind?: string;
+  /** spec.type (default ClusterIP). */
+  type?: string;
+  /** Extra lines under `spec:` (already indented by two spaces). */
+  spec?: string[];
+  /** Line ending (default '\n'). */
+  eol?: string;
+}
+
+/**
+ * A Service manifest. `externalIPs` as an array is written as a block sequence, each item verbatim (so callers can
+ * pass quoted values); as a string it is written verbatim after `externalIPs:` (a flow sequence, an alias...).
+ */
+export function service(externalIPs: readonly string[] | string, extra: ServiceExtra = {}): string {
+  const lines = [
+    `apiVersion: ${extra.apiVersion ?? 'v1'}`,
+    `kind: ${extra.kind ?? 'Service'}`,
+    'metadata:',
+    `  name: ${extra.name ?? 'busybox'}`,
+    'spec:',
+    `  type: ${extra.type ?? 'ClusterIP'}`,
+    ...(typeof externalIPs === 'string'
+      ? [`  externalIPs: ${externalIPs}`]
+      : ['  externalIPs:', ...externalIPs.map((ip) => `  - ${ip}`)]),
+    '  ports:',
+    '  - port: 8888',
+    '    targetPort: 80',
+    '    protocol: TCP',
+    ...(extra.spec ?? []),
+    '  selector:',
+    '    app: httpd',
+  ];
+  return lines.join(extra.eol ?? '\n') + (extra.eol ?? '\n');
+}
+
+/** The text each finding's span covers. */
+export function spanText(text: string, f: { span: { start: number; end: number } }): string {
+  return text.slice(f.span.start, f.span.end);
+}
+
+/** Findings as `rule severity "span text"` lines: compact exact assertions. */
+export function summarize(text: string, findings: readonly Finding[]): string[] {
+  return findings.map((f) => `${f.rule} ${f.severity} ${JSON.stringify(spanText(text, f))}`);
+}
+
+export function findings(text: string, facts: ClusterFacts = seedFacts(), options?: AnalyzeOptions): Finding[] {
+  return analyze(text, facts, options).findings;
+}
+
+/** Only the findings of one rule. */
+export function findingsOf(rule: string, text: string, facts: ClusterFacts = seedFacts(), options?: AnalyzeOptions): Finding[] {
+  return findings(text, facts, options).filter((f) => f.rule === rule);
+}
+
+/** A fixture where `|` marks the cursor: the text without it, and the cursor's offset. */
+export function cursor(fixture: string): { text: string; offset: number } {
+  const offset = fixture.indexOf('|');
+  assert.ok(offset >= 0, 'fixture has no | cursor');
+  assert.equal(fixture.indexOf('|', offset + 1), -1, 'fixture has more than one |');
+  return { text: fixture.slice(0, offset) + fixture.slice(offset + 1), offset };
+}
+
+/** 0-based line of an offset. */
+export function lineOf(text: string, offset: number): number {
+  let n = 0;
+  for (let i = 0; i < offset && i < text.length; i++) if (text[i] === '\n') n++;
+  return n;
+}
