@@ -18,10 +18,10 @@ const common = {
 };
 
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js' }),
+  esbuild.build({ ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'server/out/server.js' }),
   esbuild.build({
     ...common,
-    entryPoints: ['server/src/cli.ts'],
+    entryPoints: ['server/src/cliMain.ts'],
     outfile: 'server/out/cli.js',
     banner: { js: '#!/usr/bin/env node' },
   }),

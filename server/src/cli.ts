@@ -345,15 +345,3 @@ export function toSarif(results: CliResult[], cwd: string): object {
     ],
   };
 }
-
-if (require.main === module) {
-  runCli(process.argv.slice(2), { out: (t) => process.stdout.write(t + '\n'), err: (t) => process.stderr.write(t + '\n'), cwd: process.cwd() }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e) => {
-      process.stderr.write(`kube-ip-guard: unexpected error: ${(e as Error)?.stack ?? e}\n`);
-      process.exitCode = 2;
-    },
-  );
-}

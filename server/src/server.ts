@@ -2,10 +2,8 @@
 import {
   CodeAction,
   CodeActionKind,
-  createConnection,
   DidChangeWatchedFilesNotification,
   FileChangeType,
-  ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
   type Connection,
@@ -210,11 +208,3 @@ export function startServer(connection: Connection): void {
 
 export type { Analysis };
 export { toDiagnostics, problemsToDiagnostics };
-
-if (require.main === module) {
-  // `--stdio`, `--node-ipc` and `--socket=N` are read by createConnection itself.
-  const connection = createConnection(ProposedFeatures.all);
-  process.on('uncaughtException', (e) => connection.console.error(`Kube IP Guard: unexpected error: ${e?.stack ?? e}`));
-  process.on('unhandledRejection', (e) => connection.console.error(`Kube IP Guard: unexpected rejection: ${(e as Error)?.stack ?? e}`));
-  startServer(connection);
-}
