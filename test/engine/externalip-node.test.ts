@@ -128,9 +128,11 @@ describe('externalip-node', () => {
     assert.equal(fs[0].related.length, 2);
   });
 
-  test('kube-proxy ignores ExternalName and headless Services: silent', () => {
-    assert.deepEqual(findings(service(['192.168.0.11'], { type: 'ExternalName', spec: ['  externalName: example.com'] })), []);
-    assert.deepEqual(findings(service(['192.168.0.11'], { spec: ['  clusterIP: None'] })), []);
+  test('kube-proxy ignores ExternalName and headless Services: no collision error, only the externalip-ignored information', () => {
+    const en = service(['192.168.0.11'], { type: 'ExternalName', spec: ['  externalName: example.com'] });
+    assert.deepEqual(summarize(en, findings(en)), ['externalip-ignored info "192.168.0.11"']);
+    const headless = service(['192.168.0.11'], { spec: ['  clusterIP: None'] });
+    assert.deepEqual(summarize(headless, findings(headless)), ['externalip-ignored info "192.168.0.11"']);
   });
 
   test('configured severity: off silences, warning downgrades', () => {

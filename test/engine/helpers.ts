@@ -97,6 +97,14 @@ export function findings(text: string, facts: ClusterFacts = seedFacts(), option
   return analyze(text, facts, options).findings;
 }
 
+/**
+ * Several Services with the same address and port in one stream also clash (externalip-port-clash, tested in its
+ * own file); tests about other behaviour use these facts to look at that behaviour alone.
+ */
+export function seedFactsWithoutClash(o: SeedOptions = {}): ClusterFacts {
+  return seedFacts({ ...o, extra: [o.extra, 'rules:\n  externalip-port-clash: off'].filter(Boolean).join('\n') });
+}
+
 /** Only the findings of one rule. */
 export function findingsOf(rule: string, text: string, facts: ClusterFacts = seedFacts(), options?: AnalyzeOptions): Finding[] {
   return findings(text, facts, options).filter((f) => f.rule === rule);

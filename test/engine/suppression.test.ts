@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, Suppressions } from '../../server/src/engine/index';
-import { findings, seedFacts, service, summarize } from './helpers';
+import { findings, seedFacts, seedFactsWithoutClash, service, summarize } from './helpers';
 
 const TWO = ['192.168.0.11', '192.168.0.10']; // externalip-node, externalip-apiserver
 
@@ -47,17 +47,17 @@ describe('suppression comments', () => {
     const b = service(['192.168.0.11'], { name: 'b' });
     const c = service(['192.168.0.11'], { name: 'c' });
     const text = a + '---\n# kube-ip-guard-disable\n' + b + '---\n# kube-ip-guard-enable\n' + c;
-    const fs = findings(text);
+    const fs = findings(text, seedFactsWithoutClash());
     assert.equal(fs.length, 2);
     assert.ok(fs[0].span.start < text.indexOf('# kube-ip-guard-disable'));
     assert.ok(fs[1].span.start > text.indexOf('# kube-ip-guard-enable'));
     const rest = a + '---\n# kube-ip-guard-disable\n' + b + '---\n' + c;
-    assert.equal(findings(rest).length, 1);
+    assert.equal(findings(rest, seedFactsWithoutClash()).length, 1);
   });
 
   test('disable with rules hides only those; enable with a rule re-enables only it', () => {
     const text = '# kube-ip-guard-disable externalip-node externalip-apiserver\n' + service(TWO, { name: 'a' }) + '---\n# kube-ip-guard-enable externalip-node\n' + service(TWO, { name: 'b' });
-    const fs = findings(text);
+    const fs = findings(text, seedFactsWithoutClash());
     assert.deepEqual(fs.map((f) => f.rule), ['externalip-node']);
     assert.ok(fs[0].span.start > text.indexOf('kube-ip-guard-enable'));
     const other = '# kube-ip-guard-disable externalip-duplicate\n' + service(TWO);

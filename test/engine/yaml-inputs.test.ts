@@ -2,7 +2,7 @@
 // the place of use), a broken document beside a valid one, Helm templates, %YAML directives, block scalars.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findings, lineOf, service, spanText, summarize } from './helpers';
+import { findings, lineOf, seedFactsWithoutClash, service, spanText, summarize } from './helpers';
 
 describe('multi-document streams', () => {
   test('findings of the first and third documents, exact spans, nothing from the Deployment', () => {
@@ -16,7 +16,7 @@ describe('multi-document streams', () => {
 
   test('leading ---, trailing ... and comments between documents', () => {
     const text = '# header\n---\n' + service(['192.168.0.11']) + '...\n# between\n---\n' + service(['192.168.0.11'], { name: 'b' }) + '---\n';
-    const fs = findings(text);
+    const fs = findings(text, seedFactsWithoutClash());
     assert.deepEqual(summarize(text, fs), ['externalip-node error "192.168.0.11"', 'externalip-node error "192.168.0.11"']);
     assert.notEqual(fs[0].span.start, fs[1].span.start);
   });

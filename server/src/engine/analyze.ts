@@ -4,6 +4,7 @@ import type { ClusterFacts, RuleSeveritySetting } from './facts';
 import type { Finding, FixKind, Severity } from './findings';
 import { inventoryOf } from './inventory';
 import { readManifest, type DocumentCache, type ManifestModel, type ServiceObject } from './manifest';
+import { ignoredBecause } from './serviceProxying';
 import { META_RULES, RULES } from './rules/index';
 import type { ExternalIPEntry, Rule, RuleContext, WorkspaceService } from './rules/rule';
 import { Suppressions } from './suppression';
@@ -13,8 +14,10 @@ export interface AnalyzeOptions {
   cache?: DocumentCache;
   /** Parse every document instead of only those that mention a checked field (proves the filter safe). */
   parseAll?: boolean;
-  /** Services from other files of the workspace, for cross-file rules. */
+  /** Services from other files of the workspace, for cross-file rules (this document's own are added). */
   workspaceServices?: readonly WorkspaceService[];
+  /** Read the text as a Helm values file (its `service.externalIPs`, `service.loadBalancerIP`, ... are addresses). */
+  helmValues?: boolean;
   /** Files larger than this (in UTF-16 code units) are not analyzed; an information finding says so. */
   maxLength?: number;
 }
@@ -34,26 +37,13 @@ export function effectiveSeverity(rule: { id: string; defaultSeverity: Severity;
   return rule.offByDefault ? 'off' : rule.defaultSeverity;
 }
 
-export function fieldPathOf(index: number): string {
-  return `spec.externalIPs[${index}]`;
-}
-
-/** Why kube-proxy never programs this Service's external addresses, if it does not (DOMAIN.md). */
-export function ignoredBecause(service: ServiceObject, family?: 'IPv4' | 'IPv6'): string | undefined {
-  if (service.type === 'ExternalName') return 'the Service is of type ExternalName';
-  if (service.clusterIP === 'None') return 'the Service is headless (clusterIP: None)';
-  if ('service.kubernetes.io/service-proxy-name' in service.labels) {
-    return 'the Service has the service.kubernetes.io/service-proxy-name label, so kube-proxy leaves it to another proxy';
-  }
-  if (family && service.ipFamilies.length > 0 && !service.ipFamilies.includes(family)) {
-    return `its family ${family} is not in spec.ipFamilies (${service.ipFamilies.join(', ')})`;
-  }
-  return undefined;
+export function fieldPathOf(service: ServiceObject, index: number): string {
+  return `${service.externalIPsPath ?? 'spec.externalIPs'}[${index}]`;
 }
 
 export function externalIPEntries(service: ServiceObject): ExternalIPEntry[] {
   return (service.externalIPs ?? []).map((field) => {
-    const entry: ExternalIPEntry = { service, field, fieldPath: fieldPathOf(field.index) };
+    const entry: ExternalIPEntry = { service, field, fieldPath: fieldPathOf(service, field.index) };
     if (field.value !== undefined && field.valueType === 'string') {
       const p = parseIP(field.value);
       if (p.ok) {
@@ -85,7 +75,7 @@ export function analyze(text: string, facts: ClusterFacts, options: AnalyzeOptio
       suppressed: 0,
     };
   }
-  const model = readManifest(text, { parseAll: options.parseAll, cache: options.cache });
+  const model = readManifest(text, { parseAll: options.parseAll, cache: options.cache, helmValues: options.helmValues });
   return checkModel(text, model, facts, options.workspaceServices ?? []);
 }
 
@@ -100,10 +90,12 @@ export function checkModel(text: string, model: ManifestModel, facts: ClusterFac
     if (suppressions.isSuppressed(f.rule, f.span.start)) suppressed++;
     else findings.push(f);
   };
+  const own: WorkspaceService[] = [];
+  for (const o of model.objects) if (o.kind === 'Service') own.push({ service: o });
   const ctx: RuleContext = {
     facts,
     inventory: inventoryOf(facts),
-    workspaceServices,
+    workspaceServices: own.length ? [...own, ...workspaceServices] : workspaceServices,
     isEnabled: (id) => (severities.get(id) ?? 'off') !== 'off',
     report(rule: Rule, r) {
       const configured = facts.rules[rule.id];

@@ -8,6 +8,7 @@ export * from './fixes';
 export * from './hover';
 export * from './inventory';
 export * from './manifest';
+export * from './serviceProxying';
 export { RULES, META_RULES, RULE_IDS, ruleById } from './rules/index';
 export { ruleDocUrl, RULE_DOCS_BASE } from './rules/rule';
 export type { Rule, WorkspaceService } from './rules/rule';

@@ -1,6 +1,6 @@
 // NodeInventory: the cluster facts indexed by parsed address, built once per facts object.
 import { parseIP, parseAddressRange, type AddressRange } from './addresses';
-import type { ApiServerFact, ClusterFacts, FactSource, NodeAddressType } from './facts';
+import type { ApiServerFact, ClusterFacts, FactLocation, FactSource, NodeAddressType } from './facts';
 
 export interface NodeAddressMatch {
   node: string;
@@ -82,6 +82,26 @@ export function inventoryOf(facts: ClusterFacts): NodeInventory {
     inventories.set(facts, inv);
   }
   return inv;
+}
+
+/** "an API server address (192.168.0.10:6443, from …) and the InternalIP of node k8s-master-1 (…)" */
+export function describeOwners(owners: AddressOwners): string {
+  return [
+    ...owners.apiServers.map((a) => `an API server address (${describeApiServer(a)})`),
+    ...owners.nodes.map((n) => `the ${n.type} of ${describeNodeMatch(n)}`),
+  ].join(' and ');
+}
+
+/** relatedInformation entries pointing at the lines that declared the colliding facts. */
+export function ownerLocations(owners: AddressOwners): { location: FactLocation; message: string }[] {
+  return [
+    ...owners.apiServers.filter((a) => a.source.location).map((a) => ({ location: a.source.location!, message: `API server ${describeApiServer(a)}` })),
+    ...owners.nodes.filter((n) => n.source.location).map((n) => ({ location: n.source.location!, message: describeNodeMatch(n) })),
+  ];
+}
+
+export function ownsAny(owners: AddressOwners | undefined): owners is AddressOwners {
+  return !!owners && (owners.nodes.length > 0 || owners.apiServers.length > 0);
 }
 
 /** "node k8s-node-1 (InternalIP, from .kube-ip-guard.yaml)" */

@@ -53,6 +53,8 @@ export interface ServiceObject {
   ports: ServicePort[];
   /** Undefined when the Service has no externalIPs key. */
   externalIPs?: AddressField[];
+  /** Where the list lives, for messages: `spec.externalIPs`, or a Helm values path. */
+  externalIPsPath?: string;
   /** The `externalIPs` key itself, when its value is not a list. */
   externalIPsNotAList?: { span: Span; valueType: string };
   loadBalancerIP?: AddressField;
@@ -136,6 +138,8 @@ export function maskTemplates(text: string): string {
 export interface ReadOptions {
   /** Parse every document, even those the keyword filter would skip (for tests that prove the filter safe). */
   parseAll?: boolean;
+  /** Read Helm values (`service.externalIPs` and the like) instead of Kubernetes objects. */
+  helmValues?: boolean;
   /** Cache of chunk models by chunk text; pass the same map across versions of one document. */
   cache?: DocumentCache;
 }
@@ -151,7 +155,7 @@ export function readManifest(text: string, options: ReadOptions = {}): ManifestM
     }
     let cm = options.cache?.get(chunk.text);
     if (!cm) {
-      cm = readChunk(chunk.text);
+      cm = readChunk(chunk.text, !!options.helmValues);
       model.parsedDocuments++;
     }
     nextCache?.set(chunk.text, cm);
@@ -369,7 +373,12 @@ function spanOf(node: Node | undefined): Span {
   return r ? { start: r[0], end: r[1] } : { start: 0, end: 0 };
 }
 
-function readChunk(text: string): ChunkModel {
+/** values.yaml, values-prod.yaml, values.prod.yaml: the files Helm reads values from. */
+export function isHelmValuesFile(path: string): boolean {
+  return /(^|[\\/])values([.-][\w.-]+)?\.ya?ml$/i.test(path);
+}
+
+function readChunk(text: string, helmValues: boolean): ChunkModel {
   const cm: ChunkModel = { objects: [], syntax: [], limits: [] };
   let docs: Document.Parsed[];
   try {
@@ -391,7 +400,10 @@ function readChunk(text: string): ChunkModel {
     }
     const reader = new DocReader(doc);
     const root = reader.deref(doc.contents);
-    if (isMap(root)) readObject(reader, root, cm, 0);
+    if (isMap(root)) {
+      if (helmValues) readHelmValues(reader, root, [], cm);
+      else readObject(reader, root, cm, 0);
+    }
     if (reader.limitHit) {
       cm.limits.push({ message: `Aliases nested deeper than ${MAX_ALIAS_HOPS} levels were not followed`, span: reader.limitHit });
     }
@@ -402,6 +414,37 @@ function readChunk(text: string): ChunkModel {
 function firstLine(s: string): string {
   const i = s.indexOf('\n');
   return (i < 0 ? s : s.slice(0, i)).replace(/:$/, '');
+}
+
+/**
+ * Charts pass Service addresses through values: `service.externalIPs`, `service.loadBalancerIP`,
+ * `controller.service.externalIPs` (ingress-nginx), `gateway.service.loadBalancerIP` (Loki)... Any map on a path
+ * with a segment named like "service" that holds those keys is read as the Service it will render.
+ */
+function readHelmValues(r: DocReader, map: YAMLMap, path: string[], cm: ChunkModel): void {
+  if (path.length > 5) return;
+  const underService = path.some((p) => /service/i.test(p));
+  const ext = underService ? r.get(map, 'externalIPs') : undefined;
+  const lbip = underService ? r.get(map, 'loadBalancerIP') : undefined;
+  if (ext || lbip) {
+    const span = spanOf(map);
+    const svc: ServiceObject = { kind: 'Service', name: `values ${path.join('.')}`, span, kindSpan: { start: span.start, end: span.start }, clusterIPs: [], ipFamilies: [], labels: {}, ports: [], ingress: [] };
+    if (ext) {
+      const list = r.addressList(ext.value);
+      if (list.entries) svc.externalIPs = list.entries;
+      svc.externalIPsPath = [...path, 'externalIPs'].join('.');
+    }
+    if (lbip) {
+      const f = r.field(lbip.value, 0, direct());
+      if (f.value !== '') svc.loadBalancerIP = f;
+    }
+    cm.objects.push(svc);
+  }
+  for (const item of map.items) {
+    if (!isPair(item) || !isScalar(item.key)) continue;
+    const child = r.deref(item.value);
+    if (isMap(child)) readHelmValues(r, child, [...path, String(item.key.value)], cm);
+  }
 }
 
 function readObject(r: DocReader, obj: YAMLMap, cm: ChunkModel, depth: number): void {

@@ -3,7 +3,8 @@
 // node's, because this is the worse of the two.
 import type { Rule } from './rule';
 import { apiServerCollisionWhy, portsText } from './explain';
-import { describeApiServer, describeNodeMatch } from '../inventory';
+import { describeApiServer, ownerLocations } from '../inventory';
+import { supersededByCriticalPort } from './externalip-critical-port';
 
 export const externalIPApiServer: Rule = {
   id: 'externalip-apiserver',
@@ -13,6 +14,7 @@ export const externalIPApiServer: Rule = {
     if (!entry.ip || entry.special || entry.ignoredBecause) return;
     const owners = ctx.inventory.lookup(entry.ip.key);
     if (!owners || owners.apiServers.length === 0) return;
+    if (supersededByCriticalPort(entry, ctx)) return;
     const mode = ctx.facts.proxyMode;
     const api = owners.apiServers.map(describeApiServer).join('; ');
     const alsoNode = owners.nodes.length
@@ -22,10 +24,7 @@ export const externalIPApiServer: Rule = {
       span: entry.field.span,
       message: `${entry.ip.text} is an API server address (${api})${alsoNode}. ${apiServerCollisionWhy(mode, portsText(entry.service.ports))}`,
       severity: mode === 'ipvs' ? 'error' : 'warning',
-      related: [
-        ...owners.apiServers.filter((a) => a.source.location).map((a) => ({ location: a.source.location!, message: `API server ${describeApiServer(a)}` })),
-        ...owners.nodes.filter((n) => n.source.location).map((n) => ({ location: n.source.location!, message: describeNodeMatch(n) })),
-      ],
+      related: ownerLocations(owners),
       fixes: entry.field.viaAlias ? [] : ['remove-address', 'use-pool-address'],
       address: entry.ip.text,
     });

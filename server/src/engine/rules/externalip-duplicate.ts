@@ -20,7 +20,7 @@ export const externalIPDuplicate: Rule = {
       }
       ctx.report(this, {
         span: field.span,
-        message: `${field.value} is already listed in spec.externalIPs[${first.index}]`,
+        message: `${field.value} is already listed in ${service.externalIPsPath ?? "spec.externalIPs"}[${first.index}]`,
         related: [{ span: first.span, message: `first listed here` }],
         fixes: field.viaAlias ? [] : ['remove-address'],
         address: field.value,

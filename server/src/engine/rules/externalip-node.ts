@@ -4,7 +4,8 @@
 // hijacked (CVE-2020-8554), a warning; `externalip-critical-port` raises it when that port is one the node serves.
 import type { Rule } from './rule';
 import { nodeCollisionWhy, portsText } from './explain';
-import { describeNodeMatch } from '../inventory';
+import { ownerLocations } from '../inventory';
+import { supersededByCriticalPort } from './externalip-critical-port';
 
 export const externalIPNode: Rule = {
   id: 'externalip-node',
@@ -16,6 +17,7 @@ export const externalIPNode: Rule = {
     if (!owners || owners.nodes.length === 0) return;
     // An address that is also an API server's is reported once, by externalip-apiserver, unless that rule is off.
     if (owners.apiServers.length > 0 && ctx.isEnabled('externalip-apiserver')) return;
+    if (supersededByCriticalPort(entry, ctx)) return;
     const mode = ctx.facts.proxyMode;
     const names = [...new Set(owners.nodes.map((n) => n.node))];
     const nodes = names.length === 1 ? `node ${names[0]}` : `nodes ${names.join(', ')}`;
@@ -24,9 +26,7 @@ export const externalIPNode: Rule = {
       span: entry.field.span,
       message: `${entry.ip.text} is the ${m.type} of ${nodes}. ${nodeCollisionWhy(mode, names.join(', '), portsText(entry.service.ports))}`,
       severity: mode === 'ipvs' ? 'error' : 'warning',
-      related: owners.nodes
-        .filter((n) => n.source.location)
-        .map((n) => ({ location: n.source.location!, message: `${describeNodeMatch(n)}` })),
+      related: ownerLocations({ nodes: owners.nodes, apiServers: [] }),
       fixes: entry.field.viaAlias ? [] : ['remove-address', 'use-pool-address'],
       address: entry.ip.text,
     });

@@ -6,14 +6,32 @@ import { externalIPNoncanonical } from './externalip-noncanonical';
 import { externalIPApiServer } from './externalip-apiserver';
 import { externalIPNode } from './externalip-node';
 import { externalIPDuplicate } from './externalip-duplicate';
+import { externalIPCriticalPort } from './externalip-critical-port';
+import { externalIPIgnored } from './externalip-ignored';
+import { loadBalancerIngressNode } from './loadbalancer-ingress-node';
+import { loadBalancerIPNode } from './loadbalancer-ip-node';
+import { externalIPServiceCIDR } from './externalip-service-cidr';
+import { externalIPPodCIDR } from './externalip-pod-cidr';
+import { externalIPPortClash } from './externalip-port-clash';
+import { ipPoolNode } from './ippool-node';
+import { externalIPDeprecated } from './externalip-deprecated';
 
 export const RULES: readonly Rule[] = [
   externalIPApiServer,
   externalIPNode,
+  externalIPCriticalPort,
   externalIPInvalid,
   externalIPSpecial,
   externalIPNoncanonical,
   externalIPDuplicate,
+  externalIPServiceCIDR,
+  externalIPPodCIDR,
+  externalIPPortClash,
+  externalIPIgnored,
+  loadBalancerIngressNode,
+  loadBalancerIPNode,
+  ipPoolNode,
+  externalIPDeprecated,
 ];
 
 /** Findings that are not rules of the domain but of reading the file. */
