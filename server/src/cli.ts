@@ -1,12 +1,13 @@
 // kube-ip-guard: the same engine as the language server, for CI. Exit 0 when no errors, 1 when any error finding,
 // 2 on a usage or config error.
-import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyze, DEFAULT_MAX_LENGTH, META_RULES, RULES, ruleDocUrl, type FactContribution, type Finding, type NodeFact } from './engine/index';
+import { analyze, checkModel, DEFAULT_MAX_LENGTH, isHelmValuesFile, META_RULES, readManifest, RULES, ruleDocUrl, type Analysis, type FactContribution, type Finding, type NodeFact, type WorkspaceService } from './engine/index';
 import { parseIP, splitHostPort } from './engine/addresses';
 import { findConfigUpward, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from './facts/workspaceFacts';
 import { LineIndex } from './lineIndex';
+import { findManifestFiles } from './workspace/files';
+import { toWorkspaceServices } from './workspace/serviceIndex';
 
 declare const KUBE_IP_GUARD_VERSION: string | undefined;
 const VERSION = typeof KUBE_IP_GUARD_VERSION === 'string' ? KUBE_IP_GUARD_VERSION : '0.0.0-dev';
@@ -105,7 +106,7 @@ function cliContribution(o: Options): FactContribution | undefined {
   const nodes: NodeFact[] = [];
   for (const n of o.nodeIPs) {
     const eq = n.indexOf('=');
-    const name = eq > 0 ? n.slice(0, eq) : `--node-ip ${n}`;
+    const name = eq > 0 ? n.slice(0, eq) : n;
     const ip = eq > 0 ? n.slice(eq + 1) : n;
     if (!parseIP(ip).ok) throw new UsageError(`--node-ip: "${ip}" is not a valid IP address`);
     nodes.push({ name, addresses: [{ address: ip, type: 'InternalIP', source: { kind: 'cli', label: '--node-ip' } }] });
@@ -122,52 +123,6 @@ function cliContribution(o: Options): FactContribution | undefined {
     apiServers,
     ...(o.proxyMode ? { proxyMode: { mode: o.proxyMode as 'ipvs', source: { kind: 'cli', label: '--proxy-mode' } } } : {}),
   };
-}
-
-/** Expand directories into their *.yaml/*.yml files, skipping node_modules, .git and symlink loops. */
-export function collectFiles(paths: string[], cwd: string): string[] {
-  const out: string[] = [];
-  const seenDirs = new Set<string>();
-  const walk = (dir: string) => {
-    let real: string;
-    try {
-      real = realpathSync(dir);
-    } catch {
-      return;
-    }
-    if (seenDirs.has(real)) return;
-    seenDirs.add(real);
-    let entries: string[];
-    try {
-      entries = readdirSync(dir).sort();
-    } catch {
-      return;
-    }
-    for (const name of entries) {
-      if (name === 'node_modules' || name === '.git') continue;
-      const p = join(dir, name);
-      let st;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile() && /\.ya?ml$/i.test(name) && name !== '.kube-ip-guard.yaml') out.push(p);
-    }
-  };
-  for (const p of paths) {
-    const abs = resolve(cwd, p);
-    let st;
-    try {
-      st = statSync(abs);
-    } catch {
-      throw new UsageError(`${p}: no such file or directory`);
-    }
-    if (st.isDirectory()) walk(abs);
-    else out.push(abs);
-  }
-  return [...new Set(out)];
 }
 
 export interface CliResult {
@@ -221,8 +176,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let files: string[];
   let first: FactContribution | undefined;
   try {
-    files = collectFiles(opts.paths.length ? opts.paths : ['.'], io.cwd);
     first = cliContribution(opts);
+    const roots = (opts.paths.length ? opts.paths : ['.']).map((p) => resolve(io.cwd, p));
+    files = await findManifestFiles(roots, { onSkip: (p, reason) => io.err(`kube-ip-guard: skipped ${relative(io.cwd, p) || p}: ${reason}`) }).catch((e: Error) => {
+      throw new UsageError(e.message.replace(io.cwd + '/', ''));
+    });
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`kube-ip-guard: ${e.message}`);
@@ -250,6 +208,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const configProblems: string[] = [];
   const seenProblemFiles = new Set<string>();
   const maxLength = opts.maxFileSizeMB ? opts.maxFileSizeMB * 1048576 : DEFAULT_MAX_LENGTH;
+  // First every file is read, so that cross-file rules (port clashes, ClusterIPs) see the Services of all of them.
+  const read: { file: string; text: string; folder: FolderFacts; model?: ReturnType<typeof readManifest>; lines: LineIndex }[] = [];
   for (const file of files) {
     const configPath = explicitConfig ?? findConfigUpward(dirname(file));
     const folder = await factsFor(configPath);
@@ -264,18 +224,25 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (configProblems.length) continue;
     const text = readTextFromDisk(file);
     if (text === undefined) {
-      io.err(`kube-ip-guard: ${relative(io.cwd, file)}: cannot be read`);
       configProblems.push(`${relative(io.cwd, file)}: cannot be read`);
       continue;
     }
-    const analysis = analyze(text, folder.facts, { maxLength });
-    const index = new LineIndex(text);
-    for (const f of analysis.findings) results.push(toResult(relative(io.cwd, file) || file, index, f));
+    const model = text.length > maxLength ? undefined : readManifest(text, { helmValues: isHelmValuesFile(file) });
+    read.push({ file, text, folder, model, lines: new LineIndex(text) });
   }
   if (configProblems.length) {
     for (const line of configProblems) io.err(line);
     io.err(`kube-ip-guard: configuration error; nothing was checked`);
     return 2;
+  }
+  const servicesByFile = read.map((r) => {
+    const services = r.model?.objects.filter((o) => o.kind === 'Service') ?? [];
+    return services.length ? toWorkspaceServices({ uri: pathToFileURL(r.file).toString(), services: services as never, lines: r.lines }) : [];
+  });
+  for (const [i, r] of read.entries()) {
+    const others: WorkspaceService[] = servicesByFile.flatMap((s, j) => (j === i ? [] : s));
+    const analysis: Analysis = r.model ? checkModel(r.text, r.model, r.folder.facts, others) : analyze(r.text, r.folder.facts, { maxLength });
+    for (const f of analysis.findings) results.push(toResult(relative(io.cwd, r.file) || r.file, r.lines, f));
   }
   io.out(render(opts.format, results, files.length, io.cwd));
   return results.some((r) => r.severity === 'error') ? 1 : 0;

@@ -88,7 +88,7 @@ export function inventoryOf(facts: ClusterFacts): NodeInventory {
 export function describeOwners(owners: AddressOwners): string {
   return [
     ...owners.apiServers.map((a) => `an API server address (${describeApiServer(a)})`),
-    ...owners.nodes.map((n) => `the ${n.type} of ${describeNodeMatch(n)}`),
+    ...owners.nodes.map((n) => `the ${n.type} of node ${n.node} (from ${n.source.label}${staleNote(n.source)})`),
   ].join(' and ');
 }
 

@@ -56,7 +56,7 @@ export const externalIPPortClash: Rule = {
       );
       ctx.report(this, {
         span: c.span,
-        message: `${c.label} is also claimed by Service ${others.map((o) => serviceName(o.ws.service)).join(', ')}: kube-proxy programs both and only one gets the traffic.`,
+        message: `${c.label} is also claimed by Service ${others.map((o) => serviceName(o.ws.service)).join(', ')}: kube-proxy programs ${others.length === 1 ? 'both' : 'all of them'} and only one gets the traffic.`,
         related,
         address: c.label.split(':')[0],
       });
