@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
+  CheckWorkspaceRequest,
   FactsRequest,
   LANGUAGE_SERVER_ID,
   ReloadRequest,
@@ -91,6 +92,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<KubeIp
         items.unshift({ label: '$(info) No cluster facts', detail: 'Add .kube-ip-guard.yaml (nodes, apiServer) to the workspace folder, or kubeIpGuard.* settings.' });
       }
       await vscode.window.showQuickPick(items, { title: 'Kube IP Guard: cluster facts', placeHolder: `${facts.nodes.length} nodes, proxy mode ${facts.proxyMode}` });
+    }),
+    vscode.commands.registerCommand('kubeIpGuard.checkWorkspace', async () => {
+      if (!client) return;
+      const r = await client.sendRequest<CheckWorkspaceRequest.Result>(CheckWorkspaceRequest.method, {});
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+      void vscode.window.showInformationMessage(
+        `Kube IP Guard${r.cancelled ? ' (cancelled)' : ''}: ${r.files} manifest${r.files === 1 ? '' : 's'} checked: ${r.errors} error${r.errors === 1 ? '' : 's'}, ${r.warnings} warning${r.warnings === 1 ? '' : 's'}.`,
+      );
     }),
     vscode.commands.registerCommand('kubeIpGuard.reloadFacts', async () => {
       await client?.sendRequest(ReloadRequest.method);

@@ -75,6 +75,18 @@ export namespace FactsRequest {
   }
 }
 
+/** Client -> server: check every manifest of the workspace folders and report them all (with progress). */
+export namespace CheckWorkspaceRequest {
+  export const method = 'kubeIpGuard/checkWorkspace';
+  export interface Result {
+    files: number;
+    errors: number;
+    warnings: number;
+    infos: number;
+    cancelled: boolean;
+  }
+}
+
 /** Client -> server: read config files, node manifests and the cluster again. */
 export namespace ReloadRequest {
   export const method = 'kubeIpGuard/reload';

@@ -6,6 +6,7 @@ import {
   FileChangeType,
   TextDocuments,
   TextDocumentSyncKind,
+  type CancellationToken,
   type Connection,
   type InitializeParams,
   type InitializeResult,
@@ -13,8 +14,10 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { basename } from 'node:path';
-import { CONFIG_FILE_NAME, emptyFacts, fixesFor, hoverAt, type Analysis } from './engine/index';
-import { FactsRequest, ReloadRequest, SETTINGS_SECTION, StatusNotification, TrustNotification, type InitializationOptions, type Settings } from './protocol';
+import { analyze, CONFIG_FILE_NAME, emptyFacts, fixesFor, hoverAt, isHelmValuesFile, type Analysis, type Severity } from './engine/index';
+import { readTextFromDisk } from './facts/workspaceFacts';
+import { WorkspaceIndex } from './lsp/workspaceIndex';
+import { CheckWorkspaceRequest, FactsRequest, ReloadRequest, SETTINGS_SECTION, StatusNotification, TrustNotification, type InitializationOptions, type Settings } from './protocol';
 import { toSettings } from './settings';
 import { DocumentAnalyzer } from './lsp/documentAnalyzer';
 import { FactScopes } from './lsp/factScopes';
@@ -60,12 +63,27 @@ export function startServer(connection: Connection): void {
     log: (line) => connection.console.log(line),
   });
 
+  const index = new WorkspaceIndex({
+    folders: () => folders,
+    ignoreFor: async (folder) => {
+      const scope = await scopes.forUri(folder);
+      const exclude = configurationPull
+        ? ((await connection.workspace.getConfiguration({ scopeUri: folder, section: 'files.exclude' }).catch(() => ({}))) as Record<string, unknown>)
+        : {};
+      return [...Object.entries(exclude ?? {}).filter(([, on]) => on === true).map(([glob]) => glob), ...scope.folderFacts.ignore];
+    },
+    maxBytes: () => 64 * 1024 * 1024,
+    log: (line) => connection.console.log(line),
+    onChange: () => analyzer.revalidateAll(250),
+  });
+
   const analyzer = new DocumentAnalyzer({
     documents,
     scopes,
     getSettings,
     publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, version, diagnostics }),
     log: (line) => connection.console.log(line),
+    indexedServices: (openPaths) => index.servicesExcept(openPaths),
   });
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
@@ -95,13 +113,16 @@ export function startServer(connection: Connection): void {
       folders = folders.filter((f) => !e.removed.some((r) => r.uri === f)).concat(e.added.map((a) => a.uri));
       scopes.invalidateAll();
       analyzer.revalidateAll();
+      void index.rescan();
     });
+    void index.rescan();
   });
 
   connection.onDidChangeConfiguration(() => {
     settingsCache.clear();
     scopes.invalidateAll();
     analyzer.revalidateAll();
+    void index.rescan();
   });
 
   connection.onDidChangeWatchedFiles((params) => {
@@ -112,6 +133,14 @@ export function startServer(connection: Connection): void {
       // A config file appearing or going away changes which file a scope uses; any dependency change reloads it.
       if (basename(path) === CONFIG_FILE_NAME && c.type !== FileChangeType.Changed) changed = scopes.invalidateAll() || changed;
       else changed = scopes.invalidateDependency(path) || changed;
+      void index.fileChanged(path, c.type === FileChangeType.Deleted);
+      if (checkedClosed.has(c.uri) && !documents.get(c.uri)) {
+        if (c.type === FileChangeType.Deleted) {
+          checkedClosed.delete(c.uri);
+          void connection.sendDiagnostics({ uri: c.uri, diagnostics: [] });
+        } else void checkClosedFile(path);
+      }
+      if (basename(path) === CONFIG_FILE_NAME) void index.rescan(); // its `ignore` globs may have changed
     }
     if (changed) analyzer.revalidateAll();
   });
@@ -131,7 +160,9 @@ export function startServer(connection: Connection): void {
     analyzer.forget(e.document.uri);
     // A closed config file is read from disk again (its unsaved edits are gone).
     if (e.document.uri.startsWith('file:') && scopes.invalidateDependency(fileURLToPath(e.document.uri))) analyzer.revalidateAll();
-    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    // A file reported by "Check workspace" keeps its findings, from disk; any other file's go with it.
+    if (checkedClosed.has(e.document.uri)) void checkClosedFile(fileURLToPath(e.document.uri));
+    else void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
   connection.onHover(async (params) => {
@@ -193,6 +224,59 @@ export function startServer(connection: Connection): void {
       sources: facts.sources,
       problems: scope?.folderFacts.problems.map((pr) => pr.message) ?? [],
     };
+  });
+
+  /** Files that "Check workspace" reported while closed: kept current from disk until opened. */
+  const checkedClosed = new Set<string>();
+
+  /** Analyze a file that is not open and publish its diagnostics; the severities found, or undefined if unreadable. */
+  const checkClosedFile = async (path: string): Promise<Severity[] | undefined> => {
+    const uri = pathToFileURL(path).toString();
+    const text = readTextFromDisk(path);
+    if (text === undefined) return undefined;
+    const settings = await getSettings(uri);
+    if (!settings.enable) return [];
+    const scope = await scopes.forUri(uri);
+    const doc = TextDocument.create(uri, 'yaml', 0, text);
+    const analysis = analyze(text, scope.folderFacts.facts, {
+      maxLength: settings.maxFileSizeMB * 1024 * 1024,
+      helmValues: isHelmValuesFile(path),
+      workspaceServices: analyzer.workspaceServices(uri),
+    });
+    checkedClosed.add(uri);
+    void connection.sendDiagnostics({ uri, diagnostics: toDiagnostics(doc, analysis) });
+    return analysis.findings.map((f) => f.severity);
+  };
+
+  connection.onRequest(CheckWorkspaceRequest.method, async (_params: unknown, token: CancellationToken): Promise<CheckWorkspaceRequest.Result> => {
+    const progress = await connection.window.createWorkDoneProgress();
+    progress.begin('Kube IP Guard: checking the workspace', 0, 'finding manifests', true);
+    const counts: CheckWorkspaceRequest.Result = { files: 0, errors: 0, warnings: 0, infos: 0, cancelled: false };
+    try {
+      const files = await index.listFiles(() => token.isCancellationRequested || progress.token.isCancellationRequested);
+      for (const [i, path] of files.entries()) {
+        if (token.isCancellationRequested || progress.token.isCancellationRequested) {
+          counts.cancelled = true;
+          break;
+        }
+        progress.report(Math.round((100 * i) / Math.max(1, files.length)), basename(path));
+        const uri = pathToFileURL(path).toString();
+        const open = documents.get(uri);
+        const severities = open ? (await analyzer.current(open))?.analysis.findings.map((f) => f.severity) : await checkClosedFile(path);
+        if (!severities) continue;
+        for (const sev of severities) {
+          if (sev === 'error') counts.errors++;
+          else if (sev === 'warning') counts.warnings++;
+          else counts.infos++;
+        }
+        counts.files++;
+        // Keep answering the editor while a large workspace is checked.
+        if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      progress.done();
+    }
+    return counts;
   });
 
   connection.onRequest(ReloadRequest.method, async () => {

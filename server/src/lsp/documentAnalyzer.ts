@@ -5,9 +5,10 @@ import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyze, CONFIG_FILE_NAME, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache } from '../engine/index';
+import { analyze, CONFIG_FILE_NAME, isHelmValuesFile, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type WorkspaceService } from '../engine/index';
 import type { Settings } from '../protocol';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
+import { servicesSignature } from '../workspace/serviceIndex';
 import type { FactScopes } from './factScopes';
 
 export interface AnalyzerHost {
@@ -16,12 +17,17 @@ export interface AnalyzerHost {
   getSettings(uri: string | null): Promise<Settings>;
   publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
   log(line: string): void;
+  /** Services of the workspace's files that are not open (the index on disk). */
+  indexedServices(openPaths: ReadonlySet<string>): WorkspaceService[];
 }
 
 interface DocState {
   /** Parsed YAML documents by text, reused by the next version. */
   cache: DocumentCache;
   last?: { version: number; analysis: Analysis; facts: ClusterFacts };
+  /** Something else the analysis depends on changed (another file's Services). */
+  stale?: boolean;
+  servicesSignature?: string;
   timer?: NodeJS.Timeout;
 }
 
@@ -32,6 +38,8 @@ export interface CurrentAnalysis {
 
 /** Short enough to feel immediate, long enough to skip the intermediate states of a fast typist. */
 const DEBOUNCE_MS = 40;
+/** Re-checking other documents for a cross-file change can wait until typing pauses. */
+const CROSS_FILE_DELAY_MS = 250;
 
 export class DocumentAnalyzer {
   private readonly states = new Map<string, DocState>();
@@ -56,11 +64,11 @@ export class DocumentAnalyzer {
     }, delay);
   }
 
-  revalidateAll(): void {
+  revalidateAll(delay = 0): void {
     for (const doc of this.host.documents.all()) {
       const s = this.state(doc.uri);
-      s.last = undefined;
-      this.schedule(doc.uri, 0);
+      s.stale = true;
+      this.schedule(doc.uri, delay);
     }
   }
 
@@ -77,6 +85,25 @@ export class DocumentAnalyzer {
     await this.validate(doc.uri);
     const after = this.states.get(doc.uri)?.last;
     return after && after.version === doc.version ? after : undefined;
+  }
+
+  /** Services of the workspace as this document's rules see them: other open documents live, the rest from disk. */
+  workspaceServices(uri: string): WorkspaceService[] {
+    const openPaths = new Set<string>();
+    const out: WorkspaceService[] = [];
+    for (const doc of this.host.documents.all()) {
+      if (doc.uri.startsWith('file:')) openPaths.add(fileURLToPath(doc.uri));
+      if (doc.uri === uri) continue;
+      const last = this.states.get(doc.uri)?.last;
+      if (!last) continue;
+      const locate = (span: { start: number; end: number }) => {
+        const a = doc.positionAt(span.start);
+        const b = doc.positionAt(span.end);
+        return { uri: doc.uri, line: a.line, character: a.character, endLine: b.line, endCharacter: b.character };
+      };
+      for (const o of last.analysis.model.objects) if (o.kind === 'Service') out.push({ uri: doc.uri, service: o as ServiceObject, locate });
+    }
+    return [...out, ...this.host.indexedServices(openPaths)];
   }
 
   /** Comparison keys of every externalIP in the open documents (a pool address must not be one of them). */
@@ -109,7 +136,8 @@ export class DocumentAnalyzer {
       // Superseded while we waited: the newer version has its own validation scheduled.
       if (!cur || cur.version !== version) return;
       const s = this.state(uri);
-      if (s.last?.version === version && s.last.facts === scope.folderFacts.facts) return;
+      if (s.last?.version === version && s.last.facts === scope.folderFacts.facts && !s.stale) return;
+      s.stale = false;
       const path = uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
       const diagnostics: Diagnostic[] = path ? problemsToDiagnostics(cur, this.host.scopes.problemsIn(scope, path)) : [];
       const facts = scope.folderFacts.facts;
@@ -117,11 +145,25 @@ export class DocumentAnalyzer {
       if (path && basename(path) === CONFIG_FILE_NAME) {
         analysis = { findings: [], model: { objects: [], syntax: [], limits: [], parsedDocuments: 0, skippedDocuments: 0 }, suppressed: 0 };
       } else {
-        analysis = analyze(cur.getText(), facts, { cache: s.cache, maxLength: settings.maxFileSizeMB * 1024 * 1024 });
+        analysis = analyze(cur.getText(), facts, {
+          cache: s.cache,
+          maxLength: settings.maxFileSizeMB * 1024 * 1024,
+          helmValues: !!path && isHelmValuesFile(path),
+          workspaceServices: this.workspaceServices(uri),
+        });
         diagnostics.push(...toDiagnostics(cur, analysis));
       }
       s.last = { version, analysis, facts };
       this.host.publish(uri, version, diagnostics);
+      // Other open documents' cross-file findings depend on this one's Services.
+      const sig = servicesSignature(analysis.model.objects.filter((o): o is ServiceObject => o.kind === 'Service'));
+      if (s.servicesSignature !== undefined && sig !== s.servicesSignature) {
+        for (const other of this.host.documents.all()) if (other.uri !== uri) {
+          this.state(other.uri).stale = true;
+          this.schedule(other.uri, CROSS_FILE_DELAY_MS);
+        }
+      }
+      s.servicesSignature = sig;
     } catch (e) {
       // One document's failure must not stop the others, nor leave stale results behind.
       this.host.log(`Kube IP Guard: checking ${uri} failed: ${(e as Error)?.stack ?? e}`);

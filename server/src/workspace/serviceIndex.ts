@@ -17,6 +17,11 @@ export function indexFile(path: string, text: string): IndexedFile | undefined {
   return { uri: pathToFileURL(path).toString(), services, lines: new LineIndex(text) };
 }
 
+/** What other files' rules read of these Services; equal signatures mean nothing for them changed. */
+export function servicesSignature(services: readonly ServiceObject[]): string {
+  return JSON.stringify(services.map((s) => [s.namespace, s.name, s.clusterIP, s.clusterIPs, s.ports.map((p) => [p.port, p.protocol]), s.externalIPs?.map((f) => f.value)]));
+}
+
 export function toWorkspaceServices(file: IndexedFile): WorkspaceService[] {
   const locate = (span: Span): FactLocation => {
     const a = file.lines.position(span.start);

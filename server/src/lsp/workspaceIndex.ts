@@ -1,0 +1,147 @@
+// The Services of every manifest in the workspace folders, not only the open documents: cross-file rules (port
+// clashes, another Service's ClusterIP) need them. Built in the background after start-up, kept current from file
+// watcher events, and skipping node_modules, .git, `files.exclude` and the config file's `ignore` globs.
+import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { WorkspaceService } from '../engine/index';
+import { findManifestFiles, isIgnored } from '../workspace/files';
+import { indexFile, servicesSignature, toWorkspaceServices, type IndexedFile } from '../workspace/serviceIndex';
+
+export interface WorkspaceIndexHost {
+  folders(): string[];
+  /** Globs to skip below a folder: files.exclude and the config's `ignore`. */
+  ignoreFor(folderUri: string): Promise<string[]>;
+  maxBytes(): number;
+  log(line: string): void;
+  /** The Services known to the index changed (not merely a file saved with the same Services). */
+  onChange(): void;
+}
+
+interface Entry {
+  file: IndexedFile;
+  services: WorkspaceService[];
+  signature: string;
+}
+
+function signature(file: IndexedFile | undefined): string {
+  return file ? servicesSignature(file.services) : '';
+}
+
+function pathOf(uri: string): string | undefined {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class WorkspaceIndex {
+  private readonly entries = new Map<string, Entry>();
+  private generation = 0;
+  private readonly skipped = new Set<string>();
+  private ignores = new Map<string, { root: string; globs: string[] }>();
+  scanned: Promise<void> = Promise.resolve();
+
+  constructor(private readonly host: WorkspaceIndexHost) {}
+
+  /** (Re)build the index from disk; a newer call cancels an older one. */
+  rescan(): Promise<void> {
+    const gen = ++this.generation;
+    this.scanned = this.scan(gen).catch((e) => this.host.log(`Kube IP Guard: indexing the workspace failed: ${(e as Error).message}`));
+    return this.scanned;
+  }
+
+  /** Every manifest of the workspace folders, less node_modules, .git, files.exclude and the config's `ignore`. */
+  async listFiles(cancelled: () => boolean = () => false): Promise<string[]> {
+    const found = new Set<string>();
+    this.ignores = new Map();
+    for (const folder of this.host.folders()) {
+      const root = pathOf(folder);
+      if (!root) continue;
+      const globs = await this.host.ignoreFor(folder);
+      this.ignores.set(folder, { root, globs });
+      const files = await findManifestFiles([root], { ignore: globs, base: root, cancelled, onSkip: (p, reason) => this.skipOnce(p, reason) });
+      for (const f of files) found.add(f);
+    }
+    return [...found];
+  }
+
+  private async scan(gen: number): Promise<void> {
+    const found = new Set(await this.listFiles(() => gen !== this.generation));
+    let changed = false;
+    for (const path of [...this.entries.keys()]) {
+      if (!found.has(path)) {
+        this.entries.delete(path);
+        changed = true;
+      }
+    }
+    let n = 0;
+    for (const path of found) {
+      if (gen !== this.generation) return;
+      changed = (await this.read(path)) || changed;
+      // Yield now and then, so requests are answered while a large workspace is read.
+      if (++n % 20 === 0) await new Promise((r) => setImmediate(r));
+    }
+    if (changed) this.host.onChange();
+  }
+
+  private skipOnce(path: string, reason: string): void {
+    if (this.skipped.has(path)) return;
+    this.skipped.add(path);
+    this.host.log(`Kube IP Guard: skipped ${path}: ${reason}`);
+  }
+
+  private ignored(path: string): boolean {
+    for (const { root, globs } of this.ignores.values()) if (isIgnored(path, root, globs)) return true;
+    return false;
+  }
+
+  /** Read one file into the index; true when its Services changed. */
+  private async read(path: string): Promise<boolean> {
+    const before = this.entries.get(path)?.signature ?? '';
+    try {
+      const st = await stat(path);
+      if (!st.isFile() || st.size > this.host.maxBytes()) {
+        this.entries.delete(path);
+        return before !== '';
+      }
+      const file = indexFile(path, await readFile(path, 'utf8'));
+      const sig = signature(file);
+      if (file) this.entries.set(path, { file, services: toWorkspaceServices(file), signature: sig });
+      else this.entries.delete(path);
+      return sig !== before;
+    } catch (e) {
+      this.skipOnce(path, (e as Error).message);
+      this.entries.delete(path);
+      return before !== '';
+    }
+  }
+
+  /** A watched file was created, changed or deleted. */
+  async fileChanged(path: string, deleted: boolean): Promise<void> {
+    if (!/\.ya?ml$/i.test(path) || path.split(/[\\/]/).some((s) => s === 'node_modules' || s === '.git') || this.ignored(path)) return;
+    const inFolder = this.host.folders().some((f) => {
+      const root = pathOf(f);
+      return root && (path === root || path.startsWith(root.endsWith('/') ? root : root + '/'));
+    });
+    if (!inFolder) return;
+    let changed: boolean;
+    if (deleted) {
+      changed = this.entries.delete(path);
+    } else {
+      changed = await this.read(path);
+    }
+    if (changed) this.host.onChange();
+  }
+
+  /** Services of every indexed file except the given ones (open documents speak for themselves). */
+  servicesExcept(paths: ReadonlySet<string>): WorkspaceService[] {
+    const out: WorkspaceService[] = [];
+    for (const [path, e] of this.entries) if (!paths.has(path)) out.push(...e.services);
+    return out;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
