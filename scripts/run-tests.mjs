@@ -1,5 +1,5 @@
 // Runs every test under test/ with node's own test runner. Tests are TypeScript; esbuild bundles each test file
-// (with the code it imports) into out/test/, and `node --test` runs them. Suites that need ../shared/corpus say
+// (with the code it imports) into out/test-<pid>/, and `node --test` runs them. Suites that need ../shared/corpus say
 // whether it was found and skip themselves when it is not (a user's fresh clone does not have it).
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync, rmSync, existsSync } from 'node:fs';
@@ -18,10 +18,12 @@ function collect(dir, out = []) {
 }
 let files = collect('test');
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
-rmSync('out/test', { recursive: true, force: true });
+// A directory of its own per run, so that two runs at once (two terminals, two helpers) do not delete each other's.
+const outDir = join('out', `test-${process.pid}`);
+rmSync(outDir, { recursive: true, force: true });
 await esbuild.build({
   entryPoints: files,
-  outdir: 'out/test',
+  outdir: outDir,
   outbase: 'test',
   bundle: true,
   platform: 'node',
@@ -35,8 +37,9 @@ const corpus = join('..', 'shared', 'corpus');
 console.log(existsSync(corpus)
   ? `corpus suites: will run (found ${corpus})`
   : `corpus suites: skipped (${corpus} not found; they run where ../shared/corpus exists)`);
-const outs = files.map((f) => join('out/test', relative('test', f)).replace(/\.ts$/, '.js'));
+const outs = files.map((f) => join(outDir, relative('test', f)).replace(/\.ts$/, '.js'));
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...process.argv.filter((a) => a.startsWith('--test-')), ...outs], {
   stdio: 'inherit',
 });
+rmSync(outDir, { recursive: true, force: true });
 process.exit(r.status ?? 1);

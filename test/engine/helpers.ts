@@ -124,3 +124,43 @@ export function lineOf(text: string, offset: number): number {
   for (let i = 0; i < offset && i < text.length; i++) if (text[i] === '\n') n++;
   return n;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fixtures for the rules of issue 5 (proxy-mode nuance, load balancers, CIDRs, pools, cross-file clashes).
+import { readManifest as readManifestForWorkspace, type ServiceObject as WorkspaceServiceObject, type WorkspaceService, type FactLocation } from '../../server/src/engine/index';
+
+/** The seed Service (`service()`) with its one port changed to `port`/`protocol`. */
+export function serviceOnPort(externalIPs: readonly string[] | string, port: number, protocol = 'TCP', extra: ServiceExtra = {}): string {
+  return service(externalIPs, extra)
+    .replace(/^  - port: 8888(?=\r?\n)/m, `  - port: ${port}`)
+    .replace(/^    protocol: TCP(?=\r?\n)/m, `    protocol: ${protocol}`);
+}
+
+/** Maps a span of `text` to an LSP-style location (0-based line and character) in the file `uri`. */
+export function locatorOf(uri: string, text: string): (span: { start: number; end: number }) => FactLocation {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+  const pos = (offset: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: offset - starts[lo] };
+  };
+  return (span) => {
+    const a = pos(span.start);
+    const b = pos(span.end);
+    return { uri, line: a.line, character: a.character, endLine: b.line, endCharacter: b.character };
+  };
+}
+
+/** The Services of another workspace file, as `analyze(..., { workspaceServices })` takes them. */
+export function workspaceServicesOf(uri: string, text: string): WorkspaceService[] {
+  const locate = locatorOf(uri, text);
+  return readManifestForWorkspace(text)
+    .objects.filter((o): o is WorkspaceServiceObject => o.kind === 'Service')
+    .map((s) => ({ uri, service: s, locate }));
+}

@@ -1,7 +1,7 @@
 // Tests for syntaxes/ip-literals.injection.tmLanguage.json with a real TextMate engine (vscode-textmate +
 // vscode-oniguruma, the engine VS Code itself uses), injected into the YAML grammar shipped by the `tm-grammars`
 // package (textmate/yaml.tmbundle, pinned by exact version so the host scopes asserted below do not drift).
-// Files are resolved from process.cwd(), the repository root (scripts/run-tests.mjs bundles this file into out/test).
+// Files are resolved from process.cwd(), the repository root (scripts/run-tests.mjs bundles this file into out/test-<pid>).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -55,6 +55,8 @@ export interface ServiceObject {
   externalIPs?: AddressField[];
   /** Where the list lives, for messages: `spec.externalIPs`, or a Helm values path. */
   externalIPsPath?: string;
+  /** Likewise for `spec.loadBalancerIP`. */
+  loadBalancerIPPath?: string;
   /** The `externalIPs` key itself, when its value is not a list. */
   externalIPsNotAList?: { span: Span; valueType: string };
   loadBalancerIP?: AddressField;
@@ -437,6 +439,7 @@ function readHelmValues(r: DocReader, map: YAMLMap, path: string[], cm: ChunkMod
     if (lbip) {
       const f = r.field(lbip.value, 0, direct());
       if (f.value !== '') svc.loadBalancerIP = f;
+      svc.loadBalancerIPPath = [...path, 'loadBalancerIP'].join('.');
     }
     cm.objects.push(svc);
   }

@@ -1,7 +1,7 @@
 // An externalIP equal to an API server address: in IPVS mode every node binds it to kube-ipvs0 and then sends its
 // own API server traffic (kubelet leases, kube-proxy, the CNI) to itself. Reported even when the address is also a
 // node's, because this is the worse of the two.
-import type { Rule } from './rule';
+import { valuesPrefix, type Rule } from './rule';
 import { apiServerCollisionWhy, portsText } from './explain';
 import { describeApiServer, ownerLocations } from '../inventory';
 import { supersededByCriticalPort } from './externalip-critical-port';
@@ -22,7 +22,7 @@ export const externalIPApiServer: Rule = {
       : '';
     ctx.report(this, {
       span: entry.field.span,
-      message: `${entry.ip.text} is an API server address (${api})${alsoNode}. ${apiServerCollisionWhy(mode, portsText(entry.service.ports))}`,
+      message: `${valuesPrefix(entry)}${entry.ip.text} is an API server address (${api})${alsoNode}. ${apiServerCollisionWhy(mode, portsText(entry.service.ports))}`,
       severity: mode === 'ipvs' ? 'error' : 'warning',
       related: ownerLocations(owners),
       fixes: entry.field.viaAlias ? [] : ['remove-address', 'use-pool-address'],

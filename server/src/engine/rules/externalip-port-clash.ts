@@ -2,6 +2,7 @@
 // whichever rule wins. The API server does not check it, across files least of all.
 import { parseIP } from '../addresses';
 import type { ServiceObject } from '../manifest';
+import { ignoredBecause } from '../serviceProxying';
 import type { RelatedInfo } from '../findings';
 import type { Rule, RuleContext, WorkspaceService } from './rule';
 
@@ -9,15 +10,24 @@ function serviceName(s: ServiceObject): string {
   return `${s.namespace ?? 'default'}/${s.name ?? '(unnamed)'}`;
 }
 
-function claims(s: ServiceObject): { key: string; label: string; span: { start: number; end: number } }[] {
-  const out: { key: string; label: string; span: { start: number; end: number } }[] = [];
+interface Claim {
+  key: string;
+  label: string;
+  address: string;
+  span: { start: number; end: number };
+}
+
+/** The address:port/protocol triples kube-proxy programs for a Service (none for a Service it ignores). */
+function claims(s: ServiceObject): Claim[] {
+  const out: Claim[] = [];
   for (const f of s.externalIPs ?? []) {
     const p = f.value !== undefined ? parseIP(f.value) : undefined;
-    if (!p?.ok) continue;
+    if (!p?.ok || ignoredBecause(s, p.ip.effectiveFamily)) continue;
+    const host = p.ip.family === 'IPv6' ? `[${p.ip.text}]` : p.ip.text;
     for (const port of s.ports) {
       if (port.port === undefined) continue;
       const protocol = (port.protocol || 'TCP').toUpperCase();
-      out.push({ key: `${p.ip.key}|${port.port}|${protocol}`, label: `${p.ip.text}:${port.port}/${protocol}`, span: f.span });
+      out.push({ key: `${p.ip.key}|${port.port}|${protocol}`, label: `${host}:${port.port}/${protocol}`, address: p.ip.text, span: f.span });
     }
   }
   return out;
@@ -58,7 +68,7 @@ export const externalIPPortClash: Rule = {
         span: c.span,
         message: `${c.label} is also claimed by Service ${others.map((o) => serviceName(o.ws.service)).join(', ')}: kube-proxy programs ${others.length === 1 ? 'both' : 'all of them'} and only one gets the traffic.`,
         related,
-        address: c.label.split(':')[0],
+        address: c.address,
       });
     }
   },

@@ -33,7 +33,7 @@ export const ipPoolNode: Rule = {
       const what = pool.kind === 'Gateway' ? `Gateway ${pool.name ?? ''} address ${field.value} is` : `${pool.kind} ${pool.name ?? ''} range ${field.value} contains`;
       ctx.report(this, {
         span: field.span,
-        message: `${what.replace(/  +/g, ' ')} ${list}${more}. A Service given that address is bound to kube-ipvs0 on every node, cutting the owner off.`,
+        message: `${what.replace(/  +/g, ' ')} ${list}${more}. ${ctx.facts.proxyMode === 'ipvs' ? 'A Service given that address is bound to kube-ipvs0 on every node, cutting its owner off.' : `A Service given that address is DNATed on every node (${ctx.facts.proxyMode} mode), hijacking its ports on the owner.`}`,
         related: hits.flatMap((h) => ownerLocations(h.owners)).slice(0, 10),
         address: field.value,
       });

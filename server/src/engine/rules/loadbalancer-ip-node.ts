@@ -17,7 +17,7 @@ export const loadBalancerIPNode: Rule = {
     const what = describeOwners(owners);
     ctx.report(this, {
       span: field.span,
-      message: `spec.loadBalancerIP ${p.ip.text} is ${what}. kube-proxy ignores this field, but a load-balancer controller that honours it (MetalLB, for one) publishes it as the ingress IP, which kube-proxy then binds on every node.`,
+      message: `${service.loadBalancerIPPath ?? 'spec.loadBalancerIP'} ${p.ip.text} is ${what}. kube-proxy ignores this field, but a load-balancer controller that honours it (MetalLB, for one) publishes it as the ingress IP, which kube-proxy then binds on every node.`,
       related: ownerLocations(owners),
       fixes: field.viaAlias ? [] : ['use-pool-address'],
       address: p.ip.text,

@@ -26,6 +26,11 @@ export interface ExternalIPEntry {
   ignoredBecause?: string;
 }
 
+/** For addresses read from Helm values, where they are: "controller.service.externalIPs[0]: ". */
+export function valuesPrefix(entry: ExternalIPEntry): string {
+  return entry.service.externalIPsPath ? `${entry.fieldPath}: ` : '';
+}
+
 export interface Report {
   span: Span;
   message: string;

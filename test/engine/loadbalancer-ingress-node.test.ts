@@ -1,0 +1,96 @@
+// loadbalancer-ingress-node: kube-proxy binds status.loadBalancer.ingress[].ip (ipMode unset or VIP, family served)
+// like an externalIP, so a load-balancer controller handing out a node's or the API server's address causes the
+// same outage: an error in IPVS mode, a warning otherwise.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findings, seedFacts, summarize } from './helpers';
+
+/** A LoadBalancer Service whose status has one ingress entry: `ingress` lines go under `- ip: <ip>`. */
+function lbService(ip: string, o: { ingress?: string[]; spec?: string[]; port?: number } = {}): string {
+  return [
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata:',
+    '  name: lb',
+    'spec:',
+    '  type: LoadBalancer',
+    ...(o.spec ?? []),
+    '  ports:',
+    `  - port: ${o.port ?? 80}`,
+    '    protocol: TCP',
+    'status:',
+    '  loadBalancer:',
+    '    ingress:',
+    `    - ip: ${ip}`,
+    ...(o.ingress ?? []),
+    '',
+  ].join('\n');
+}
+
+describe('loadbalancer-ingress-node', () => {
+  test('ipMode unset, node address, IPVS: an error on the ingress ip', () => {
+    const text = lbService('192.168.0.11');
+    const fs = findings(text);
+    assert.deepEqual(summarize(text, fs), ['loadbalancer-ingress-node error "192.168.0.11"']);
+    assert.match(fs[0].message, /^status\.loadBalancer\.ingress\[0\]\.ip 192\.168\.0\.11 is the InternalIP of node k8s-node-1/);
+    assert.match(fs[0].message, /every load-balancer ingress IP to kube-ipvs0/);
+    assert.equal(fs[0].data.address, '192.168.0.11');
+    assert.equal(fs[0].related[0].location?.line, 4);
+  });
+
+  test('ipMode VIP is the same as unset', () => {
+    const text = lbService('192.168.0.11', { ingress: ['      ipMode: VIP'] });
+    assert.deepEqual(summarize(text, findings(text)), ['loadbalancer-ingress-node error "192.168.0.11"']);
+  });
+
+  test('iptables and nftables: a warning', () => {
+    for (const mode of ['iptables', 'nftables'] as const) {
+      const text = lbService('192.168.0.11');
+      const fs = findings(text, seedFacts({ proxyMode: mode }));
+      assert.deepEqual(summarize(text, fs), ['loadbalancer-ingress-node warning "192.168.0.11"'], mode);
+      assert.match(fs[0].message, new RegExp(`In ${mode} mode`));
+      assert.match(fs[0].message, /80\/TCP on k8s-node-1/);
+    }
+  });
+
+  test('the API server address: says so', () => {
+    const text = lbService('192.168.0.10');
+    const fs = findings(text);
+    assert.deepEqual(summarize(text, fs), ['loadbalancer-ingress-node error "192.168.0.10"']);
+    assert.match(fs[0].message, /API server address \(192\.168\.0\.10:6443/);
+    assert.match(fs[0].message, /NotReady/);
+  });
+
+  test('the second ingress entry: index and span of that entry only', () => {
+    const text = lbService('192.168.0.20', { ingress: ['    - ip: 192.168.0.11'] });
+    const fs = findings(text);
+    assert.deepEqual(summarize(text, fs), ['loadbalancer-ingress-node error "192.168.0.11"']);
+    assert.match(fs[0].message, /ingress\[1\]\.ip/);
+  });
+
+  test('near miss: ipMode Proxy is not bound by kube-proxy', () => {
+    for (const mode of ['ipvs', 'iptables'] as const) {
+      assert.deepEqual(findings(lbService('192.168.0.11', { ingress: ['      ipMode: Proxy'] }), seedFacts({ proxyMode: mode })), [], mode);
+    }
+  });
+
+  test('near miss: a family not in spec.ipFamilies is not bound', () => {
+    assert.deepEqual(findings(lbService('192.168.0.11', { spec: ['  ipFamilies: [IPv6]'] })), []);
+    // The family served still is.
+    const served = lbService('192.168.0.11', { spec: ['  ipFamilies: [IPv6, IPv4]'] });
+    assert.deepEqual(summarize(served, findings(served)), ['loadbalancer-ingress-node error "192.168.0.11"']);
+  });
+
+  test('near miss: an address no node owns, and a hostname-only ingress', () => {
+    assert.deepEqual(findings(lbService('192.168.0.15')), []);
+    const hostname = lbService('192.168.0.15').replace('    - ip: 192.168.0.15', '    - hostname: lb.example.com');
+    assert.deepEqual(findings(hostname), []);
+  });
+
+  test('configured severity overrides the mode: warning in IPVS, info, off', () => {
+    const text = lbService('192.168.0.11');
+    assert.deepEqual(summarize(text, findings(text, seedFacts({ extra: 'rules:\n  loadbalancer-ingress-node: warning' }))), ['loadbalancer-ingress-node warning "192.168.0.11"']);
+    assert.deepEqual(summarize(text, findings(text, seedFacts({ proxyMode: 'iptables', extra: 'rules:\n  loadbalancer-ingress-node: error' }))), ['loadbalancer-ingress-node error "192.168.0.11"']);
+    assert.deepEqual(findings(text, seedFacts({ extra: 'rules:\n  loadbalancer-ingress-node: off' })), []);
+  });
+});
