@@ -17,13 +17,32 @@ const common = {
   define: { KUBE_IP_GUARD_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 };
 
+// @kubernetes/client-node (ESM only, and most of the server's size) goes into a bundle of its own that the server
+// and the CLI import only when a cluster is consulted: start-up stays fast, and a user without a kubeconfig never
+// loads it.
+const k8sOnDemand = {
+  name: 'k8s-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({ path: './k8s.mjs', external: true }));
+  },
+};
+
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'server/out/server.js' }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['server/src/facts/cluster/k8sBundle.mts'],
+    outfile: 'server/out/k8s.mjs',
+    format: 'esm',
+    // Bundled CommonJS dependencies call require(); give the ES module one.
+    banner: { js: "import { createRequire as __kigCreateRequire } from 'node:module'; const require = __kigCreateRequire(import.meta.url);" },
+  }),
+  esbuild.build({ ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'server/out/server.js', plugins: [k8sOnDemand] }),
   esbuild.build({
     ...common,
     entryPoints: ['server/src/cliMain.ts'],
     outfile: 'server/out/cli.js',
     banner: { js: '#!/usr/bin/env node' },
+    plugins: [k8sOnDemand],
   }),
   esbuild.build({
     ...common,

@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
   CheckWorkspaceRequest,
+  ClientSettingsNotification,
   FactsRequest,
+  RefreshClusterRequest,
   LANGUAGE_SERVER_ID,
   ReloadRequest,
   SETTINGS_SECTION,
@@ -14,6 +16,16 @@ import {
 } from '../../server/src/protocol';
 
 let client: LanguageClient | undefined;
+
+/**
+ * The Kubernetes extension's kubeconfig (`vs-kubernetes` › `vs-kubernetes.kubeconfig`), from the user's own settings
+ * only: a workspace must never choose which kubeconfig (and so which exec plugin or server) we use.
+ */
+function kubernetesExtensionKubeconfig(): string | undefined {
+  const user = vscode.workspace.getConfiguration().inspect<Record<string, unknown>>('vs-kubernetes')?.globalValue;
+  const path = user?.['vs-kubernetes.kubeconfig'];
+  return typeof path === 'string' && path ? path : undefined;
+}
 
 /** What tests (and curious users) can read back from the extension. */
 export interface KubeIpGuardApi {
@@ -32,6 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KubeIp
   const initializationOptions: InitializationOptions = {
     trusted: vscode.workspace.isTrusted,
     storagePath: context.globalStorageUri.fsPath,
+    kubernetesExtensionKubeconfig: kubernetesExtensionKubeconfig(),
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
@@ -105,6 +118,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<KubeIp
       await client?.sendRequest(ReloadRequest.method);
     }),
     vscode.commands.registerCommand('kubeIpGuard.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('kubeIpGuard.refreshCluster', async () => {
+      if (!client) return;
+      const r = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Kube IP Guard: reading the cluster' },
+        () => client!.sendRequest<RefreshClusterRequest.Result>(RefreshClusterRequest.method),
+      );
+      if (r.state === 'off') void vscode.window.showInformationMessage('Kube IP Guard: the cluster is not consulted (no kubeconfig, or kubeIpGuard.cluster.mode is off).');
+      else if (r.state === 'ok' || r.state === 'partial') void vscode.window.showInformationMessage(`Kube IP Guard: context ${r.context}: ${r.nodeCount} nodes.`);
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('vs-kubernetes')) {
+        void client?.sendNotification(ClientSettingsNotification.method, { kubernetesExtensionKubeconfig: kubernetesExtensionKubeconfig() } satisfies ClientSettingsNotification.Params);
+      }
+    }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       void client?.sendNotification(TrustNotification.method, { trusted: true } satisfies TrustNotification.Params);
     }),

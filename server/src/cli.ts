@@ -8,6 +8,7 @@ import { findConfigUpward, loadFolderFacts, readTextFromDisk, type FileProblem, 
 import { LineIndex } from './lineIndex';
 import { findManifestFiles } from './workspace/files';
 import { toWorkspaceServices } from './workspace/serviceIndex';
+import { isLoaded, loadClusterFacts, loadFactsCache, saveFactsCache } from './facts/cluster/index';
 
 declare const KUBE_IP_GUARD_VERSION: string | undefined;
 const VERSION = typeof KUBE_IP_GUARD_VERSION === 'string' ? KUBE_IP_GUARD_VERSION : '0.0.0-dev';
@@ -22,6 +23,14 @@ Options:
   --node-ip [NAME=]IP    a node address (repeatable)
   --api-server ADDR      an API server address or host:port (repeatable)
   --proxy-mode MODE      ipvs | iptables | nftables (default: from the config file, else ipvs)
+  --cluster[=optional]   also read the nodes, API server addresses, kube-proxy mode and CIDRs from the
+                         kubeconfig's current context; if it cannot be read: exit 2, or with =optional
+                         go on without it (or with --cluster-cache's last facts) and say so on stderr
+  --kubeconfig FILE      the kubeconfig to use (default: KUBECONFIG, else ~/.kube/config)
+  --context NAME         the kubeconfig context to use (default: its current-context)
+  --cluster-cache DIR    keep the last facts read per context here (never credentials); use them, marked
+                         stale, when the cluster cannot be read
+  --cluster-timeout MS   bound for each request to the API server (default 10000)
   --format FORMAT        text | json | sarif (default: text)
   --max-file-size MB     skip files larger than this (default: ${DEFAULT_MAX_LENGTH / 1048576})
   -h, --help             show this help
@@ -45,6 +54,11 @@ interface Options {
   proxyMode?: string;
   format: 'text' | 'json' | 'sarif';
   maxFileSizeMB?: number;
+  cluster?: 'required' | 'optional';
+  kubeconfig?: string;
+  context?: string;
+  clusterCache?: string;
+  clusterTimeoutMs?: number;
 }
 
 function parseArgs(argv: string[]): Options | 'help' | 'version' {
@@ -86,6 +100,25 @@ function parseArgs(argv: string[]): Options | 'help' | 'version' {
         const f = value(flag, inline);
         if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, not "${f}"`);
         o.format = f;
+        break;
+      }
+      case '--cluster':
+        if (inline !== undefined && inline !== 'optional' && inline !== 'required') throw new UsageError(`--cluster takes no value or =optional, not "${inline}"`);
+        o.cluster = inline === 'optional' ? 'optional' : 'required';
+        break;
+      case '--kubeconfig':
+        o.kubeconfig = value(flag, inline);
+        break;
+      case '--context':
+        o.context = value(flag, inline);
+        break;
+      case '--cluster-cache':
+        o.clusterCache = value(flag, inline);
+        break;
+      case '--cluster-timeout': {
+        const n = Number(value(flag, inline));
+        if (!(n > 0)) throw new UsageError('--cluster-timeout must be a positive number of milliseconds');
+        o.clusterTimeoutMs = n;
         break;
       }
       case '--max-file-size': {
@@ -194,12 +227,22 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.err(`kube-ip-guard: --config ${opts.config}: no such file`);
     return 2;
   }
+  if (!opts.cluster && (opts.kubeconfig || opts.context || opts.clusterCache)) {
+    io.err('kube-ip-guard: --kubeconfig, --context and --cluster-cache need --cluster');
+    return 2;
+  }
+  let clusterFacts: FactContribution | undefined;
+  if (opts.cluster) {
+    const r = await readCluster(opts, io);
+    if (r === 'fail') return 2;
+    clusterFacts = r;
+  }
   const factsByConfig = new Map<string, Promise<FolderFacts>>();
   const factsFor = (configPath: string | undefined) => {
     const key = configPath ?? '';
     let f = factsByConfig.get(key);
     if (!f) {
-      f = loadFolderFacts({ configPath, first: first ? [first] : [], trusted: true });
+      f = loadFolderFacts({ configPath, first: first ? [first] : [], extra: clusterFacts ? [clusterFacts] : [], trusted: true });
       factsByConfig.set(key, f);
     }
     return f;
@@ -246,6 +289,29 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
   io.out(render(opts.format, results, files.length, io.cwd));
   return results.some((r) => r.severity === 'error') ? 1 : 0;
+}
+
+/** The live cluster's facts, or 'fail' (exit 2) when required and unreadable; one line on stderr either way. */
+async function readCluster(opts: Options, io: CliIO): Promise<FactContribution | undefined | 'fail'> {
+  const r = await loadClusterFacts({
+    kubeconfigPath: opts.kubeconfig ? resolve(io.cwd, opts.kubeconfig) : undefined,
+    context: opts.context,
+    ...(opts.clusterTimeoutMs ? { requestTimeoutMs: opts.clusterTimeoutMs } : {}),
+  });
+  const cacheDir = opts.clusterCache ? resolve(io.cwd, opts.clusterCache) : undefined;
+  const where = r.context ? `context ${r.context}` : 'the cluster';
+  if (isLoaded(r)) {
+    if (cacheDir) await saveFactsCache(cacheDir, r);
+    if (r.missing.length) io.err(`kube-ip-guard: ${where}: not read: ${r.missing.join('; ')}`);
+    return r.contribution;
+  }
+  const cached = cacheDir && r.context ? await loadFactsCache(cacheDir, r.context, r.server ?? '') : undefined;
+  if (opts.cluster === 'optional') {
+    io.err(`kube-ip-guard: ${where}: ${r.message}${cached ? `; using the facts cached ${cached.contribution?.source.staleSince}` : '; going on without cluster facts'}`);
+    return cached?.contribution;
+  }
+  io.err(`kube-ip-guard: ${where}: ${r.message}`);
+  return 'fail';
 }
 
 function toResult(file: string, index: LineIndex, f: Finding): CliResult {

@@ -19,6 +19,17 @@ export interface Settings {
   rules: Record<string, RuleSeveritySetting>;
   /** Files larger than this many MB are not analyzed. */
   maxFileSizeMB: number;
+  cluster: {
+    /** auto: when a kubeconfig exists; on: always (say why not, when it cannot); off: never. */
+    mode: 'auto' | 'on' | 'off';
+    connectTimeoutMs: number;
+    requestTimeoutMs: number;
+  };
+  /** Machine-scoped in VS Code: a workspace cannot set them. */
+  kubeconfig: {
+    path: string;
+    context: string;
+  };
 }
 
 /** Sent by the extension in `initializationOptions`. */
@@ -29,6 +40,27 @@ export interface InitializationOptions {
   storagePath?: string;
   /** Settings for editors that do not answer `workspace/configuration`. */
   settings?: Partial<Settings>;
+  /** The Kubernetes extension's `vs-kubernetes.kubeconfig`, from the user's settings only. */
+  kubernetesExtensionKubeconfig?: string;
+}
+
+/** Client -> server: the user-level settings only the extension can read (they change at run time). */
+export namespace ClientSettingsNotification {
+  export const method = 'kubeIpGuard/clientSettings';
+  export interface Params {
+    kubernetesExtensionKubeconfig?: string;
+  }
+}
+
+/** Client -> server: read the cluster again now ("Kube IP Guard: Refresh cluster facts"). */
+export namespace RefreshClusterRequest {
+  export const method = 'kubeIpGuard/refreshCluster';
+  export interface Result {
+    state: string;
+    context?: string;
+    message: string;
+    nodeCount: number;
+  }
 }
 
 export type StatusState = 'ok' | 'warning' | 'error' | 'loading';
@@ -48,6 +80,8 @@ export namespace StatusNotification {
     sources: FactSourceSummary[];
     /** A problem worth a visible warning (config file broken and not open), shown once per distinct message. */
     warning?: string;
+    /** The live cluster's state, when it is consulted. */
+    cluster?: { state: string; context?: string; message: string; staleSince?: string };
   }
 }
 

@@ -17,7 +17,8 @@ import { basename } from 'node:path';
 import { analyze, CONFIG_FILE_NAME, emptyFacts, fixesFor, hoverAt, isHelmValuesFile, type Analysis, type Severity } from './engine/index';
 import { readTextFromDisk } from './facts/workspaceFacts';
 import { WorkspaceIndex } from './lsp/workspaceIndex';
-import { CheckWorkspaceRequest, FactsRequest, ReloadRequest, SETTINGS_SECTION, StatusNotification, TrustNotification, type InitializationOptions, type Settings } from './protocol';
+import { ClusterSource } from './lsp/clusterSource';
+import { CheckWorkspaceRequest, ClientSettingsNotification, FactsRequest, RefreshClusterRequest, ReloadRequest, SETTINGS_SECTION, StatusNotification, TrustNotification, type InitializationOptions, type Settings } from './protocol';
 import { toSettings } from './settings';
 import { DocumentAnalyzer } from './lsp/documentAnalyzer';
 import { FactScopes } from './lsp/factScopes';
@@ -54,6 +55,28 @@ export function startServer(connection: Connection): void {
     return doc?.getText();
   };
 
+  const cluster = new ClusterSource({
+    get cacheDir() {
+      return init.storagePath;
+    },
+    log: (line) => connection.console.log(line),
+    onChange: () => {
+      scopes.invalidateAll();
+      analyzer.revalidateAll();
+    },
+  });
+  /** The cluster follows the user's own settings: the kubeconfig path and context are machine-scoped in VS Code. */
+  const configureCluster = async () => {
+    const s = await getSettings(null);
+    await cluster.configure({
+      mode: s.cluster.mode,
+      kubeconfigPath: s.kubeconfig.path || init.kubernetesExtensionKubeconfig || undefined,
+      context: s.kubeconfig.context || undefined,
+      connectTimeoutMs: s.cluster.connectTimeoutMs,
+      requestTimeoutMs: s.cluster.requestTimeoutMs,
+    });
+  };
+
   const scopes = new FactScopes({
     folders: () => folders,
     trusted: () => init.trusted !== false,
@@ -61,6 +84,8 @@ export function startServer(connection: Connection): void {
     openText,
     onStatus: (p: StatusNotification.Params) => void connection.sendNotification(StatusNotification.method, p),
     log: (line) => connection.console.log(line),
+    clusterContribution: () => cluster.contribution(),
+    clusterStatus: () => cluster.status(),
   });
 
   const index = new WorkspaceIndex({
@@ -116,6 +141,7 @@ export function startServer(connection: Connection): void {
       void index.rescan();
     });
     void index.rescan();
+    void configureCluster();
   });
 
   connection.onDidChangeConfiguration(() => {
@@ -123,7 +149,20 @@ export function startServer(connection: Connection): void {
     scopes.invalidateAll();
     analyzer.revalidateAll();
     void index.rescan();
+    void configureCluster();
   });
+
+  connection.onNotification(ClientSettingsNotification.method, (p: ClientSettingsNotification.Params) => {
+    init.kubernetesExtensionKubeconfig = p.kubernetesExtensionKubeconfig;
+    void configureCluster();
+  });
+
+  connection.onRequest(RefreshClusterRequest.method, async (): Promise<RefreshClusterRequest.Result> => {
+    const s = await cluster.refresh();
+    return { state: s.state, context: s.context, message: s.message, nodeCount: s.nodeCount };
+  });
+
+  connection.onShutdown(() => cluster.stop());
 
   connection.onDidChangeWatchedFiles((params) => {
     let changed = false;
@@ -283,6 +322,7 @@ export function startServer(connection: Connection): void {
     settingsCache.clear();
     scopes.invalidateAll();
     analyzer.revalidateAll();
+    await cluster.refresh();
     return null;
   });
 

@@ -13,6 +13,8 @@ export const DEFAULT_SETTINGS: Settings = {
   externalIPPool: [],
   rules: {},
   maxFileSizeMB: 64,
+  cluster: { mode: 'auto', connectTimeoutMs: 5000, requestTimeoutMs: 10000 },
+  kubeconfig: { path: '', context: '' },
 };
 
 function arrayOf<T>(v: unknown, ok: (x: unknown) => x is T): T[] {
@@ -39,5 +41,14 @@ export function toSettings(raw: unknown): Settings {
     }
   }
   if (typeof r.maxFileSizeMB === 'number' && r.maxFileSizeMB > 0) s.maxFileSizeMB = r.maxFileSizeMB;
+  const cluster = (r.cluster && typeof r.cluster === 'object' ? r.cluster : {}) as Record<string, unknown>;
+  const positive = (v: unknown, d: number) => (typeof v === 'number' && v > 0 ? v : d);
+  s.cluster = {
+    mode: cluster.mode === 'on' || cluster.mode === 'off' ? cluster.mode : 'auto',
+    connectTimeoutMs: positive(cluster.connectTimeoutMs, DEFAULT_SETTINGS.cluster.connectTimeoutMs),
+    requestTimeoutMs: positive(cluster.requestTimeoutMs, DEFAULT_SETTINGS.cluster.requestTimeoutMs),
+  };
+  const kc = (r.kubeconfig && typeof r.kubeconfig === 'object' ? r.kubeconfig : {}) as Record<string, unknown>;
+  s.kubeconfig = { path: typeof kc.path === 'string' ? kc.path : '', context: typeof kc.context === 'string' ? kc.context : '' };
   return s;
 }

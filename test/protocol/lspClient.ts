@@ -28,6 +28,8 @@ export interface StartOptions {
   initializationOptions?: Record<string, unknown>;
   /** Advertise workspace/configuration (pull settings). Default true. */
   configuration?: boolean;
+  /** Environment of the server process (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 type Waiter = { uri: string; pred: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void };
@@ -51,7 +53,7 @@ export class LspTestClient {
   }
 
   static async start(opts: StartOptions = {}): Promise<LspTestClient> {
-    const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const c = new LspTestClient(proc, conn, opts);
     proc.stderr!.on('data', (d) => (c.stderr += String(d)));

@@ -58,22 +58,10 @@ export function externalIPEntries(service: ServiceObject): ExternalIPEntry[] {
 
 export function analyze(text: string, facts: ClusterFacts, options: AnalyzeOptions = {}): Analysis {
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
-  const emptyModel: ManifestModel = { objects: [], syntax: [], limits: [], parsedDocuments: 0, skippedDocuments: 0 };
   if (text.length > maxLength) {
-    return {
-      findings: [
-        {
-          rule: 'analysis-limit',
-          severity: 'info',
-          message: `Kube IP Guard skipped this file: it is ${(text.length / 1048576).toFixed(1)} MB, over the limit of ${(maxLength / 1048576).toFixed(0)} MB (setting kubeIpGuard.maxFileSize, CLI --max-file-size).`,
-          span: { start: 0, end: 0 },
-          related: [],
-          data: { rule: 'analysis-limit', fixes: [] },
-        },
-      ],
-      model: emptyModel,
-      suppressed: 0,
-    };
+    const message = `Kube IP Guard skipped this file: it is ${(text.length / 1048576).toFixed(1)} MB, over the limit of ${(maxLength / 1048576).toFixed(0)} MB (setting kubeIpGuard.maxFileSizeMB, CLI --max-file-size).`;
+    const skipped: ManifestModel = { objects: [], syntax: [], limits: [{ message, span: { start: 0, end: 0 } }], parsedDocuments: 0, skippedDocuments: 0 };
+    return checkModel(text, skipped, facts, []);
   }
   const model = readManifest(text, { parseAll: options.parseAll, cache: options.cache, helmValues: options.helmValues });
   return checkModel(text, model, facts, options.workspaceServices ?? []);
@@ -112,11 +100,10 @@ export function checkModel(text: string, model: ManifestModel, facts: ClusterFac
       });
     },
   };
-  for (const p of model.syntax) {
-    push({ rule: 'yaml-syntax', severity: META_RULES['yaml-syntax'].severity, message: p.message, span: p.span, related: [], data: { rule: 'yaml-syntax', fixes: [] } });
-  }
-  for (const p of model.limits) {
-    push({ rule: 'analysis-limit', severity: 'info', message: p.message, span: p.span, related: [], data: { rule: 'analysis-limit', fixes: [] } });
+  for (const [rule, problems] of [['yaml-syntax', model.syntax], ['analysis-limit', model.limits]] as const) {
+    const severity = facts.rules[rule] ?? META_RULES[rule].severity;
+    if (severity === 'off') continue;
+    for (const p of problems) push({ rule, severity, message: p.message, span: p.span, related: [], data: { rule, fixes: [] } });
   }
   const active = RULES.filter((r) => ctx.isEnabled(r.id));
   for (const obj of model.objects) {

@@ -151,7 +151,8 @@ export function readManifest(text: string, options: ReadOptions = {}): ManifestM
   const nextCache = options.cache ? new Map<string, ChunkModel>() : undefined;
   const template = isTemplate(text);
   for (const chunk of splitDocuments(template ? maskTemplates(text) : text)) {
-    if (!options.parseAll && !RELEVANT.test(chunk.text)) {
+    const relevant = RELEVANT.test(chunk.text);
+    if (!options.parseAll && !relevant) {
       model.skippedDocuments++;
       continue;
     }
@@ -161,8 +162,10 @@ export function readManifest(text: string, options: ReadOptions = {}): ManifestM
       model.parsedDocuments++;
     }
     nextCache?.set(chunk.text, cm);
-    // A template that is not YAML once its actions are blanked gives no syntax errors: we cannot know what it renders.
-    appendShifted(model, template ? { ...cm, syntax: [] } : cm, chunk.start);
+    // Syntax errors are ours to report only in documents that hold a field we check (where they can hide a
+    // finding); the YAML extension reports the rest. A template that is not YAML once its actions are blanked gives
+    // none at all: we cannot know what it renders.
+    appendShifted(model, template || !relevant ? { ...cm, syntax: [] } : cm, chunk.start);
   }
   if (options.cache && nextCache) {
     options.cache.clear();

@@ -6,7 +6,19 @@ import { fileURLToPath } from 'node:url';
 import { CONFIG_FILE_NAME } from '../engine/index';
 import { findConfigUpward, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import type { Settings, StatusNotification } from '../protocol';
+import type { FactContribution } from '../engine/index';
+import type { ClusterStatus } from './clusterSource';
 import { proxyModeName } from '../engine/rules/explain';
+
+const CLUSTER_STATE_WORDS: Record<string, string> = {
+  unreachable: 'unreachable',
+  unauthorized: 'credentials rejected',
+  forbidden: 'nodes forbidden (RBAC)',
+  'exec-failed': 'credential plugin failed',
+  timeout: 'timed out',
+  error: 'error',
+  'no-kubeconfig': 'no kubeconfig',
+};
 
 export interface Scope {
   key: string;
@@ -22,6 +34,9 @@ export interface FactScopesHost {
   openText(path: string): string | undefined;
   onStatus(p: StatusNotification.Params): void;
   log(line: string): void;
+  /** The live cluster's facts (lowest precedence) and state. */
+  clusterContribution(): FactContribution | undefined;
+  clusterStatus(): ClusterStatus;
 }
 
 function pathOf(uri: string): string | undefined {
@@ -82,6 +97,7 @@ export class FactScopes {
       settings,
       trusted: this.host.trusted(),
       workspaceRoots: this.host.folders().map(pathOf).filter((p): p is string => !!p),
+      extra: [this.host.clusterContribution()].filter((c): c is FactContribution => !!c),
     }).catch((e): FolderFacts => {
       this.host.log(`Kube IP Guard: could not load cluster facts: ${(e as Error).message}`);
       return { facts: { nodes: [], apiServers: [], proxyMode: 'ipvs', serviceCIDRs: [], podCIDRs: [], externalIPPool: [], rules: {}, sources: [] }, problems: [{ message: `could not load cluster facts: ${(e as Error).message}`, severity: 'error' }], ignore: [], dependencies: configPath ? [configPath] : [] };
@@ -96,18 +112,41 @@ export class FactScopes {
     const nodes = facts.nodes.length;
     const sourceLines = facts.sources.map((s) => `- ${s.label}: ${s.nodes} node${s.nodes === 1 ? '' : 's'}, ${s.apiServers} API server address${s.apiServers === 1 ? '' : 'es'}${s.staleSince ? ` (cached ${s.staleSince})` : ''}`);
     const problemLines = problems.map((p) => `- ${p.file ? `${basename(p.file)}: ` : ''}${p.message}`);
+    const cluster = this.host.clusterStatus();
+    const clusterFailing = !['off', 'loading', 'ok', 'partial'].includes(cluster.state);
     const hasErrors = problems.some((p) => p.severity === 'error');
-    const text = nodes === 0 && facts.apiServers.length === 0 ? 'no cluster facts' : `${nodes} node${nodes === 1 ? '' : 's'} · ${proxyModeName(facts.proxyMode)}`;
+    let text = nodes === 0 && facts.apiServers.length === 0 ? 'no cluster facts' : `${nodes} node${nodes === 1 ? '' : 's'} · ${proxyModeName(facts.proxyMode)}`;
+    if (cluster.state !== 'off') {
+      const where = cluster.context ? `context ${cluster.context}` : 'cluster';
+      if (cluster.state === 'loading') text += ` · ${where}: loading…`;
+      else if (clusterFailing) text += ` · ${where}: ${CLUSTER_STATE_WORDS[cluster.state] ?? cluster.state}${cluster.staleSince ? ' (cached)' : ''}`;
+      else text += ` · ${where}`;
+    }
+    const clusterLines = cluster.state === 'off'
+      ? []
+      : ['', `**Cluster** (${cluster.context ? `context ${cluster.context}` : 'kubeconfig'}): ${cluster.message}${cluster.staleSince ? ` — using the facts cached ${cluster.staleSince}` : ''}`];
     const tooltip = [
       `**Kube IP Guard** — ${text}`,
       '',
       sourceLines.length ? sourceLines.join('\n') : `No facts: add ${CONFIG_FILE_NAME} (nodes, apiServer) or kubeIpGuard.* settings.`,
+      ...clusterLines,
       ...(problemLines.length ? ['', '**Problems**', ...problemLines] : []),
     ].join('\n');
     // A broken config file that is not open in the editor would otherwise go unnoticed: say so once.
     let warning: string | undefined;
     const unseen = problems.filter((p) => p.severity === 'error' && !(p.file && this.host.openText(p.file) !== undefined));
-    if (unseen.length) {
+    if (clusterFailing) {
+      // One message per cluster state, not one per keystroke: the same text is never shown twice in a row.
+      const msg = `Kube IP Guard: ${cluster.context ? `context ${cluster.context}` : 'the cluster'}: ${cluster.message}${cluster.staleSince ? ` Using the facts cached ${cluster.staleSince}.` : ''}`;
+      if (!this.warned.has(msg)) {
+        this.warned.add(msg);
+        warning = msg;
+      }
+    } else if (cluster.state === 'ok' || cluster.state === 'partial') {
+      // Back to normal: a later failure deserves a message again.
+      for (const m of [...this.warned]) if (m.startsWith('Kube IP Guard: context ') || m.startsWith('Kube IP Guard: the cluster')) this.warned.delete(m);
+    }
+    if (unseen.length && !warning) {
       const first = unseen[0];
       const msg = `Kube IP Guard: ${first.file ? basename(first.file) : 'settings'}: ${first.message}${unseen.length > 1 ? ` (and ${unseen.length - 1} more)` : ''}`;
       if (!this.warned.has(msg)) {
@@ -115,7 +154,17 @@ export class FactScopes {
         warning = msg;
       }
     }
-    this.host.onStatus({ scope: scope.key === 'none' ? null : scope.key, state: hasErrors ? 'error' : problems.length ? 'warning' : 'ok', text, tooltip, nodeCount: nodes, sources: facts.sources, ...(warning ? { warning } : {}) });
+    const state = cluster.state === 'loading' ? 'loading' : hasErrors ? 'error' : problems.length || clusterFailing ? 'warning' : 'ok';
+    this.host.onStatus({
+      scope: scope.key === 'none' ? null : scope.key,
+      state,
+      text,
+      tooltip,
+      nodeCount: nodes,
+      sources: facts.sources,
+      ...(warning ? { warning } : {}),
+      ...(cluster.state !== 'off' ? { cluster: { state: cluster.state, context: cluster.context, message: cluster.message, ...(cluster.staleSince ? { staleSince: cluster.staleSince } : {}) } } : {}),
+    });
     if (configPath) this.host.log(`Kube IP Guard: ${scope.key}: ${text} (config ${configPath}${problems.length ? `, ${problems.length} problem(s)` : ''})`);
   }
 

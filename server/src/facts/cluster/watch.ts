@@ -354,6 +354,11 @@ export class ClusterFactsWatcher extends EventEmitter {
           if (!err && lasted > 5_000) {
             this.watchFailures = 0;
             this.restartNodeWatch(0);
+          } else if (err) {
+            // The connection broke: the cluster may be gone. A full load finds out (and says so in the state) within
+            // its own time bounds; when it succeeds it starts a new watch, when it fails its backoff retries.
+            this.log('node watch lost its connection; reloading');
+            this.scheduleReload('node watch lost');
           } else {
             this.watchFailures++;
             this.log(`node watch ended${err ? ' with an error' : ' early'}; retrying`);

@@ -1,0 +1,31 @@
+// Shared bits of the cluster loader tests.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** A fresh temporary directory, removed when the process exits. */
+export function tmpDir(prefix = 'kipg-cluster-'): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on('exit', () => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/** Resolves when `pred` is true (polled), rejects after `ms`. */
+export async function waitFor(pred: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Every file's content under `dir`, recursively. */
+export function readTree(dir: string): string {
+  if (!fs.existsSync(dir)) return '';
+  let out = '';
+  for (const name of fs.readdirSync(dir)) {
+    const p = path.join(dir, name);
+    out += fs.statSync(p).isDirectory() ? readTree(p) : `\n${name}\n${fs.readFileSync(p, 'utf8')}`;
+  }
+  return out;
+}
