@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what the whole test suite needs on a fresh Debian machine (as root): kubectl (the cluster stand-in is
+# checked against it) and, through e2e-setup.sh, Chromium and code-server for the tests in a real VS Code.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "setup-tests: apt-get install kubernetes-client (kubectl)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null
+fi
+echo "setup-tests: $(kubectl version --client 2>/dev/null | head -1)"
+bash scripts/e2e-setup.sh
