@@ -3,7 +3,7 @@ import { parseIP, specialRange } from './addresses';
 import type { ClusterFacts, RuleSeveritySetting } from './facts';
 import type { Finding, FixKind, Severity } from './findings';
 import { inventoryOf } from './inventory';
-import { readManifest, type DocumentCache, type ManifestModel, type ServiceObject } from './manifest';
+import { readManifest, readManifestSliced, type DocumentCache, type ManifestModel, type ServiceObject } from './manifest';
 import { ignoredBecause } from './serviceProxying';
 import { META_RULES, RULES } from './rules/index';
 import type { ExternalIPEntry, Rule, RuleContext, WorkspaceService } from './rules/rule';
@@ -65,6 +65,16 @@ export function analyze(text: string, facts: ClusterFacts, options: AnalyzeOptio
   }
   const model = readManifest(text, { parseAll: options.parseAll, cache: options.cache, helmValues: options.helmValues });
   return checkModel(text, model, facts, options.workspaceServices ?? []);
+}
+
+/**
+ * `analyze` for large texts in a server: `pause` is called after each parsed document and may wait; when it returns
+ * false the work is abandoned and the result is undefined.
+ */
+export async function analyzeSliced(text: string, facts: ClusterFacts, options: AnalyzeOptions, pause: () => boolean | Promise<boolean>): Promise<Analysis | undefined> {
+  if (text.length > (options.maxLength ?? DEFAULT_MAX_LENGTH)) return analyze(text, facts, options);
+  const model = await readManifestSliced(text, { parseAll: options.parseAll, cache: options.cache, helmValues: options.helmValues }, pause);
+  return model && checkModel(text, model, facts, options.workspaceServices ?? []);
 }
 
 /** Run the rules over an already-read manifest. */

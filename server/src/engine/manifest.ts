@@ -147,7 +147,27 @@ export interface ReadOptions {
 }
 
 export function readManifest(text: string, options: ReadOptions = {}): ManifestModel {
-  const model: ManifestModel = { objects: [], syntax: [], limits: [], parsedDocuments: 0, skippedDocuments: 0 };
+  const model = emptyModel();
+  for (const _ of readSteps(text, options, model));
+  return model;
+}
+
+/**
+ * The same, giving control back after every parsed document: `pause` may wait (so a server can answer other
+ * requests while a 50 MB file is read) and returns false to abandon the work (a newer version arrived).
+ */
+export async function readManifestSliced(text: string, options: ReadOptions, pause: () => boolean | Promise<boolean>): Promise<ManifestModel | undefined> {
+  const model = emptyModel();
+  for (const _ of readSteps(text, options, model)) if (!(await pause())) return undefined;
+  return model;
+}
+
+function emptyModel(): ManifestModel {
+  return { objects: [], syntax: [], limits: [], parsedDocuments: 0, skippedDocuments: 0 };
+}
+
+/** Reads `text` into `model`, yielding after each document it had to parse. */
+function* readSteps(text: string, options: ReadOptions, model: ManifestModel): Generator<void, void, void> {
   const nextCache = options.cache ? new Map<string, ChunkModel>() : undefined;
   const template = isTemplate(text);
   for (const chunk of splitDocuments(template ? maskTemplates(text) : text)) {
@@ -157,22 +177,24 @@ export function readManifest(text: string, options: ReadOptions = {}): ManifestM
       continue;
     }
     let cm = options.cache?.get(chunk.text);
+    let parsed = false;
     if (!cm) {
       cm = readChunk(chunk.text, !!options.helmValues);
       model.parsedDocuments++;
+      parsed = true;
     }
     nextCache?.set(chunk.text, cm);
     // Syntax errors are ours to report only in documents that hold a field we check (where they can hide a
     // finding); the YAML extension reports the rest. A template that is not YAML once its actions are blanked gives
     // none at all: we cannot know what it renders.
     appendShifted(model, template || !relevant ? { ...cm, syntax: [] } : cm, chunk.start);
+    if (parsed) yield;
   }
   if (options.cache && nextCache) {
     options.cache.clear();
     for (const [k, v] of nextCache) options.cache.set(k, v);
   }
   if (template) dropTemplatedEntries(text, model);
-  return model;
 }
 
 function lineHasTemplate(text: string, offset: number): boolean {

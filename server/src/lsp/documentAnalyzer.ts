@@ -5,7 +5,7 @@ import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyze, CONFIG_FILE_NAME, isHelmValuesFile, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type WorkspaceService } from '../engine/index';
+import { analyze, analyzeSliced, CONFIG_FILE_NAME, isHelmValuesFile, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type WorkspaceService } from '../engine/index';
 import type { Settings } from '../protocol';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
 import { servicesSignature } from '../workspace/serviceIndex';
@@ -40,6 +40,9 @@ export interface CurrentAnalysis {
 const DEBOUNCE_MS = 40;
 /** Re-checking other documents for a cross-file change can wait until typing pauses. */
 const CROSS_FILE_DELAY_MS = 250;
+/** Texts from this size on are analyzed in slices of about SLICE_MS of work each. */
+const SLICED_ABOVE = 1024 * 1024;
+const SLICE_MS = 15;
 
 export class DocumentAnalyzer {
   private readonly states = new Map<string, DocState>();
@@ -145,12 +148,29 @@ export class DocumentAnalyzer {
       if (path && basename(path) === CONFIG_FILE_NAME) {
         analysis = { findings: [], model: { objects: [], syntax: [], limits: [], parsedDocuments: 0, skippedDocuments: 0 }, suppressed: 0 };
       } else {
-        analysis = analyze(cur.getText(), facts, {
+        const text = cur.getText();
+        const options = {
           cache: s.cache,
           maxLength: settings.maxFileSizeMB * 1024 * 1024,
           helmValues: !!path && isHelmValuesFile(path),
           workspaceServices: this.workspaceServices(uri),
-        });
+        };
+        if (text.length < SLICED_ABOVE) {
+          analysis = analyze(text, facts, options);
+        } else {
+          // A big file is read in slices, so hovers and other documents are answered meanwhile, and a newer
+          // version of this one abandons the work instead of queueing behind it.
+          let sliceStart = Date.now();
+          const sliced = await analyzeSliced(text, facts, options, async () => {
+            if (Date.now() - sliceStart >= SLICE_MS) {
+              await new Promise((r) => setImmediate(r));
+              sliceStart = Date.now();
+            }
+            return this.host.documents.get(uri)?.version === version;
+          });
+          if (!sliced) return;
+          analysis = sliced;
+        }
         diagnostics.push(...toDiagnostics(cur, analysis));
       }
       s.last = { version, analysis, facts };
