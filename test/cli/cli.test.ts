@@ -35,7 +35,7 @@ describe('exit codes and text output', () => {
     assert.equal(r.code, 1, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 2);
-    assert.match(lines[0], /^examples\/seed-cluster\/deployment\.yaml:29:5 error 192\.168\.0\.11 is the InternalIP of node k8s-node-1\. .* \[externalip-node\]$/);
+    assert.match(lines[0], /^examples\/seed-cluster\/deployment\.yaml:29:5 error 192\.168\.0\.11 is the InternalIP of node k8s-node-1: .* \[externalip-node\]$/);
     assert.equal(lines[1], '1 problem (1 error, 0 warnings, 0 info) in 1 file');
   });
 

@@ -9,7 +9,7 @@ describe('externalip-node', () => {
     const fs = findings(text);
     assert.deepEqual(summarize(text, fs), ['externalip-node error "192.168.0.11"']);
     const f = fs[0];
-    assert.match(f.message, /^192\.168\.0\.11 is the InternalIP of node k8s-node-1\. /);
+    assert.match(f.message, /^192\.168\.0\.11 is the InternalIP of node k8s-node-1: /);
     assert.match(f.message, /IPVS/);
     assert.match(f.message, /kube-ipvs0/);
     assert.equal(f.data.rule, 'externalip-node');
@@ -96,7 +96,7 @@ describe('externalip-node', () => {
     const text = service(['203.0.113.7']);
     const fs = findings(text, facts);
     assert.deepEqual(summarize(text, fs), ['externalip-node error "203.0.113.7"']);
-    assert.match(fs[0].message, /^203\.0\.113\.7 is the ExternalIP of node edge-1\./);
+    assert.match(fs[0].message, /^203\.0\.113\.7 is the ExternalIP of node edge-1:/);
   });
 
   test('a node in the other family does not match', () => {
@@ -112,7 +112,7 @@ describe('externalip-node', () => {
       const text = service(['192.168.0.11']);
       const fs = findings(text, seedFacts({ proxyMode: mode }));
       assert.deepEqual(summarize(text, fs), ['externalip-node warning "192.168.0.11"'], mode);
-      assert.match(fs[0].message, new RegExp(`In ${mode} mode`));
+      assert.match(fs[0].message, new RegExp(`in ${mode} mode`));
       assert.match(fs[0].message, /CVE-2020-8554/);
       assert.match(fs[0].message, /8888\/TCP on k8s-node-1/);
       assert.doesNotMatch(fs[0].message, /kube-ipvs0/);

@@ -33,7 +33,7 @@ describe('loadbalancer-ingress-node', () => {
     const fs = findings(text);
     assert.deepEqual(summarize(text, fs), ['loadbalancer-ingress-node error "192.168.0.11"']);
     assert.match(fs[0].message, /^status\.loadBalancer\.ingress\[0\]\.ip 192\.168\.0\.11 is the InternalIP of node k8s-node-1/);
-    assert.match(fs[0].message, /every load-balancer ingress IP to kube-ipvs0/);
+    assert.match(fs[0].message, /binds it to kube-ipvs0 on every node/);
     assert.equal(fs[0].data.address, '192.168.0.11');
     assert.equal(fs[0].related[0].location?.line, 4);
   });
@@ -48,7 +48,7 @@ describe('loadbalancer-ingress-node', () => {
       const text = lbService('192.168.0.11');
       const fs = findings(text, seedFacts({ proxyMode: mode }));
       assert.deepEqual(summarize(text, fs), ['loadbalancer-ingress-node warning "192.168.0.11"'], mode);
-      assert.match(fs[0].message, new RegExp(`In ${mode} mode`));
+      assert.match(fs[0].message, new RegExp(`in ${mode} mode`));
       assert.match(fs[0].message, /80\/TCP on k8s-node-1/);
     }
   });

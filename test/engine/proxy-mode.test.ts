@@ -10,8 +10,8 @@ describe('proxy mode: externalip-node refined', () => {
     const text = service(['192.168.0.11']);
     const fs = findings(text, seedFacts({ proxyMode: 'iptables' }));
     assert.deepEqual(summarize(text, fs), ['externalip-node warning "192.168.0.11"']);
-    assert.match(fs[0].message, /^192\.168\.0\.11 is the InternalIP of node k8s-node-1\. /);
-    assert.match(fs[0].message, /In iptables mode/);
+    assert.match(fs[0].message, /^192\.168\.0\.11 is the InternalIP of node k8s-node-1: /);
+    assert.match(fs[0].message, /in iptables mode/);
     assert.match(fs[0].message, /8888\/TCP on k8s-node-1/);
     assert.match(fs[0].message, /CVE-2020-8554/);
     assert.match(fs[0].message, /other ports keep working/);
@@ -43,7 +43,7 @@ describe('proxy mode: externalip-node refined', () => {
     const seed = service(['192.168.0.11']);
     const fs = findings(seed, facts);
     assert.deepEqual(summarize(seed, fs), ['externalip-node warning "192.168.0.11"']);
-    assert.match(fs[0].message, /In nftables mode/);
+    assert.match(fs[0].message, /in nftables mode/);
     const kubelet = serviceOnPort(['192.168.0.11'], 10250);
     assert.deepEqual(summarize(kubelet, findings(kubelet, facts)), ['externalip-critical-port error "192.168.0.11"']);
     const udp = serviceOnPort(['192.168.0.11'], 10250, 'UDP');

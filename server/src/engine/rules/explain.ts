@@ -11,6 +11,20 @@ export function portsText(ports: readonly { port: number | undefined; protocol: 
   return known.map((p) => `${p.port}/${p.protocol}`).join(', ');
 }
 
+// Diagnostics say it in one clause (they are listed in the Problems panel and shown above the hover); the hover
+// explains it in full.
+
+/** The one-clause consequence, for a diagnostic message. */
+export function nodeCollisionShort(mode: ProxyMode, nodes: string, ports: string): string {
+  if (mode === 'ipvs') return `in IPVS mode kube-proxy binds it to kube-ipvs0 on every node, which cuts ${nodes} off the cluster.`;
+  return `in ${mode} mode kube-proxy hijacks ${ports} on ${nodes} (CVE-2020-8554); other ports keep working.`;
+}
+
+export function apiServerCollisionShort(mode: ProxyMode, ports: string): string {
+  if (mode === 'ipvs') return 'in IPVS mode kube-proxy binds it to kube-ipvs0 on every node, so every node loses the API server: leases expire, nodes go NotReady.';
+  return `in ${mode} mode kube-proxy hijacks ${ports} on the API server's host (CVE-2020-8554).`;
+}
+
 /** Consequence of a Service address equal to a node's address. */
 export function nodeCollisionWhy(mode: ProxyMode, nodes: string, ports: string): string {
   if (mode === 'ipvs') {

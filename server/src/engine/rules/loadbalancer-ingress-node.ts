@@ -4,7 +4,7 @@
 import { parseIP } from '../addresses';
 import { ignoredBecause } from '../serviceProxying';
 import { describeOwners, ownerLocations, ownsAny } from '../inventory';
-import { nodeCollisionWhy, apiServerCollisionWhy, portsText } from './explain';
+import { nodeCollisionShort, apiServerCollisionShort, portsText } from './explain';
 import type { Rule } from './rule';
 
 export const loadBalancerIngressNode: Rule = {
@@ -21,10 +21,10 @@ export const loadBalancerIngressNode: Rule = {
       const mode = ctx.facts.proxyMode;
       const what = describeOwners(owners);
       const nodes = [...new Set(owners.nodes.map((n) => n.node))].join(', ');
-      const why = owners.apiServers.length ? apiServerCollisionWhy(mode, portsText(service.ports)) : nodeCollisionWhy(mode, nodes, portsText(service.ports));
+      const why = owners.apiServers.length ? apiServerCollisionShort(mode, portsText(service.ports)) : nodeCollisionShort(mode, nodes, portsText(service.ports));
       ctx.report(this, {
         span: field.span,
-        message: `status.loadBalancer.ingress[${field.index}].ip ${p.ip.text} is ${what}. ${why.replace('every externalIP', 'every load-balancer ingress IP')}`,
+        message: `status.loadBalancer.ingress[${field.index}].ip ${p.ip.text} is ${what}: ${why}`,
         severity: mode === 'ipvs' ? 'error' : 'warning',
         related: ownerLocations(owners),
         address: p.ip.text,
