@@ -4,6 +4,15 @@
 import { bigIntToText, parseAddressRange, parseIP, ipToBigInt } from '../addresses';
 import { describeOwners, ownerLocations, type AddressOwners } from '../inventory';
 import type { Rule } from './rule';
+import type { AddressPoolObject } from '../manifest';
+import type { ProxyMode } from '../facts';
+
+function consequence(kind: AddressPoolObject['kind'], mode: ProxyMode): string {
+  // A Calico IPPool hands out pod addresses, not Service addresses.
+  if (kind === 'IPPool') return 'Calico may give that address to a pod, whose route then competes with the node\'s own (calico #1401).';
+  if (mode === 'ipvs') return 'A Service given that address is bound to kube-ipvs0 on every node, cutting its owner off.';
+  return `A Service given that address is DNATed on every node (${mode} mode), hijacking its ports on the owner.`;
+}
 
 export const ipPoolNode: Rule = {
   id: 'ippool-node',
@@ -33,7 +42,7 @@ export const ipPoolNode: Rule = {
       const what = pool.kind === 'Gateway' ? `Gateway ${pool.name ?? ''} address ${field.value} is` : `${pool.kind} ${pool.name ?? ''} range ${field.value} contains`;
       ctx.report(this, {
         span: field.span,
-        message: `${what.replace(/  +/g, ' ')} ${list}${more}. ${ctx.facts.proxyMode === 'ipvs' ? 'A Service given that address is bound to kube-ipvs0 on every node, cutting its owner off.' : `A Service given that address is DNATed on every node (${ctx.facts.proxyMode} mode), hijacking its ports on the owner.`}`,
+        message: `${what.replace(/  +/g, ' ')} ${list}${more}. ${consequence(pool.kind, ctx.facts.proxyMode)}`,
         related: hits.flatMap((h) => ownerLocations(h.owners)).slice(0, 10),
         address: field.value,
       });
