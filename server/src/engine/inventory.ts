@@ -1,5 +1,5 @@
 // NodeInventory: the cluster facts indexed by parsed address, built once per facts object.
-import { parseIP, parseAddressRange, type AddressRange } from './addresses';
+import { ipToBigInt, parseIP, parseAddressRange, type AddressRange } from './addresses';
 import type { ApiServerFact, ClusterFacts, FactLocation, FactSource, NodeAddressType } from './facts';
 
 export interface NodeAddressMatch {
@@ -12,6 +12,11 @@ export interface NodeAddressMatch {
 export interface AddressOwners {
   nodes: NodeAddressMatch[];
   apiServers: ApiServerFact[];
+}
+
+export interface OwnedAddress {
+  key: string;
+  value: bigint;
 }
 
 export interface RangeFact {
@@ -70,6 +75,34 @@ export class NodeInventory {
   /** Every address key that belongs to a node or an API server. */
   ownedKeys(): IterableIterator<string> {
     return this.byKey.keys();
+  }
+
+  private sorted?: { v4: OwnedAddress[]; v6: OwnedAddress[] };
+
+  /** The owned addresses inside [first, last] of a family, found by binary search (5,000 nodes × many pools). */
+  ownedInRange(family: 'IPv4' | 'IPv6', first: bigint, last: bigint): OwnedAddress[] {
+    if (!this.sorted) {
+      const v4: OwnedAddress[] = [];
+      const v6: OwnedAddress[] = [];
+      for (const key of this.byKey.keys()) {
+        const p = parseIP(key);
+        if (!p.ok) continue;
+        (p.ip.effectiveFamily === 'IPv4' ? v4 : v6).push({ key, value: ipToBigInt(p.ip) });
+      }
+      const cmp = (a: OwnedAddress, b: OwnedAddress) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+      this.sorted = { v4: v4.sort(cmp), v6: v6.sort(cmp) };
+    }
+    const list = family === 'IPv4' ? this.sorted.v4 : this.sorted.v6;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].value < first) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: OwnedAddress[] = [];
+    for (let i = lo; i < list.length && list[i].value <= last; i++) out.push(list[i]);
+    return out;
   }
 }
 

@@ -124,6 +124,15 @@ export function splitDocuments(text: string): Chunk[] {
   return chunks;
 }
 
+/**
+ * A copy of `s` that does not keep the string it was sliced from alive. Cached document models hold strings cut
+ * from their document's text; without this, every edit of a large file would keep one more whole version of it in
+ * memory. (Slicing a concatenation makes V8 flatten it into a fresh string of its own.)
+ */
+function detached(s: string): string {
+  return (' ' + s).slice(1);
+}
+
 /** Go templates (Helm charts) are not YAML until rendered. */
 export function isTemplate(text: string): boolean {
   return text.includes('{{');
@@ -179,7 +188,7 @@ function* readSteps(text: string, options: ReadOptions, model: ManifestModel): G
     let cm = options.cache?.get(chunk.text);
     let parsed = false;
     if (!cm) {
-      cm = readChunk(chunk.text, !!options.helmValues);
+      cm = readChunk(detached(chunk.text), !!options.helmValues);
       model.parsedDocuments++;
       parsed = true;
     }

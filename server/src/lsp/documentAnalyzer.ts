@@ -174,6 +174,10 @@ export class DocumentAnalyzer {
         diagnostics.push(...toDiagnostics(cur, analysis));
       }
       s.last = { version, analysis, facts };
+      // Let edits that arrived during the analysis be read first: results for a version the editor has already
+      // replaced are kept for hover and code actions but never published over the newer one's.
+      await new Promise((r) => setImmediate(r));
+      if (this.host.documents.get(uri)?.version !== version) return;
       this.host.publish(uri, version, diagnostics);
       // Other open documents' cross-file findings depend on this one's Services.
       const sig = servicesSignature(analysis.model.objects.filter((o): o is ServiceObject => o.kind === 'Service'));

@@ -1,7 +1,7 @@
 // Address pools that contain a node's or the API server's address hand that address to a Service: MetalLB
 // IPAddressPool (CIDRs and inclusive a-b ranges; MetalLB #364, its own check reverted in #2779), Calico IPPool
 // (calico #1401), Gateway API Gateway.spec.addresses of type IPAddress.
-import { bigIntToText, parseAddressRange, parseIP, ipToBigInt } from '../addresses';
+import { bigIntToText, parseAddressRange } from '../addresses';
 import { describeOwners, ownerLocations, type AddressOwners } from '../inventory';
 import type { Rule } from './rule';
 import type { AddressPoolObject } from '../manifest';
@@ -19,7 +19,6 @@ export const ipPoolNode: Rule = {
   defaultSeverity: 'error',
   summary: "a MetalLB IPAddressPool, Calico IPPool or Gateway address that contains a node's or the API server's address",
   checkPool(pool, ctx) {
-    const owned = [...ctx.inventory.ownedKeys()];
     for (const field of pool.entries) {
       if (field.value === undefined || field.value === '') continue;
       const r = parseAddressRange(field.value);
@@ -29,13 +28,9 @@ export const ipPoolNode: Rule = {
         continue;
       }
       const { first, last, family } = r.range;
-      const hits: { text: string; owners: AddressOwners }[] = [];
-      for (const key of owned) {
-        const p = parseIP(key);
-        if (!p.ok || p.ip.effectiveFamily !== family) continue;
-        const v = ipToBigInt(p.ip);
-        if (v >= first && v <= last) hits.push({ text: bigIntToText(v, family), owners: ctx.inventory.lookup(key)! });
-      }
+      const hits: { text: string; owners: AddressOwners }[] = ctx.inventory
+        .ownedInRange(family, first, last)
+        .map((o) => ({ text: bigIntToText(o.value, family), owners: ctx.inventory.lookup(o.key)! }));
       if (hits.length === 0) continue;
       const list = hits.slice(0, 3).map((h) => `${h.text} (${describeOwners(h.owners)})`).join('; ');
       const more = hits.length > 3 ? ` and ${hits.length - 3} more` : '';
