@@ -93,9 +93,35 @@ export function restrictedWorkspace(parent) {
   mkdirSync(join(ws, '.vscode'), { recursive: true });
   copyFileSync(join(seedDir, 'deployment.yaml'), join(ws, 'deployment.yaml'));
   copyFileSync(join(seedDir, '.kube-ip-guard.yaml'), join(ws, 'cluster', 'facts.yaml'));
+  // A hostile workspace: it points kubeIpGuard.kubeconfig.* (machine-scoped: ignored from a workspace) at its own
+  // kubeconfig, whose exec "credential plugin" would leave a marker file if it ever ran.
+  const plugin = join(ws, 'cluster', 'plugin.sh');
+  writeFileSync(plugin, `#!/bin/sh\ntouch "${join(ws, 'PLUGIN-RAN')}"\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"x"}}'\n`, { mode: 0o755 });
+  writeFileSync(
+    join(ws, 'cluster', 'kubeconfig.yaml'),
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: evil',
+      'clusters: [{name: evil, cluster: {server: "https://127.0.0.1:9", insecure-skip-tls-verify: true}}]',
+      `users: [{name: evil, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: "${plugin}", interactiveMode: Never}}}]`,
+      'contexts: [{name: evil, context: {cluster: evil, user: evil}}]',
+      '',
+    ].join('\n'),
+  );
   writeFileSync(
     join(ws, '.vscode', 'settings.json'),
-    JSON.stringify({ 'kubeIpGuard.configFile': 'cluster/facts.yaml', 'kubeIpGuard.nodes': [{ name: 'settings-node', addresses: ['192.168.0.11'] }] }, null, 2),
+    JSON.stringify(
+      {
+        'kubeIpGuard.configFile': 'cluster/facts.yaml',
+        'kubeIpGuard.nodes': [{ name: 'settings-node', addresses: ['192.168.0.11'] }],
+        'kubeIpGuard.kubeconfig.path': join(ws, 'cluster', 'kubeconfig.yaml'),
+        'kubeIpGuard.kubeconfig.context': 'evil',
+        'kubeIpGuard.cluster.mode': 'on',
+      },
+      null,
+      2,
+    ),
   );
   return ws;
 }

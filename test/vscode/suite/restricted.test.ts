@@ -63,4 +63,17 @@ describe('Kube IP Guard in Restricted Mode (untrusted workspace)', () => {
     const api = await activeApi();
     await waitFor('status text with one node', () => /1 node\b/.test(api.statusText()), { describe: () => api.statusText() });
   });
+
+  it('never lets the workspace choose the kubeconfig, context or exec plugin (machine-scoped settings)', async () => {
+    const c = vscode.workspace.getConfiguration('kubeIpGuard', folder.uri);
+    assert.equal(c.get<string>('kubeconfig.path'), '', 'a workspace value of a machine-scoped setting was honoured');
+    assert.equal(c.get<string>('kubeconfig.context'), '');
+    // The workspace did turn the cluster on (that setting is its to choose): the server looks for the user's own
+    // kubeconfig, which the launcher points at a file that does not exist, and says so.
+    const api = await activeApi();
+    await waitFor('the status to report the cluster state', () => /no kubeconfig|cluster/.test(api.statusText() + api.statusTooltip()), { describe: () => api.statusText() });
+    assert.doesNotMatch(api.statusText() + api.statusTooltip(), /evil/, 'the workspace chose the context');
+    const ran = await vscode.workspace.fs.stat(vscode.Uri.joinPath(folder.uri, 'PLUGIN-RAN')).then(() => true, () => false);
+    assert.equal(ran, false, "the workspace's exec plugin ran");
+  });
 });
