@@ -147,7 +147,7 @@ describe('the config file', () => {
         warning = client.notifications.map((n) => (n.params as { warning?: string }).warning).find((w) => w && /not valid YAML/.test(w));
         await new Promise((r) => setTimeout(r, 50));
       }
-      assert.match(warning ?? '', /\.kube-ip-guard\.yaml: \.kube-ip-guard\.yaml is not valid YAML/);
+      assert.match(warning ?? '', /\.kube-ip-guard\.yaml:\d+: \.kube-ip-guard\.yaml is not valid YAML/);
     } finally {
       await client.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -31,6 +31,8 @@ export interface Analysis {
 
 export const DEFAULT_MAX_LENGTH = 64 * 1024 * 1024;
 
+const RULE_ORDER = new Map(RULES.map((r, i) => [r.id, i]));
+
 export function effectiveSeverity(rule: { id: string; defaultSeverity: Severity; offByDefault?: boolean }, configured: Record<string, RuleSeveritySetting>): Severity | 'off' {
   const c = configured[rule.id];
   if (c) return c;
@@ -74,11 +76,24 @@ export function analyze(text: string, facts: ClusterFacts, options: AnalyzeOptio
 export async function analyzeSliced(text: string, facts: ClusterFacts, options: AnalyzeOptions, pause: () => boolean | Promise<boolean>): Promise<Analysis | undefined> {
   if (text.length > (options.maxLength ?? DEFAULT_MAX_LENGTH)) return analyze(text, facts, options);
   const model = await readManifestSliced(text, { parseAll: options.parseAll, cache: options.cache, helmValues: options.helmValues }, pause);
-  return model && checkModel(text, model, facts, options.workspaceServices ?? []);
+  if (!model) return undefined;
+  const steps = checkSteps(text, model, facts, options.workspaceServices ?? []);
+  for (let r = steps.next(); ; r = steps.next()) {
+    if (r.done) return r.value;
+    if (!(await pause())) return undefined;
+  }
 }
 
 /** Run the rules over an already-read manifest. */
 export function checkModel(text: string, model: ManifestModel, facts: ClusterFacts, workspaceServices: readonly WorkspaceService[]): Analysis {
+  const steps = checkSteps(text, model, facts, workspaceServices);
+  for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+}
+
+/** Objects checked between two chances for a sliced analysis to give control back. */
+const OBJECTS_PER_STEP = 1000;
+
+function* checkSteps(text: string, model: ManifestModel, facts: ClusterFacts, workspaceServices: readonly WorkspaceService[]): Generator<void, Analysis, void> {
   const suppressions = new Suppressions(text);
   const findings: Finding[] = [];
   let suppressed = 0;
@@ -116,7 +131,9 @@ export function checkModel(text: string, model: ManifestModel, facts: ClusterFac
     for (const p of problems) push({ rule, severity, message: p.message, span: p.span, related: [], data: { rule, fixes: [] } });
   }
   const active = RULES.filter((r) => ctx.isEnabled(r.id));
+  let checked = 0;
   for (const obj of model.objects) {
+    if (++checked % OBJECTS_PER_STEP === 0) yield;
     if (obj.kind === 'Service') {
       const entries = externalIPEntries(obj);
       for (const rule of active) {
@@ -127,6 +144,6 @@ export function checkModel(text: string, model: ManifestModel, facts: ClusterFac
       for (const rule of active) rule.checkPool?.(obj, ctx);
     }
   }
-  findings.sort((a, b) => a.span.start - b.span.start || RULES.findIndex((r) => r.id === a.rule) - RULES.findIndex((r) => r.id === b.rule));
+  findings.sort((a, b) => a.span.start - b.span.start || (RULE_ORDER.get(a.rule) ?? 99) - (RULE_ORDER.get(b.rule) ?? 99));
   return { findings, model, suppressed };
 }

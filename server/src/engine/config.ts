@@ -1,7 +1,7 @@
 // The workspace config file `.kube-ip-guard.yaml` and Node manifests (`kubectl get nodes -o yaml`), read into facts.
 // Pure: the caller reads files. Every problem names the key and carries the exact span, so the language server can
 // show it in the file and the CLI can print file:line.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { parseAddressRange, parseCIDR, parseIP, splitHostPort } from './addresses';
 import { PROXY_MODES, type ApiServerFact, type CidrFact, type FactContribution, type FactLocation, type FactSource, type FactSourceKind, type NodeAddressType, type NodeFact, type ProxyMode, type RuleSeveritySetting } from './facts';
 import type { Span } from './manifest';
@@ -69,17 +69,27 @@ function editDistance(a: string, b: string): number {
   return dp[b.length];
 }
 
+/** A parser error's place, kept inside the text (at the end of input the parser points one past it). */
+function errorSpan(text: string, pos: [number, number]): Span {
+  const start = Math.max(0, Math.min(pos[0], text.length - 1));
+  return { start, end: Math.max(start + 1, Math.min(pos[1], text.length)) };
+}
+
 export function parseConfig(text: string, uri: string, label = CONFIG_FILE_NAME): WorkspaceConfig {
   const lc = new LineCounter();
   const loc = locator(uri, lc);
   const source = (s: Span): FactSource => ({ kind: 'config', label, location: loc(s) });
   const contribution: FactContribution = { source: { kind: 'config', label } };
   const result: WorkspaceConfig = { contribution, nodeManifests: [], apiServerHosts: [], ignore: [], problems: [] };
-  const problem = (n: unknown, message: string, severity: 'error' | 'warning' = 'error') =>
-    result.problems.push({ message, span: spanOf(n), severity });
+  // A node without a place of its own (an empty value, a missing key) is reported on the key being read.
+  let currentKey: Span = { start: 0, end: 0 };
+  const problem = (n: unknown, message: string, severity: 'error' | 'warning' = 'error') => {
+    const span = spanOf(n);
+    result.problems.push({ message, span: span.end > span.start ? span : currentKey, severity });
+  };
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
-    result.problems.push({ message: `${label} is not valid YAML: ${e.message.split('\n')[0].replace(/:$/, '')}`, span: { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, severity: 'error' });
+    result.problems.push({ message: `${label} is not valid YAML: ${e.message.split('\n')[0].replace(/:$/, '')}`, span: errorSpan(text, e.pos), severity: 'error' });
   }
   if (doc.errors.length) return result;
   const root = doc.contents;
@@ -111,12 +121,13 @@ export function parseConfig(text: string, uri: string, label = CONFIG_FILE_NAME)
     return out;
   };
   for (const pair of (root as YAMLMap).items) {
+    currentKey = spanOf(pair.key);
     if (!isPair(pair) || !isScalar(pair.key)) {
-      problem(pair, 'keys must be plain strings');
+      problem(pair.key, 'keys must be plain strings');
       continue;
     }
     const key = String(pair.key.value);
-    const value = pair.value;
+    const value = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
     switch (key) {
       case 'nodes':
         contribution.nodes = readNodes(value, source, problem);
@@ -283,7 +294,7 @@ export function parseNodeManifest(text: string, uri: string, label: string, kind
   for (const doc of list) {
     if (doc.errors.length) {
       const e = doc.errors[0];
-      out.problems.push({ message: `${label} is not valid YAML: ${e.message.split('\n')[0].replace(/:$/, '')}`, span: { start: e.pos[0], end: e.pos[1] }, severity: 'error' });
+      out.problems.push({ message: `${label} is not valid YAML: ${e.message.split('\n')[0].replace(/:$/, '')}`, span: errorSpan(text, e.pos), severity: 'error' });
       continue;
     }
     visit(doc.contents, 0);

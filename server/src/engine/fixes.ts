@@ -6,6 +6,7 @@ import type { ClusterFacts } from './facts';
 import type { FixKind } from './findings';
 import { inventoryOf } from './inventory';
 import { isTemplate, maskTemplates, splitDocuments, type Span } from './manifest';
+import { Suppressions } from './suppression';
 
 export interface OffsetEdit {
   start: number;
@@ -37,28 +38,11 @@ export function fixesFor(text: string, req: FixRequest, facts: ClusterFacts, opt
   const preferredKind: FixKind = req.fixes.includes('canonicalize') ? 'canonicalize' : 'remove-address';
   for (const kind of req.fixes) {
     let action: FixAction | undefined;
-    switch (kind) {
-      case 'remove-address': {
-        const edits = removeAddressEdits(text, req.span);
-        if (edits) action = { kind, title: `Remove this address${req.address ? ` (${req.address})` : ''}`, edits, isPreferred: false };
-        break;
-      }
-      case 'use-pool-address': {
-        const free = freePoolAddress(facts, options.usedAddressKeys ?? new Set());
-        if (free) action = { kind, title: `Use a free address from the pool: ${free}`, edits: [replaceScalar(text, req.span, free)], isPreferred: false };
-        break;
-      }
-      case 'canonicalize': {
-        const p = req.address !== undefined ? parseIP(req.address) : { ok: false as const };
-        if (p.ok) {
-          const canonical = canonicalText(p.ip);
-          action = { kind, title: `Write ${canonical}`, edits: [replaceScalar(text, req.span, canonical)], isPreferred: false };
-        }
-        break;
-      }
-      case 'disable-line':
-        action = { kind, title: `Disable ${req.rule} for this line`, edits: [disableLineEdit(text, req.span.start, req.rule)], isPreferred: false };
-        break;
+    // A fix that cannot be made safely is not offered: it never throws, and never leaves worse YAML behind.
+    try {
+      action = makeFix(kind, text, req, facts, options);
+    } catch {
+      action = undefined;
     }
     if (action) {
       action.isPreferred = kind === preferredKind;
@@ -67,6 +51,74 @@ export function fixesFor(text: string, req: FixRequest, facts: ClusterFacts, opt
   }
   // The preferred fix first, "disable" last (vscode-eslint's order).
   return actions.sort((a, b) => Number(b.isPreferred) - Number(a.isPreferred) || Number(a.kind === 'disable-line') - Number(b.kind === 'disable-line'));
+}
+
+function makeFix(kind: FixKind, text: string, req: FixRequest, facts: ClusterFacts, options: FixOptions): FixAction | undefined {
+  switch (kind) {
+    case 'remove-address': {
+      const edits = removeAddressEdits(text, req.span);
+      return edits && { kind, title: `Remove this address${req.address ? ` (${req.address})` : ''}`, edits, isPreferred: false };
+    }
+    case 'use-pool-address': {
+      if (!isSingleLineScalar(text, req.span)) return undefined;
+      const free = freePoolAddress(facts, options.usedAddressKeys ?? new Set());
+      const edits = free ? [replaceScalar(text, req.span, free)] : undefined;
+      return edits && editsAreSafe(text, edits) ? { kind, title: `Use a free address from the pool: ${free}`, edits, isPreferred: false } : undefined;
+    }
+    case 'canonicalize': {
+      const p = req.address !== undefined ? parseIP(req.address) : undefined;
+      if (!p?.ok || !isSingleLineScalar(text, req.span)) return undefined;
+      const canonical = canonicalText(p.ip);
+      const edits = [replaceScalar(text, req.span, canonical)];
+      return editsAreSafe(text, edits) ? { kind, title: `Write ${canonical}`, edits, isPreferred: false } : undefined;
+    }
+    case 'disable-line': {
+      // At the end of the line; where that is inside a multi-line scalar, a comment on the line before instead.
+      const sameLine = disableLineEdit(text, req.span.start, req.rule);
+      const lineBefore = disableNextLineEdit(text, req.span.start, req.rule);
+      for (const [edit, shift] of [[sameLine, 0], [lineBefore, lineBefore.newText.length]] as const) {
+        if (!editsAreSafe(text, [edit])) continue;
+        if (new Suppressions(applyEdits(text, [edit])).isSuppressed(req.rule, req.span.start + shift)) {
+          return { kind, title: `Disable ${req.rule} for this line`, edits: [edit], isPreferred: false };
+        }
+      }
+      return undefined;
+    }
+  }
+}
+
+/** A scalar written on one line (plain or quoted), not a nested collection, alias, tag or empty entry. */
+function isSingleLineScalar(text: string, span: Span): boolean {
+  if (span.end <= span.start) return false;
+  const s = text.slice(span.start, span.end);
+  return !/[\r\n]/.test(s) && !/^[-[{&*!|>]/.test(s);
+}
+
+/** How broken a YAML stream is: parse errors, aliases without an anchor, and how many documents it holds. */
+function health(chunkText: string): { errors: number; unresolved: number; documents: number } {
+  const docs = parseAllDocuments(chunkText, { merge: true }) as Document.Parsed[];
+  let errors = 0;
+  let unresolved = 0;
+  for (const doc of docs) {
+    errors += doc.errors.length;
+    visit(doc, {
+      Alias(_key, alias) {
+        if (!alias.resolve(doc)) unresolved++;
+      },
+    });
+  }
+  return { errors, unresolved, documents: docs.length };
+}
+
+/** Edits (within one document) are safe when the document is no more broken afterwards than before. */
+export function editsAreSafe(text: string, edits: readonly OffsetEdit[]): boolean {
+  const at = Math.min(...edits.map((e) => e.start));
+  const source = isTemplate(text) ? maskTemplates(text) : text;
+  const chunk = splitDocuments(source).find((c) => c.start <= at && at <= c.start + c.text.length);
+  if (!chunk) return false;
+  const before = health(chunk.text);
+  const after = health(applyEdits(chunk.text, edits.map((e) => ({ ...e, start: e.start - chunk.start, end: e.end - chunk.start }))));
+  return after.errors <= before.errors && after.unresolved <= before.unresolved && after.documents === before.documents;
 }
 
 export function applyEdits(text: string, edits: readonly OffsetEdit[]): string {
@@ -91,6 +143,13 @@ function replaceScalar(text: string, span: Span, value: string): OffsetEdit {
     return { start: span.start + 1, end: span.end - 1, newText: value };
   }
   return { start: span.start, end: span.end, newText: value };
+}
+
+function disableNextLineEdit(text: string, offset: number, rule: string): OffsetEdit {
+  const lineStart = lineStartOf(text, offset);
+  const indent = /^[ \t]*/.exec(text.slice(lineStart, lineStart + 200))![0];
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  return { start: lineStart, end: lineStart, newText: `${indent}# kube-ip-guard-disable-next-line ${rule}${eol}` };
 }
 
 function disableLineEdit(text: string, offset: number, rule: string): OffsetEdit {
@@ -150,26 +209,24 @@ function locate(text: string, span: Span): Located | undefined {
 export function removeAddressEdits(text: string, span: Span): OffsetEdit[] | undefined {
   const at = locate(text, span);
   if (!at) return undefined;
+  // An anchored entry may be used elsewhere: removing it would leave that alias dangling.
+  if ((at.item as { anchor?: string }).anchor) return undefined;
   const edit = textualRemoval(at);
   if (edit) {
     const shifted = { start: edit.start + at.chunkStart, end: edit.end + at.chunkStart, newText: edit.newText };
-    const after = applyEdits(at.chunkText, [edit]);
-    if (removalIsClean(after, at)) return [shifted];
+    if (editsAreSafe(text, [shifted])) return [shifted];
   }
-  // Structural fallback: edit the AST and print this document again (formatting of this document may change).
+  // Structural fallback, for a document that parses: edit the AST and print the document again (its formatting may
+  // change).
+  if (at.doc.errors.length > 0) return undefined;
   if (at.seq.items.length > 1 || !at.pair || !at.map) at.seq.items.splice(at.seq.items.indexOf(at.item as never), 1);
   else at.map.items.splice(at.map.items.indexOf(at.pair as never), 1);
   const docRange = at.doc.range;
   const printed = at.doc.toString();
-  return [{ start: at.chunkStart + docRange[0], end: at.chunkStart + docRange[2], newText: printed.replace(/^---\n/, at.chunkText.startsWith('---') ? '---\n' : '') }];
+  const edits = [{ start: at.chunkStart + docRange[0], end: at.chunkStart + docRange[2], newText: printed.replace(/^---\n/, at.chunkText.startsWith('---') ? '---\n' : '') }];
+  return editsAreSafe(text, edits) ? edits : undefined;
 }
 
-function removalIsClean(after: string, at: Located): boolean {
-  const docs = parseAllDocuments(after, { merge: true }) as Document.Parsed[];
-  if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return false;
-  const before = (parseAllDocuments(at.chunkText, { merge: true }) as Document.Parsed[]).length;
-  return docs.length === before;
-}
 
 function textualRemoval(at: Located): OffsetEdit | undefined {
   const t = at.chunkText;

@@ -179,6 +179,7 @@ function emptyModel(): ManifestModel {
 function* readSteps(text: string, options: ReadOptions, model: ManifestModel): Generator<void, void, void> {
   const nextCache = options.cache ? new Map<string, ChunkModel>() : undefined;
   const template = isTemplate(text);
+  let sinceYield = 0;
   for (const chunk of splitDocuments(template ? maskTemplates(text) : text)) {
     const relevant = RELEVANT.test(chunk.text);
     if (!options.parseAll && !relevant) {
@@ -197,7 +198,11 @@ function* readSteps(text: string, options: ReadOptions, model: ManifestModel): G
     // finding); the YAML extension reports the rest. A template that is not YAML once its actions are blanked gives
     // none at all: we cannot know what it renders.
     appendShifted(model, template || !relevant ? { ...cm, syntax: [] } : cm, chunk.start);
-    if (parsed) yield;
+    // Give control back after every parsed document, and now and then while documents come from the cache.
+    if (parsed || ++sinceYield >= 256) {
+      sinceYield = 0;
+      yield;
+    }
   }
   if (options.cache && nextCache) {
     options.cache.clear();
@@ -333,7 +338,10 @@ class DocReader {
       // With `merge: true` the yaml library reads `<<` as a symbol.
       if (kv === '<<' || (typeof kv === 'symbol' && kv.description === '<<')) merges.push(item.value);
     }
-    if (hops >= MAX_ALIAS_HOPS) return undefined;
+    if (merges.length && hops >= MAX_ALIAS_HOPS) {
+      this.limitHit ??= spanOf(merges[0] as Node);
+      return undefined;
+    }
     for (const m of merges) {
       const mergeVia: Via = { alias: true, span: via.span ?? spanOf(m as Node) };
       const target = this.deref(m, mergeVia);
@@ -414,8 +422,43 @@ export function isHelmValuesFile(path: string): boolean {
   return /(^|[\\/])values([.-][\w.-]+)?\.ya?ml$/i.test(path);
 }
 
+/** Deeper than this, the YAML parser's recursion could overflow the stack, at a depth that varies from run to run. */
+export const MAX_NESTING = 256;
+
+/** A cheap upper bound of how deep a document nests: flow brackets, and indentation (one level per column). */
+function nestingDepth(text: string): number {
+  let flow = 0;
+  let maxFlow = 0;
+  let maxIndent = 0;
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      lineStart = true;
+      indent = 0;
+      continue;
+    }
+    if (lineStart) {
+      if (c === 32) {
+        if (++indent > maxIndent) maxIndent = indent;
+        continue;
+      }
+      lineStart = false;
+    }
+    if (c === 91 || c === 123) {
+      if (++flow > maxFlow) maxFlow = flow;
+    } else if ((c === 93 || c === 125) && flow > 0) flow--;
+  }
+  return Math.max(maxFlow, maxIndent / 2);
+}
+
 function readChunk(text: string, helmValues: boolean): ChunkModel {
   const cm: ChunkModel = { objects: [], syntax: [], limits: [] };
+  if (nestingDepth(text) > MAX_NESTING) {
+    cm.limits.push({ message: `This document nests deeper than ${MAX_NESTING} levels; Kube IP Guard did not check it.`, span: { start: 0, end: Math.min(text.length, 3) } });
+    return cm;
+  }
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(text, { merge: true, prettyErrors: false, lineCounter: new LineCounter() }) as Document.Parsed[];
@@ -441,7 +484,7 @@ function readChunk(text: string, helmValues: boolean): ChunkModel {
       else readObject(reader, root, cm, 0);
     }
     if (reader.limitHit) {
-      cm.limits.push({ message: `Aliases nested deeper than ${MAX_ALIAS_HOPS} levels were not followed`, span: reader.limitHit });
+      cm.limits.push({ message: `Aliases or merge keys chained deeper than ${MAX_ALIAS_HOPS} levels were not followed; what they bring in was not checked.`, span: reader.limitHit });
     }
   }
   return cm;

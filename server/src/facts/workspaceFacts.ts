@@ -1,7 +1,7 @@
 // Cluster facts of one workspace folder (or one CLI run): the config file, the Node manifests it names, the
 // `kubeIpGuard.*` settings and any other contribution (CLI flags, the live cluster), merged in that order.
 import { lookup } from 'node:dns/promises';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
@@ -91,6 +91,14 @@ export function findConfigUpward(dir: string, stopAt?: string): string | undefin
   }
 }
 
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 function within(path: string, root: string): boolean {
   const rel = relative(root, path);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(sep));
@@ -160,7 +168,8 @@ export async function loadFolderFacts(input: FolderFactsInput): Promise<FolderFa
       for (const m of config.nodeManifests) {
         const path = resolve(dirname(input.configPath), m.path);
         dependencies.push(path);
-        if (input.trusted === false && !(input.workspaceRoots ?? []).some((root) => within(path, root))) {
+        // Judged by where the file really is: a symlink in the workspace may point anywhere.
+        if (input.trusted === false && !(input.workspaceRoots ?? []).some((root) => within(realPath(path), realPath(root)))) {
           problems.push({ file: input.configPath, message: `nodeManifests: ${m.path} is outside the workspace, which is not trusted; it was not read`, span: m.span, severity: 'error' });
           continue;
         }

@@ -18,8 +18,21 @@ export function offsetsOf(doc: TextDocument, range: Range): Span {
   return { start: doc.offsetAt(range.start), end: doc.offsetAt(range.end) };
 }
 
-export function toDiagnostics(doc: TextDocument, analysis: Analysis): Diagnostic[] {
-  return analysis.findings.map((f) => {
+/** More than this per file helps nobody and slows the editor: the rest are counted in one information diagnostic. */
+export const MAX_DIAGNOSTICS_PER_FILE = 1000;
+
+const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+export function toDiagnostics(doc: TextDocument, analysis: Analysis, max = MAX_DIAGNOSTICS_PER_FILE): Diagnostic[] {
+  let findings = analysis.findings;
+  let dropped = 0;
+  if (findings.length > max) {
+    // Keep the most severe, in document order.
+    findings = [...findings].sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.span.start - b.span.start).slice(0, max);
+    findings.sort((a, b) => a.span.start - b.span.start);
+    dropped = analysis.findings.length - max;
+  }
+  const diagnostics = findings.map((f) => {
     const d: Diagnostic = {
       range: rangeOf(doc, f.span),
       severity: SEVERITY[f.severity],
@@ -38,6 +51,17 @@ export function toDiagnostics(doc: TextDocument, analysis: Analysis): Diagnostic
     if (related.length) d.relatedInformation = related;
     return d;
   });
+  if (dropped > 0) {
+    diagnostics.push({
+      range: rangeOf(doc, { start: 0, end: 0 }),
+      severity: DiagnosticSeverity.Information,
+      source: SOURCE,
+      code: 'analysis-limit',
+      codeDescription: { href: ruleDocUrl('analysis-limit') },
+      message: `${dropped} more findings in this file are not shown (at most ${max} per file, the most severe first); \`kube-ip-guard lint\` lists them all.`,
+    });
+  }
+  return diagnostics;
 }
 
 export function problemsToDiagnostics(doc: TextDocument, problems: readonly FileProblem[]): Diagnostic[] {

@@ -176,6 +176,8 @@ export class DocumentAnalyzer {
       s.last = { version, analysis, facts };
       // Let edits that arrived during the analysis be read first: results for a version the editor has already
       // replaced are kept for hover and code actions but never published over the newer one's.
+      // Two turns: vscode-jsonrpc dispatches a message that arrived meanwhile in a turn of its own.
+      await new Promise((r) => setImmediate(r));
       await new Promise((r) => setImmediate(r));
       if (this.host.documents.get(uri)?.version !== version) return;
       this.host.publish(uri, version, diagnostics);

@@ -5,6 +5,7 @@ import { basename, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_FILE_NAME } from '../engine/index';
 import { findConfigUpward, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
+import { LineIndex } from '../lineIndex';
 import type { Settings, StatusNotification } from '../protocol';
 import type { FactContribution } from '../engine/index';
 import type { ClusterStatus } from './clusterSource';
@@ -37,6 +38,12 @@ export interface FactScopesHost {
   /** The live cluster's facts (lowest precedence) and state. */
   clusterContribution(): FactContribution | undefined;
   clusterStatus(): ClusterStatus;
+}
+
+/** ":3" for a problem on the third line of its file (read again: the file is not open). */
+function lineOf(p: FileProblem): string {
+  const text = p.file && p.span ? readTextFromDisk(p.file) : undefined;
+  return text !== undefined && p.span ? `:${new LineIndex(text).position(p.span.start).line}` : '';
 }
 
 function pathOf(uri: string): string | undefined {
@@ -148,7 +155,7 @@ export class FactScopes {
     }
     if (unseen.length && !warning) {
       const first = unseen[0];
-      const msg = `Kube IP Guard: ${first.file ? basename(first.file) : 'settings'}: ${first.message}${unseen.length > 1 ? ` (and ${unseen.length - 1} more)` : ''}`;
+      const msg = `Kube IP Guard: ${first.file ? `${basename(first.file)}${lineOf(first)}` : 'settings'}: ${first.message}${unseen.length > 1 ? ` (and ${unseen.length - 1} more)` : ''}`;
       if (!this.warned.has(msg)) {
         this.warned.add(msg);
         warning = msg;

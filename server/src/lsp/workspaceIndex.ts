@@ -5,7 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { WorkspaceService } from '../engine/index';
 import { findManifestFiles, isIgnored } from '../workspace/files';
-import { indexFile, servicesSignature, toWorkspaceServices, type IndexedFile } from '../workspace/serviceIndex';
+import { indexFileSliced, servicesSignature, toWorkspaceServices, type IndexedFile } from '../workspace/serviceIndex';
 
 export interface WorkspaceIndexHost {
   folders(): string[];
@@ -105,7 +105,14 @@ export class WorkspaceIndex {
         this.entries.delete(path);
         return before !== '';
       }
-      const file = indexFile(path, await readFile(path, 'utf8'));
+      let sliceStart = Date.now();
+      const file = await indexFileSliced(path, await readFile(path, 'utf8'), async () => {
+        if (Date.now() - sliceStart >= 10) {
+          await new Promise((r) => setImmediate(r));
+          sliceStart = Date.now();
+        }
+        return true;
+      });
       const sig = signature(file);
       if (file) this.entries.set(path, { file, services: toWorkspaceServices(file), signature: sig });
       else this.entries.delete(path);

@@ -17,8 +17,19 @@ interface Claim {
   span: { start: number; end: number };
 }
 
+const claimCache = new WeakMap<ServiceObject, Claim[]>();
+
 /** The address:port/protocol triples kube-proxy programs for a Service (none for a Service it ignores). */
 function claims(s: ServiceObject): Claim[] {
+  let cached = claimCache.get(s);
+  if (!cached) {
+    cached = readClaims(s);
+    claimCache.set(s, cached);
+  }
+  return cached;
+}
+
+function readClaims(s: ServiceObject): Claim[] {
   const out: Claim[] = [];
   for (const f of s.externalIPs ?? []) {
     const p = f.value !== undefined ? parseIP(f.value) : undefined;
@@ -51,6 +62,8 @@ function claimIndex(ctx: RuleContext) {
   return index;
 }
 
+const MAX_NAMED = 5;
+
 export const externalIPPortClash: Rule = {
   id: 'externalip-port-clash',
   defaultSeverity: 'warning',
@@ -61,12 +74,13 @@ export const externalIPPortClash: Rule = {
       // The same Service declared in two files (an overlay of a base) is not a clash.
       const others = (index.get(c.key) ?? []).filter((o) => o.ws.service !== service && serviceName(o.ws.service) !== serviceName(service));
       if (others.length === 0) continue;
-      const related: RelatedInfo[] = others.map((o) =>
+      // Name a few; a generated bundle can have thousands of Services on one address.
+      const related: RelatedInfo[] = others.slice(0, MAX_NAMED).map((o) =>
         o.ws.locate ? { location: o.ws.locate(o.span), message: `also claimed by Service ${serviceName(o.ws.service)}` } : { span: o.span, message: `also claimed by Service ${serviceName(o.ws.service)}` },
       );
       ctx.report(this, {
         span: c.span,
-        message: `${c.label} is also claimed by Service ${others.map((o) => serviceName(o.ws.service)).join(', ')}: kube-proxy programs ${others.length === 1 ? 'both' : 'all of them'} and only one gets the traffic.`,
+        message: `${c.label} is also claimed by Service ${others.slice(0, MAX_NAMED).map((o) => serviceName(o.ws.service)).join(', ')}${others.length > MAX_NAMED ? ` and ${others.length - MAX_NAMED} more` : ''}: kube-proxy programs ${others.length === 1 ? 'both' : 'all of them'} and only one gets the traffic.`,
         related,
         address: c.address,
       });
