@@ -61,3 +61,10 @@ describe('helm values', () => {
     assert.deepEqual(summarize(VALUES, fs), ['externalip-node warning "192.168.0.11"']);
   });
 });
+
+describe('values files with a top-level kind', () => {
+  test('a chart option `kind: DaemonSet` does not make the values file skipped', () => {
+    const text = 'kind: DaemonSet\nservice:\n  externalIPs: [192.168.0.11]\n';
+    assert.deepEqual(findings(text, seedFacts(), { helmValues: true }).map((f) => f.rule), ['externalip-node']);
+  });
+});

@@ -2,7 +2,8 @@
 // text of a Service inside a ConfigMap are never checked; List and *List wrappers are unwrapped.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findings, service, summarize } from './helpers';
+import { findings, seedFacts, service, summarize } from './helpers';
+import { analyze } from '../../server/src/engine/index';
 
 function indent(text: string, by: string): string {
   return text.split('\n').map((l) => (l ? by + l : l)).join('\n');
@@ -67,5 +68,19 @@ describe('which objects are checked', () => {
   test('List items that are not v1 Services stay silent', () => {
     const text = 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: serving.knative.dev/v1\n  kind: Service\n  metadata: {name: k}\n  spec:\n    externalIPs: [192.168.0.11]\n';
     assert.deepEqual(findings(text), []);
+  });
+});
+
+describe('the kind filter reads every document that can hold a finding', () => {
+  test('a CRD whose schema mentions externalIPs and clusterIP is skipped; Services, Lists and unclear kinds are read', () => {
+    const crd = 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  externalIPs: [192.168.0.11]\n  clusterIP: None\n';
+    const r = analyze(crd, seedFacts());
+    assert.equal(r.model.parsedDocuments, 0);
+    for (const kind of ['Service', '"Service"', 'List', 'ServiceList', 'Service # the web front', '*k']) {
+      const text = `apiVersion: v1\nkind: ${kind}\nspec:\n  externalIPs: [192.168.0.11]\n`;
+      assert.equal(analyze(text, seedFacts()).model.parsedDocuments, 1, kind);
+    }
+    const crlf = 'apiVersion: v1\r\nkind: Service\r\nspec:\r\n  externalIPs: [192.168.0.11]\r\n';
+    assert.deepEqual(analyze(crlf, seedFacts()).findings.map((f) => f.rule), ['externalip-node']);
   });
 });

@@ -103,6 +103,30 @@ export interface ManifestModel {
 
 /** Any field the rules read appears literally in a document that can produce a finding. */
 const RELEVANT = /externalIPs|loadBalancer|IPAddressPool|IPPool|Gateway|clusterIP/;
+/** Top-level `kind:` lines (column 0), and the kinds whose objects the rules read. */
+const KIND_LINE = /^(["']?)kind\1[ \t]*:[ \t]*(.*)$/gm;
+const CHECKED_KIND = /^["']?(Service|IPAddressPool|IPPool|Gateway|[A-Za-z]*List)["']?[ \t]*(#.*)?\r?$/;
+const PLAIN_KIND = /^["']?[A-Za-z][A-Za-z0-9]*["']?[ \t]*(#.*)?\r?$/;
+
+/**
+ * Could this document produce a finding? It must mention a field we read, and its top-level kind (when it says
+ * one plainly) must be one we check: a CRD whose schema describes `clusterIP` is skipped unparsed. Whenever in
+ * doubt (no plain kind line, an alias, a `...` marker), the document is read.
+ */
+function mayHoldFindings(text: string, helmValues: boolean): boolean {
+  if (!RELEVANT.test(text)) return false;
+  // Helm values are not objects: a top-level `kind: DaemonSet` there is a chart option, not the document's kind.
+  if (helmValues) return true;
+  if (/^\.\.\.(?:[ \t\r]|$)/m.test(text)) return true;
+  let sawKind = false;
+  KIND_LINE.lastIndex = 0;
+  for (let m = KIND_LINE.exec(text); m; m = KIND_LINE.exec(text)) {
+    sawKind = true;
+    const value = m[2];
+    if (CHECKED_KIND.test(value) || !PLAIN_KIND.test(value)) return true;
+  }
+  return !sawKind;
+}
 const DOC_START = /^---(?=[ \t\r\n]|$)/gm;
 
 export interface Chunk {
@@ -181,7 +205,7 @@ function* readSteps(text: string, options: ReadOptions, model: ManifestModel): G
   const template = isTemplate(text);
   let sinceYield = 0;
   for (const chunk of splitDocuments(template ? maskTemplates(text) : text)) {
-    const relevant = RELEVANT.test(chunk.text);
+    const relevant = mayHoldFindings(chunk.text, !!options.helmValues);
     if (!options.parseAll && !relevant) {
       model.skippedDocuments++;
       continue;

@@ -60,6 +60,8 @@ export class DocumentAnalyzer {
 
   schedule(uri: string, delay = DEBOUNCE_MS): void {
     const s = this.state(uri);
+    // didOpen also fires a content change: do not let it push the first check back by the typing debounce.
+    if (s.timer && !s.last && delay > 0) return;
     if (s.timer) clearTimeout(s.timer);
     s.timer = setTimeout(() => {
       s.timer = undefined;
@@ -176,8 +178,9 @@ export class DocumentAnalyzer {
       s.last = { version, analysis, facts };
       // Let edits that arrived during the analysis be read first: results for a version the editor has already
       // replaced are kept for hover and code actions but never published over the newer one's.
-      // Two turns: vscode-jsonrpc dispatches a message that arrived meanwhile in a turn of its own.
-      await new Promise((r) => setImmediate(r));
+      // A timer turn (the socket is read) and then an immediate (vscode-jsonrpc dispatches what it read in a turn
+      // of its own).
+      await new Promise((r) => setTimeout(r, 0));
       await new Promise((r) => setImmediate(r));
       if (this.host.documents.get(uri)?.version !== version) return;
       this.host.publish(uri, version, diagnostics);
