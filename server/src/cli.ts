@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { analyze, checkModel, DEFAULT_MAX_LENGTH, isHelmValuesFile, META_RULES, readManifest, RULES, ruleDocUrl, type Analysis, type FactContribution, type Finding, type NodeFact, type WorkspaceService } from './engine/index';
 import { parseIP, splitHostPort } from './engine/addresses';
 import { findConfigUpward, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from './facts/workspaceFacts';
-import { LineIndex } from './lineIndex';
+import { LineIndex } from './engine/lineIndex';
 import { findManifestFiles } from './workspace/files';
 import { toWorkspaceServices } from './workspace/serviceIndex';
 import { isLoaded, loadClusterFacts, loadFactsCache, saveFactsCache } from './facts/cluster/index';

@@ -2,17 +2,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv-draft-04';
 import sarifSchema from '@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json';
 import { runCli } from '../../server/src/cli';
 import { RULES } from '../../server/src/engine/index';
+import { CORPUS, CORPUS_SKIP, listCorpusFiles } from '../corpus';
 
 const CLI = resolve('server/out/cli.js');
 const SEED_DIR = resolve('examples/seed-cluster');
-const CORPUS = resolve('..', 'shared', 'corpus');
 
 function run(args: string[], cwd = process.cwd()) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
@@ -192,18 +192,9 @@ describe('JSON and SARIF', () => {
   });
 });
 
-function listFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) listFiles(p, out);
-    else if (/\.ya?ml$/.test(name)) out.push(p);
-  }
-  return out;
-}
-
-describe('corpus (../shared/corpus)', { skip: existsSync(CORPUS) ? false : 'corpus not found' }, () => {
+describe('corpus (../shared/corpus)', { skip: CORPUS_SKIP }, () => {
   test('every corpus file goes through the CLI without a crash', async () => {
-    const files = listFiles(CORPUS);
+    const files = listCorpusFiles();
     assert.ok(files.length > 250, `found ${files.length} corpus files`);
     for (const file of files) {
       const out: string[] = [];

@@ -1,28 +1,17 @@
 // Every corpus manifest, opened in turn in one server: each gets diagnostics and the server keeps answering.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileUri, LspTestClient } from './lspClient';
+import { CORPUS, CORPUS_SKIP, listCorpusFiles } from '../corpus';
 
-const CORPUS = resolve('..', 'shared', 'corpus');
-
-function listFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) listFiles(p, out);
-    else if (/\.ya?ml$/.test(name)) out.push(p);
-  }
-  return out;
-}
-
-test('the server answers for every corpus file in turn', { skip: existsSync(CORPUS) ? false : 'corpus not found' }, async () => {
+test('the server answers for every corpus file in turn', { skip: CORPUS_SKIP }, async () => {
   const client = await LspTestClient.start({
     rootDir: CORPUS,
     settings: { nodes: [{ name: 'k8s-node-1', addresses: ['192.168.0.11'] }], apiServer: ['192.168.0.10:6443'] },
   });
   try {
-    const files = listFiles(CORPUS);
+    const files = listCorpusFiles();
     assert.ok(files.length > 250);
     for (const file of files) {
       const uri = fileUri(file);

@@ -13,3 +13,4 @@ export { RULES, META_RULES, RULE_IDS, ruleById } from './rules/index';
 export { ruleDocUrl, RULE_DOCS_BASE } from './rules/rule';
 export type { Rule, WorkspaceService } from './rules/rule';
 export { Suppressions } from './suppression';
+export { LineIndex } from './lineIndex';

@@ -7,6 +7,7 @@
 
 import { Lexer } from 'yaml';
 import { isTemplate, maskTemplates, splitDocuments } from './manifest';
+import { LineIndex } from './lineIndex';
 
 export const DIRECTIVE_PREFIX = 'kube-ip-guard-';
 
@@ -36,17 +37,17 @@ type Directive = { kind: 'disable-line' | 'disable-next-line' | 'disable' | 'ena
 const DIRECTIVE = /#\s*kube-ip-guard-(disable-next-line|disable-line|disable|enable)(?=\s|$)([^\n]*)/y;
 
 export class Suppressions {
-  private readonly lineStarts: number[] = [];
+  private lines?: LineIndex;
   private readonly directives: Directive[] = [];
 
   constructor(text: string) {
     if (!text.includes(DIRECTIVE_PREFIX)) return;
-    this.lineStarts.push(0);
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    const lines = new LineIndex(text);
+    this.lines = lines;
     const candidates: { hash: number; line: number; kind: Directive['kind']; rest: string }[] = [];
     for (let at = text.indexOf(DIRECTIVE_PREFIX); at >= 0; at = text.indexOf(DIRECTIVE_PREFIX, at + 1)) {
-      const line = this.lineOf(at);
-      const lineStart = this.lineStarts[line];
+      const line = lines.lineAt(at);
+      const lineStart = lines.lineStart(line);
       const hash = text.lastIndexOf('#', at);
       if (hash < lineStart) continue;
       // `#` starts a comment only at line start or after whitespace.
@@ -66,17 +67,6 @@ export class Suppressions {
     }
   }
 
-  private lineOf(offset: number): number {
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  }
-
   get empty(): boolean {
     return this.directives.length === 0;
   }
@@ -84,7 +74,7 @@ export class Suppressions {
   /** Is a finding of `rule` starting at `offset` suppressed? */
   isSuppressed(rule: string, offset: number): boolean {
     if (this.directives.length === 0) return false;
-    const line = this.lineOf(offset);
+    const line = this.lines!.lineAt(offset);
     const names = (d: Directive) => d.rules === 'all' || d.rules.includes(rule);
     let disabled = false;
     for (const d of this.directives) {

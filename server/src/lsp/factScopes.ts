@@ -2,10 +2,10 @@
 // any folder, the nearest config file upward). Loaded once per scope and reused until something they were read
 // from changes.
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pathOf } from './uris';
 import { CONFIG_FILE_NAME } from '../engine/index';
 import { findConfigUpward, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
-import { LineIndex } from '../lineIndex';
+import { LineIndex } from '../engine/lineIndex';
 import type { Settings, StatusNotification } from '../protocol';
 import type { FactContribution } from '../engine/index';
 import type { ClusterStatus } from './clusterSource';
@@ -44,14 +44,6 @@ export interface FactScopesHost {
 function lineOf(p: FileProblem): string {
   const text = p.file && p.span ? readTextFromDisk(p.file) : undefined;
   return text !== undefined && p.span ? `:${new LineIndex(text).position(p.span.start).line}` : '';
-}
-
-function pathOf(uri: string): string | undefined {
-  try {
-    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export class FactScopes {

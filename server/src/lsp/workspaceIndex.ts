@@ -2,7 +2,7 @@
 // clashes, another Service's ClusterIP) need them. Built in the background after start-up, kept current from file
 // watcher events, and skipping node_modules, .git, `files.exclude` and the config file's `ignore` globs.
 import { readFile, stat } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { pathOf } from './uris';
 import type { WorkspaceService } from '../engine/index';
 import { findManifestFiles, isIgnored } from '../workspace/files';
 import { indexFileSliced, servicesSignature, toWorkspaceServices, type IndexedFile } from '../workspace/serviceIndex';
@@ -25,14 +25,6 @@ interface Entry {
 
 function signature(file: IndexedFile | undefined): string {
   return file ? servicesSignature(file.services) : '';
-}
-
-function pathOf(uri: string): string | undefined {
-  try {
-    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export class WorkspaceIndex {

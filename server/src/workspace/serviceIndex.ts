@@ -1,7 +1,7 @@
 // Services of other files, for the rules that look across the workspace (port clashes, ClusterIPs).
 import { pathToFileURL } from 'node:url';
 import { isHelmValuesFile, readManifest, readManifestSliced, type FactLocation, type ManifestModel, type ServiceObject, type Span, type WorkspaceService } from '../engine/index';
-import { LineIndex } from '../lineIndex';
+import { LineIndex } from '../engine/lineIndex';
 
 export interface IndexedFile {
   uri: string;

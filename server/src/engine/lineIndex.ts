@@ -4,7 +4,8 @@ export class LineIndex {
   constructor(text: string) {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
   }
-  position(offset: number): { line: number; column: number } {
+  /** The 0-based line holding `offset`. */
+  lineAt(offset: number): number {
     let lo = 0;
     let hi = this.starts.length - 1;
     while (lo < hi) {
@@ -12,6 +13,16 @@ export class LineIndex {
       if (this.starts[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: offset - this.starts[lo] + 1 };
+    return lo;
+  }
+
+  /** Where the 0-based `line` starts. */
+  lineStart(line: number): number {
+    return this.starts[line];
+  }
+
+  position(offset: number): { line: number; column: number } {
+    const line = this.lineAt(offset);
+    return { line: line + 1, column: offset - this.starts[line] + 1 };
   }
 }
