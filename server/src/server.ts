@@ -14,6 +14,8 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { basename } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { analyze, CONFIG_FILE_NAME, emptyFacts, fixesFor, hoverAt, isHelmValuesFile, type Analysis, type Severity } from './engine/index';
 import { readTextFromDisk } from './facts/workspaceFacts';
 import { WorkspaceIndex } from './lsp/workspaceIndex';
@@ -23,6 +25,28 @@ import { toSettings } from './settings';
 import { DocumentAnalyzer } from './lsp/documentAnalyzer';
 import { FactScopes } from './lsp/factScopes';
 import { toDiagnostics, problemsToDiagnostics, offsetsOf } from './lsp/convert';
+
+/**
+ * V8 keeps the heap it grew while a large file was open long after the file is closed; a full collection once the
+ * editor has closed documents gives that memory back. `gc` is not exposed by default, so we ask V8 for it.
+ */
+const fullGC: (() => void) | undefined = (() => {
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+})();
+let gcTimer: NodeJS.Timeout | undefined;
+function releaseMemorySoon(): void {
+  if (!fullGC || gcTimer) return;
+  gcTimer = setTimeout(() => {
+    gcTimer = undefined;
+    fullGC();
+  }, 1000);
+  gcTimer.unref();
+}
 
 export function startServer(connection: Connection): void {
   // Console output must never corrupt the stdio channel: route it to the client's log.
@@ -197,6 +221,7 @@ export function startServer(connection: Connection): void {
   });
   documents.onDidClose((e) => {
     analyzer.forget(e.document.uri);
+    releaseMemorySoon();
     // A closed config file is read from disk again (its unsaved edits are gone).
     if (e.document.uri.startsWith('file:') && scopes.invalidateDependency(fileURLToPath(e.document.uri))) analyzer.revalidateAll();
     // A file reported by "Check workspace" keeps its findings, from disk; any other file's go with it.
