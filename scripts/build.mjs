@@ -37,6 +37,7 @@ await Promise.all([
     banner: { js: "import { createRequire as __kigCreateRequire } from 'node:module'; const require = __kigCreateRequire(import.meta.url);" },
   }),
   esbuild.build({ ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'server/out/server.js', plugins: [k8sOnDemand] }),
+  esbuild.build({ ...common, entryPoints: ['server/src/lsp/readWorker.ts'], outfile: 'server/out/readWorker.js' }),
   esbuild.build({
     ...common,
     entryPoints: ['server/src/cliMain.ts'],

@@ -20,6 +20,7 @@ import { analyze, CONFIG_FILE_NAME, emptyFacts, fixesFor, hoverAt, isHelmValuesF
 import { readTextFromDisk } from './facts/workspaceFacts';
 import { WorkspaceIndex } from './lsp/workspaceIndex';
 import { ClusterSource } from './lsp/clusterSource';
+import { ReaderPool } from './lsp/readerPool';
 import { CheckWorkspaceRequest, ClientSettingsNotification, FactsRequest, RefreshClusterRequest, ReloadRequest, SETTINGS_SECTION, StatusNotification, TrustNotification, type InitializationOptions, type Settings } from './protocol';
 import { toSettings } from './settings';
 import { DocumentAnalyzer } from './lsp/documentAnalyzer';
@@ -112,6 +113,9 @@ export function startServer(connection: Connection): void {
     clusterStatus: () => cluster.status(),
   });
 
+  const readers = new ReaderPool((line) => connection.console.log(line));
+  connection.onExit(() => void readers.stop());
+
   const index = new WorkspaceIndex({
     folders: () => folders,
     ignoreFor: async (folder) => {
@@ -133,6 +137,7 @@ export function startServer(connection: Connection): void {
     publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, version, diagnostics }),
     log: (line) => connection.console.log(line),
     indexedServices: (openPaths) => index.servicesExcept(openPaths),
+    readers,
   });
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {

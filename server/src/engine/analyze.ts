@@ -76,8 +76,12 @@ export function analyze(text: string, facts: ClusterFacts, options: AnalyzeOptio
 export async function analyzeSliced(text: string, facts: ClusterFacts, options: AnalyzeOptions, pause: () => boolean | Promise<boolean>): Promise<Analysis | undefined> {
   if (text.length > (options.maxLength ?? DEFAULT_MAX_LENGTH)) return analyze(text, facts, options);
   const model = await readManifestSliced(text, { parseAll: options.parseAll, cache: options.cache, helmValues: options.helmValues }, pause);
-  if (!model) return undefined;
-  const steps = checkSteps(text, model, facts, options.workspaceServices ?? []);
+  return model && checkModelSliced(text, model, facts, options.workspaceServices ?? [], pause);
+}
+
+/** `checkModel` in slices: `pause` between batches of objects; undefined when it returns false. */
+export async function checkModelSliced(text: string, model: ManifestModel, facts: ClusterFacts, workspaceServices: readonly WorkspaceService[], pause: () => boolean | Promise<boolean>): Promise<Analysis | undefined> {
+  const steps = checkSteps(text, model, facts, workspaceServices);
   for (let r = steps.next(); ; r = steps.next()) {
     if (r.done) return r.value;
     if (!(await pause())) return undefined;

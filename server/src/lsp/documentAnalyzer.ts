@@ -5,10 +5,11 @@ import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyze, analyzeSliced, CONFIG_FILE_NAME, isHelmValuesFile, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type WorkspaceService } from '../engine/index';
+import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, isHelmValuesFile, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type WorkspaceService } from '../engine/index';
 import type { Settings } from '../protocol';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
 import { servicesSignature } from '../workspace/serviceIndex';
+import type { ReaderPool } from './readerPool';
 import type { FactScopes } from './factScopes';
 
 export interface AnalyzerHost {
@@ -19,6 +20,8 @@ export interface AnalyzerHost {
   log(line: string): void;
   /** Services of the workspace's files that are not open (the index on disk). */
   indexedServices(openPaths: ReadonlySet<string>): WorkspaceService[];
+  /** Reads large documents off the main thread, when it can. */
+  readers?: ReaderPool;
 }
 
 interface DocState {
@@ -81,6 +84,7 @@ export class DocumentAnalyzer {
     const s = this.states.get(uri);
     if (s?.timer) clearTimeout(s.timer);
     this.states.delete(uri);
+    this.host.readers?.forget(uri);
   }
 
   /** The analysis of the document's current version (computed now if the scheduled one has not run yet). */
@@ -157,19 +161,33 @@ export class DocumentAnalyzer {
           helmValues: !!path && isHelmValuesFile(path),
           workspaceServices: this.workspaceServices(uri),
         };
-        if (text.length < SLICED_ABOVE) {
+        if (text.length < SLICED_ABOVE || text.length > options.maxLength) {
           analysis = analyze(text, facts, options);
         } else {
-          // A big file is read in slices, so hovers and other documents are answered meanwhile, and a newer
-          // version of this one abandons the work instead of queueing behind it.
+          // A big file is read off the main thread (or, failing that, in slices on it), and the rules run in slices,
+          // so hovers and other documents are answered meanwhile; a newer version of this one abandons the work
+          // instead of queueing behind it.
           let sliceStart = Date.now();
-          const sliced = await analyzeSliced(text, facts, options, async () => {
+          const pause = async () => {
             if (Date.now() - sliceStart >= SLICE_MS) {
               await new Promise((r) => setImmediate(r));
               sliceStart = Date.now();
             }
             return this.host.documents.get(uri)?.version === version;
-          });
+          };
+          let sliced: Analysis | undefined;
+          if (this.host.readers?.available) {
+            let failed = false;
+            const model = await this.host.readers.read(uri, text, options.helmValues).catch((e: Error) => {
+              this.host.log(`Kube IP Guard: reading ${uri} off the main thread failed (${e.message}); reading it here.`);
+              failed = true;
+              return undefined;
+            });
+            if (failed) sliced = await analyzeSliced(text, facts, options, pause);
+            else if (model) sliced = await checkModelSliced(text, model, facts, options.workspaceServices, pause);
+          } else {
+            sliced = await analyzeSliced(text, facts, options, pause);
+          }
           if (!sliced) return;
           analysis = sliced;
         }
