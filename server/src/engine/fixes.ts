@@ -5,7 +5,7 @@ import { bigIntToText, canonicalText, parseIP, specialRange, type AddressRange }
 import type { ClusterFacts } from './facts';
 import type { FixKind } from './findings';
 import { inventoryOf } from './inventory';
-import { isTemplate, maskTemplates, splitDocuments, type Span } from './manifest';
+import { isTemplate, maskTemplates, splitDocuments, type Chunk, type Span } from './manifest';
 import { Suppressions } from './suppression';
 
 export interface OffsetEdit {
@@ -110,13 +110,33 @@ function health(chunkText: string): { errors: number; unresolved: number; docume
   return { errors, unresolved, documents: docs.length };
 }
 
+/**
+ * The YAML documents of the text last asked about, and how broken each was, remembered: one code-action request
+ * locates its finding and checks every candidate fix against the same text, which need not be split and parsed
+ * again for each.
+ */
+let lastSplit: { text: string; chunks: Chunk[]; health: Map<number, ReturnType<typeof health>> } | undefined;
+
+function split(text: string): NonNullable<typeof lastSplit> {
+  if (lastSplit?.text !== text) {
+    lastSplit = { text, chunks: splitDocuments(isTemplate(text) ? maskTemplates(text) : text), health: new Map() };
+  }
+  return lastSplit;
+}
+
+/** The document holding `offset` (its end included when `endInclusive`). */
+function chunkAt(text: string, offset: number, endInclusive: boolean): Chunk | undefined {
+  return split(text).chunks.find((c) => c.start <= offset && (endInclusive ? offset <= c.start + c.text.length : offset < c.start + c.text.length));
+}
+
 /** Edits (within one document) are safe when the document is no more broken afterwards than before. */
 export function editsAreSafe(text: string, edits: readonly OffsetEdit[]): boolean {
   const at = Math.min(...edits.map((e) => e.start));
-  const source = isTemplate(text) ? maskTemplates(text) : text;
-  const chunk = splitDocuments(source).find((c) => c.start <= at && at <= c.start + c.text.length);
+  const chunk = chunkAt(text, at, true);
   if (!chunk) return false;
-  const before = health(chunk.text);
+  const known = split(text).health;
+  const before = known.get(chunk.start) ?? health(chunk.text);
+  known.set(chunk.start, before);
   const after = health(applyEdits(chunk.text, edits.map((e) => ({ ...e, start: e.start - chunk.start, end: e.end - chunk.start }))));
   return after.errors <= before.errors && after.unresolved <= before.unresolved && after.documents === before.documents;
 }
@@ -177,7 +197,7 @@ interface Located {
 }
 
 function locate(text: string, span: Span): Located | undefined {
-  const chunk = splitDocuments(isTemplate(text) ? maskTemplates(text) : text).find((c) => c.start <= span.start && span.start < c.start + c.text.length);
+  const chunk = chunkAt(text, span.start, false);
   if (!chunk) return undefined;
   const rel = span.start - chunk.start;
   for (const doc of parseAllDocuments(chunk.text, { merge: true }) as Document.Parsed[]) {
