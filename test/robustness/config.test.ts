@@ -3,7 +3,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { lineColumn, parseConfig, parseNodeManifest, type ConfigProblem } from '../../server/src/engine/index';
+import { LineIndex, parseConfig, parseNodeManifest, type ConfigProblem } from '../../server/src/engine/index';
+
+const lineColumn = (text: string, offset: number) => new LineIndex(text).position(offset);
 import { assertSpanInside } from './check';
 import { CORPUS_SKIP, corpusFiles, counted, fuzzConfig, genericDocArb, mutate, mutationsArb, randomBytesTextArb, reportCases } from './gen';
 

@@ -304,14 +304,3 @@ export function parseNodeManifest(text: string, uri: string, label: string, kind
   }
   return out;
 }
-
-/** Offsets to 1-based line:column for messages outside an editor. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
-}

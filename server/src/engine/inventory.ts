@@ -72,11 +72,6 @@ export class NodeInventory {
     return this.facts.nodes.length;
   }
 
-  /** Every address key that belongs to a node or an API server. */
-  ownedKeys(): IterableIterator<string> {
-    return this.byKey.keys();
-  }
-
   private sorted?: { v4: OwnedAddress[]; v6: OwnedAddress[] };
 
   /** The owned addresses inside [first, last] of a family, found by binary search (5,000 nodes × many pools). */
