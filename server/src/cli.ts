@@ -1,380 +1,59 @@
 // kube-ip-guard: the same engine as the language server, for CI. Exit 0 when no errors, 1 when any error finding,
-// 2 on a usage or config error.
-import { dirname, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { analyze, checkModel, DEFAULT_MAX_LENGTH, isHelmValuesFile, META_RULES, readManifest, RULES, ruleDocUrl, type Analysis, type FactContribution, type Finding, type NodeFact, type WorkspaceService } from './engine/index';
-import { parseIP, splitHostPort } from './engine/addresses';
-import { findConfigUpward, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from './facts/workspaceFacts';
-import { LineIndex } from './engine/lineIndex';
-import { findManifestFiles } from './workspace/files';
-import { toWorkspaceServices } from './workspace/serviceIndex';
-import { isLoaded, loadClusterFacts, loadFactsCache, saveFactsCache } from './facts/cluster/index';
+// 2 on a usage or config error. The first argument names the subcommand (commands/index.ts lists them); each parses
+// its own options with node:util parseArgs.
+import { COMMANDS } from './commands/index';
+import { parseCommandArgs, UsageError, type CliIO } from './commands/command';
+import { VERSION } from './commands/output';
 
-declare const KUBE_IP_GUARD_VERSION: string | undefined;
-const VERSION = typeof KUBE_IP_GUARD_VERSION === 'string' ? KUBE_IP_GUARD_VERSION : '0.0.0-dev';
+export type { CliIO } from './commands/command';
+export { toSarif, type CliResult } from './commands/output';
 
-export const USAGE = `Usage: kube-ip-guard lint [files or directories ...] [options]
+const pad = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
 
-Checks Kubernetes manifests for Service addresses that collide with the cluster's own nodes or API server.
-Directories are searched for *.yaml and *.yml (node_modules and .git are skipped).
+export const USAGE = `Usage: kube-ip-guard <command> [arguments ...]
 
-Options:
-  --config FILE          use this .kube-ip-guard.yaml (default: the nearest one upward from each file)
-  --node-ip [NAME=]IP    a node address (repeatable)
-  --api-server ADDR      an API server address or host:port (repeatable)
-  --proxy-mode MODE      ipvs | iptables | nftables (default: from the config file, else ipvs)
-  --cluster[=optional]   also read the nodes, API server addresses, kube-proxy mode and CIDRs from the
-                         kubeconfig's current context; if it cannot be read: exit 2, or with =optional
-                         go on without it (or with --cluster-cache's last facts) and say so on stderr
-  --kubeconfig FILE      the kubeconfig to use (default: KUBECONFIG, else ~/.kube/config)
-  --context NAME         the kubeconfig context to use (default: its current-context)
-  --cluster-cache DIR    keep the last facts read per context here (never credentials); use them, marked
-                         stale, when the cluster cannot be read
-  --cluster-timeout MS   bound for each request to the API server (default 10000)
-  --format FORMAT        text | json | sarif (default: text)
-  --max-file-size MB     skip files larger than this (default: ${DEFAULT_MAX_LENGTH / 1048576})
-  -h, --help             show this help
-  --version              show the version
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(pad)}${c.summary}`).join('\n')}
 
-Exit status: 0 no errors, 1 errors found, 2 usage or configuration error.`;
-
-export interface CliIO {
-  out(text: string): void;
-  err(text: string): void;
-  cwd: string;
-}
-
-class UsageError extends Error {}
-
-interface Options {
-  paths: string[];
-  config?: string;
-  nodeIPs: string[];
-  apiServers: string[];
-  proxyMode?: string;
-  format: 'text' | 'json' | 'sarif';
-  maxFileSizeMB?: number;
-  cluster?: 'required' | 'optional';
-  kubeconfig?: string;
-  context?: string;
-  clusterCache?: string;
-  clusterTimeoutMs?: number;
-}
-
-function parseArgs(argv: string[]): Options | 'help' | 'version' {
-  const o: Options = { paths: [], nodeIPs: [], apiServers: [], format: 'text' };
-  const args = [...argv];
-  const value = (flag: string, inline?: string): string => {
-    if (inline !== undefined) return inline;
-    const v = args.shift();
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  while (args.length) {
-    const a = args.shift()!;
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-    switch (flag) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '--version':
-        return 'version';
-      case '--config':
-        o.config = value(flag, inline);
-        break;
-      case '--node-ip':
-        o.nodeIPs.push(value(flag, inline));
-        break;
-      case '--api-server':
-        o.apiServers.push(value(flag, inline));
-        break;
-      case '--proxy-mode': {
-        const m = value(flag, inline);
-        if (!['ipvs', 'iptables', 'nftables'].includes(m)) throw new UsageError(`--proxy-mode must be ipvs, iptables or nftables, not "${m}"`);
-        o.proxyMode = m;
-        break;
-      }
-      case '--format': {
-        const f = value(flag, inline);
-        if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, not "${f}"`);
-        o.format = f;
-        break;
-      }
-      case '--cluster':
-        if (inline !== undefined && inline !== 'optional' && inline !== 'required') throw new UsageError(`--cluster takes no value or =optional, not "${inline}"`);
-        o.cluster = inline === 'optional' ? 'optional' : 'required';
-        break;
-      case '--kubeconfig':
-        o.kubeconfig = value(flag, inline);
-        break;
-      case '--context':
-        o.context = value(flag, inline);
-        break;
-      case '--cluster-cache':
-        o.clusterCache = value(flag, inline);
-        break;
-      case '--cluster-timeout': {
-        const n = Number(value(flag, inline));
-        if (!(n > 0)) throw new UsageError('--cluster-timeout must be a positive number of milliseconds');
-        o.clusterTimeoutMs = n;
-        break;
-      }
-      case '--max-file-size': {
-        const n = Number(value(flag, inline));
-        if (!(n > 0)) throw new UsageError('--max-file-size must be a positive number of MB');
-        o.maxFileSizeMB = n;
-        break;
-      }
-      default:
-        if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
-        o.paths.push(a);
-    }
-  }
-  return o;
-}
-
-function cliContribution(o: Options): FactContribution | undefined {
-  const nodes: NodeFact[] = [];
-  for (const n of o.nodeIPs) {
-    const eq = n.indexOf('=');
-    const name = eq > 0 ? n.slice(0, eq) : n;
-    const ip = eq > 0 ? n.slice(eq + 1) : n;
-    if (!parseIP(ip).ok) throw new UsageError(`--node-ip: "${ip}" is not a valid IP address`);
-    nodes.push({ name, addresses: [{ address: ip, type: 'InternalIP', source: { kind: 'cli', label: '--node-ip' } }] });
-  }
-  const apiServers = o.apiServers.map((a) => {
-    const hp = splitHostPort(a);
-    if (!hp || !parseIP(hp.host).ok) throw new UsageError(`--api-server: "${a}" is not an IP address or IP:port`);
-    return { address: hp.host, ...(hp.port ? { port: hp.port } : {}), source: { kind: 'cli' as const, label: '--api-server' } };
-  });
-  if (!nodes.length && !apiServers.length && !o.proxyMode) return undefined;
-  return {
-    source: { kind: 'cli', label: 'command line' },
-    nodes,
-    apiServers,
-    ...(o.proxyMode ? { proxyMode: { mode: o.proxyMode as 'ipvs', source: { kind: 'cli', label: '--proxy-mode' } } } : {}),
-  };
-}
-
-export interface CliResult {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  rule: string;
-  severity: string;
-  message: string;
-}
-
-function formatProblem(p: FileProblem, cwd: string): string {
-  if (!p.file) return `settings: ${p.severity}: ${p.message}`;
-  const text = readTextFromDisk(p.file) ?? '';
-  const pos = new LineIndex(text).position(p.span?.start ?? 0);
-  return `${relative(cwd, p.file) || p.file}:${pos.line}:${pos.column}: ${p.severity}: ${p.message}`;
-}
+Run kube-ip-guard <command> --help for a command's options.
+  -h, --help     show this help
+  --version      show the version`;
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
-  let opts: Options | 'help' | 'version';
-  try {
-    if (argv[0] !== 'lint') {
-      if (argv[0] === '-h' || argv[0] === '--help' || argv.length === 0) {
-        io.out(USAGE);
-        return argv.length === 0 ? 2 : 0;
-      }
-      if (argv[0] === '--version') {
-        io.out(VERSION);
-        return 0;
-      }
-      throw new UsageError(`unknown command "${argv[0]}" (expected: lint)`);
-    }
-    opts = parseArgs(argv.slice(1));
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`kube-ip-guard: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw e;
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.err(USAGE);
+    return 2;
   }
-  if (opts === 'help') {
+  if (name === '-h' || name === '--help') {
     io.out(USAGE);
     return 0;
   }
-  if (opts === 'version') {
+  if (name === '--version') {
     io.out(VERSION);
     return 0;
   }
-  let files: string[];
-  let first: FactContribution | undefined;
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`kube-ip-guard: unknown command "${name}" (expected: ${COMMANDS.map((c) => c.name).join(', ')})\n\n${USAGE}`);
+    return 2;
+  }
   try {
-    first = cliContribution(opts);
-    const roots = (opts.paths.length ? opts.paths : ['.']).map((p) => resolve(io.cwd, p));
-    files = await findManifestFiles(roots, { onSkip: (p, reason) => io.err(`kube-ip-guard: skipped ${relative(io.cwd, p) || p}: ${reason}`) }).catch((e: Error) => {
-      throw new UsageError(e.message.replace(io.cwd + '/', ''));
-    });
+    const args = parseCommandArgs(command, rest);
+    if (args.values.help) {
+      io.out(command.usage);
+      return 0;
+    }
+    if (args.values.version) {
+      io.out(VERSION);
+      return 0;
+    }
+    return await command.run(args, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`kube-ip-guard: ${e.message}`);
+      io.err(`kube-ip-guard: ${e.message}\nRun 'kube-ip-guard ${command.name} --help' for its options.`);
       return 2;
     }
     throw e;
   }
-  // Facts per config file (one run may span several projects, each with its own .kube-ip-guard.yaml).
-  const explicitConfig = opts.config ? resolve(io.cwd, opts.config) : undefined;
-  if (explicitConfig && readTextFromDisk(explicitConfig) === undefined) {
-    io.err(`kube-ip-guard: --config ${opts.config}: no such file`);
-    return 2;
-  }
-  if (!opts.cluster && (opts.kubeconfig || opts.context || opts.clusterCache)) {
-    io.err('kube-ip-guard: --kubeconfig, --context and --cluster-cache need --cluster');
-    return 2;
-  }
-  let clusterFacts: FactContribution | undefined;
-  if (opts.cluster) {
-    const r = await readCluster(opts, io);
-    if (r === 'fail') return 2;
-    clusterFacts = r;
-  }
-  const factsByConfig = new Map<string, Promise<FolderFacts>>();
-  const factsFor = (configPath: string | undefined) => {
-    const key = configPath ?? '';
-    let f = factsByConfig.get(key);
-    if (!f) {
-      f = loadFolderFacts({ configPath, first: first ? [first] : [], extra: clusterFacts ? [clusterFacts] : [], trusted: true });
-      factsByConfig.set(key, f);
-    }
-    return f;
-  };
-  const results: CliResult[] = [];
-  const configProblems: string[] = [];
-  const seenProblemFiles = new Set<string>();
-  const maxLength = opts.maxFileSizeMB ? opts.maxFileSizeMB * 1048576 : DEFAULT_MAX_LENGTH;
-  // First every file is read, so that cross-file rules (port clashes, ClusterIPs) see the Services of all of them.
-  const read: { file: string; text: string; folder: FolderFacts; model?: ReturnType<typeof readManifest>; lines: LineIndex }[] = [];
-  for (const file of files) {
-    const configPath = explicitConfig ?? findConfigUpward(dirname(file));
-    const folder = await factsFor(configPath);
-    for (const p of folder.problems) {
-      const line = formatProblem(p, io.cwd);
-      if (!seenProblemFiles.has(line)) {
-        seenProblemFiles.add(line);
-        if (p.severity === 'error') configProblems.push(line);
-        else io.err(line);
-      }
-    }
-    if (configProblems.length) continue;
-    const text = readTextFromDisk(file);
-    if (text === undefined) {
-      configProblems.push(`${relative(io.cwd, file)}: cannot be read`);
-      continue;
-    }
-    const model = text.length > maxLength ? undefined : readManifest(text, { helmValues: isHelmValuesFile(file) });
-    read.push({ file, text, folder, model, lines: new LineIndex(text) });
-  }
-  if (configProblems.length) {
-    for (const line of configProblems) io.err(line);
-    io.err(`kube-ip-guard: configuration error; nothing was checked`);
-    return 2;
-  }
-  const servicesByFile = read.map((r) => {
-    const services = r.model?.objects.filter((o) => o.kind === 'Service') ?? [];
-    return services.length ? toWorkspaceServices({ uri: pathToFileURL(r.file).toString(), services: services as never, lines: r.lines }) : [];
-  });
-  for (const [i, r] of read.entries()) {
-    const others: WorkspaceService[] = servicesByFile.flatMap((s, j) => (j === i ? [] : s));
-    const analysis: Analysis = r.model ? checkModel(r.text, r.model, r.folder.facts, others) : analyze(r.text, r.folder.facts, { maxLength });
-    for (const f of analysis.findings) results.push(toResult(relative(io.cwd, r.file) || r.file, r.lines, f));
-  }
-  io.out(render(opts.format, results, files.length, io.cwd));
-  return results.some((r) => r.severity === 'error') ? 1 : 0;
-}
-
-/** The live cluster's facts, or 'fail' (exit 2) when required and unreadable; one line on stderr either way. */
-async function readCluster(opts: Options, io: CliIO): Promise<FactContribution | undefined | 'fail'> {
-  const r = await loadClusterFacts({
-    kubeconfigPath: opts.kubeconfig ? resolve(io.cwd, opts.kubeconfig) : undefined,
-    context: opts.context,
-    ...(opts.clusterTimeoutMs ? { requestTimeoutMs: opts.clusterTimeoutMs } : {}),
-  });
-  const cacheDir = opts.clusterCache ? resolve(io.cwd, opts.clusterCache) : undefined;
-  const where = r.context ? `context ${r.context}` : 'the cluster';
-  if (isLoaded(r)) {
-    if (cacheDir) await saveFactsCache(cacheDir, r);
-    if (r.missing.length) io.err(`kube-ip-guard: ${where}: not read: ${r.missing.join('; ')}`);
-    return r.contribution;
-  }
-  const cached = cacheDir && r.context ? await loadFactsCache(cacheDir, r.context, r.server ?? '') : undefined;
-  if (opts.cluster === 'optional') {
-    io.err(`kube-ip-guard: ${where}: ${r.message}${cached ? `; using the facts cached ${cached.contribution?.source.staleSince}` : '; going on without cluster facts'}`);
-    return cached?.contribution;
-  }
-  io.err(`kube-ip-guard: ${where}: ${r.message}`);
-  return 'fail';
-}
-
-function toResult(file: string, index: LineIndex, f: Finding): CliResult {
-  const a = index.position(f.span.start);
-  const b = index.position(f.span.end);
-  return { file, line: a.line, column: a.column, endLine: b.line, endColumn: b.column, rule: f.rule, severity: f.severity, message: f.message };
-}
-
-function render(format: Options['format'], results: CliResult[], fileCount: number, cwd: string): string {
-  if (format === 'json') return JSON.stringify(results, null, 2);
-  if (format === 'sarif') return JSON.stringify(toSarif(results, cwd), null, 2);
-  const lines = results.map((r) => `${r.file}:${r.line}:${r.column} ${r.severity} ${r.message} [${r.rule}]`);
-  const count = (s: string) => results.filter((r) => r.severity === s).length;
-  lines.push(
-    `${results.length} problem${results.length === 1 ? '' : 's'} (${count('error')} error${count('error') === 1 ? '' : 's'}, ${count('warning')} warning${count('warning') === 1 ? '' : 's'}, ${count('info')} info) in ${fileCount} file${fileCount === 1 ? '' : 's'}`,
-  );
-  return lines.join('\n');
-}
-
-const SARIF_LEVEL: Record<string, string> = { error: 'error', warning: 'warning', info: 'note' };
-
-export function toSarif(results: CliResult[], cwd: string): object {
-  const rules = [
-    ...RULES.map((r) => ({ id: r.id, summary: r.summary, level: r.offByDefault ? 'none' : SARIF_LEVEL[r.defaultSeverity] })),
-    ...Object.entries(META_RULES).map(([id, m]) => ({ id, summary: m.summary, level: SARIF_LEVEL[m.severity] })),
-  ];
-  const index = new Map(rules.map((r, i) => [r.id, i]));
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'kube-ip-guard',
-            version: VERSION,
-            informationUri: 'https://github.com/kube-ip-guard/kube-ip-guard',
-            rules: rules.map((r) => ({
-              id: r.id,
-              name: r.id.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase()),
-              shortDescription: { text: r.summary },
-              helpUri: ruleDocUrl(r.id),
-              defaultConfiguration: { level: r.level },
-            })),
-          },
-        },
-        originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(cwd.endsWith('/') ? cwd : cwd + '/').toString() } },
-        results: results.map((r) => ({
-          ruleId: r.rule,
-          ...(index.has(r.rule) ? { ruleIndex: index.get(r.rule) } : {}),
-          level: SARIF_LEVEL[r.severity] ?? 'warning',
-          message: { text: r.message },
-          locations: [
-            {
-              physicalLocation: {
-                artifactLocation: { uri: r.file.split('\\').join('/'), uriBaseId: '%SRCROOT%' },
-                region: { startLine: r.line, startColumn: r.column, endLine: r.endLine, endColumn: r.endColumn },
-              },
-            },
-          ],
-        })),
-        columnKind: 'utf16CodeUnits',
-      },
-    ],
-  };
 }

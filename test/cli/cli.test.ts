@@ -74,6 +74,15 @@ describe('exit codes and text output', () => {
       assert.match(r.stderr, /^kube-ip-guard: /, args.join(' '));
     }
     assert.equal(run(['--help']).code, 0);
+    assert.match(run(['--help']).stdout, /^  lint /m, 'the top-level usage lists the subcommands');
+    assert.equal(run([]).code, 2);
+    // node:util parseArgs: inline values, `--` ends the options, one reason line and a pointer to --help.
+    const bad = run(['lint', '--node-ip']);
+    assert.equal(bad.stderr, "kube-ip-guard: option '--node-ip <value>' argument missing\nRun 'kube-ip-guard lint --help' for its options.\n");
+    assert.match(run(['lint', '--cluster=sometimes']).stderr, /--cluster takes no value or =optional, not "sometimes"/);
+    assert.match(run(['lint', '--max-file-size', '0']).stderr, /--max-file-size must be a positive number of MB/);
+    assert.match(run(['lint', '--', '--no-such-file.yaml']).stderr, /--no-such-file\.yaml: no such file or directory/);
+    assert.equal(run(['lint', '--format=json', '--', SEED_DIR]).code, 1);
     assert.match(run(['lint', '--help']).stdout, /Usage: kube-ip-guard lint/);
     assert.match(run(['--version']).stdout.trim(), /^\d+\.\d+\.\d+/);
   });

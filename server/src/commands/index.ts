@@ -1,0 +1,6 @@
+// The subcommands of `kube-ip-guard`, in the order the top-level usage lists them. To add one, write a module
+// exporting a `Command` (see command.ts and lint.ts) and add it here.
+import type { Command } from './command';
+import { lintCommand } from './lint';
+
+export const COMMANDS: readonly Command[] = [lintCommand];
