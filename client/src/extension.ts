@@ -89,7 +89,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KubeIp
     vscode.commands.registerCommand('kubeIpGuard.showFacts', async () => {
       if (!client) return;
       const uri = vscode.window.activeTextEditor?.document.uri.toString() ?? vscode.workspace.workspaceFolders?.[0]?.uri.toString();
-      const facts = await client.sendRequest<FactsRequest.Result>(FactsRequest.method, { uri } satisfies FactsRequest.Params);
+      const facts = await client.sendRequest(FactsRequest.type, { uri });
       output.appendLine(`Cluster facts for ${facts.scope ?? '(no folder)'}:`);
       output.appendLine(`  proxy mode: ${facts.proxyMode} (${facts.proxyModeSource})`);
       for (const n of facts.nodes) output.appendLine(`  node ${n.name}: ${n.addresses.map((a) => `${a.address} ${a.type} (${a.source})`).join(', ')}`);
@@ -108,36 +108,36 @@ export async function activate(context: vscode.ExtensionContext): Promise<KubeIp
     }),
     vscode.commands.registerCommand('kubeIpGuard.checkWorkspace', async () => {
       if (!client) return;
-      const r = await client.sendRequest<CheckWorkspaceRequest.Result>(CheckWorkspaceRequest.method, {});
+      const r = await client.sendRequest(CheckWorkspaceRequest.type, {});
       await vscode.commands.executeCommand('workbench.actions.view.problems');
       void vscode.window.showInformationMessage(
         `Kube IP Guard${r.cancelled ? ' (cancelled)' : ''}: ${r.files} manifest${r.files === 1 ? '' : 's'} checked: ${r.errors} error${r.errors === 1 ? '' : 's'}, ${r.warnings} warning${r.warnings === 1 ? '' : 's'}.`,
       );
     }),
     vscode.commands.registerCommand('kubeIpGuard.reloadFacts', async () => {
-      await client?.sendRequest(ReloadRequest.method);
+      await client?.sendRequest(ReloadRequest.type);
     }),
     vscode.commands.registerCommand('kubeIpGuard.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('kubeIpGuard.refreshCluster', async () => {
       if (!client) return;
       const r = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: 'Kube IP Guard: reading the cluster' },
-        () => client!.sendRequest<RefreshClusterRequest.Result>(RefreshClusterRequest.method),
+        () => client!.sendRequest(RefreshClusterRequest.type),
       );
       if (r.state === 'off') void vscode.window.showInformationMessage('Kube IP Guard: the cluster is not consulted (no kubeconfig, or kubeIpGuard.cluster.mode is off).');
       else if (r.state === 'ok' || r.state === 'partial') void vscode.window.showInformationMessage(`Kube IP Guard: context ${r.context}: ${r.nodeCount} nodes.`);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('vs-kubernetes')) {
-        void client?.sendNotification(ClientSettingsNotification.method, { kubernetesExtensionKubeconfig: kubernetesExtensionKubeconfig() } satisfies ClientSettingsNotification.Params);
+        void client?.sendNotification(ClientSettingsNotification.type, { kubernetesExtensionKubeconfig: kubernetesExtensionKubeconfig() });
       }
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      void client?.sendNotification(TrustNotification.method, { trusted: true } satisfies TrustNotification.Params);
+      void client?.sendNotification(TrustNotification.type, { trusted: true });
     }),
   );
 
-  client.onNotification(StatusNotification.method, (p: StatusNotification.Params) => {
+  client.onNotification(StatusNotification.type, (p) => {
     byScope.set(p.scope ?? '', p);
     renderStatus();
     if (p.warning) {

@@ -1,5 +1,8 @@
 // The one place where the extension and the language server agree on custom messages and setting shapes
-// (vscode-eslint's pattern): both sides import this file, so they cannot drift.
+// (vscode-eslint's pattern, its `shared/customMessages.ts`): every message is a typed `RequestType` /
+// `NotificationType`, and both sides register and send it through `.type`, so a method name or a parameter shape
+// cannot drift between them.
+import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { FactSourceSummary, ProxyMode, RuleSeveritySetting } from './engine/facts';
 
 export const LANGUAGE_SERVER_ID = 'kubeIpGuard';
@@ -50,6 +53,7 @@ export namespace ClientSettingsNotification {
   export interface Params {
     kubernetesExtensionKubeconfig?: string;
   }
+  export const type = new NotificationType<Params>(method);
 }
 
 /** Client -> server: read the cluster again now ("Kube IP Guard: Refresh cluster facts"). */
@@ -61,6 +65,7 @@ export namespace RefreshClusterRequest {
     message: string;
     nodeCount: number;
   }
+  export const type = new RequestType0<Result, void>(method);
 }
 
 export type StatusState = 'ok' | 'warning' | 'error' | 'loading';
@@ -83,6 +88,7 @@ export namespace StatusNotification {
     /** The live cluster's state, when it is consulted. */
     cluster?: { state: string; context?: string; message: string; staleSince?: string };
   }
+  export const type = new NotificationType<Params>(method);
 }
 
 /** Client -> server: the facts behind a document or folder, for the "show facts" command. */
@@ -107,11 +113,14 @@ export namespace FactsRequest {
     sources: FactSourceSummary[];
     problems: string[];
   }
+  export const type = new RequestType<Params, Result, void>(method);
 }
 
 /** Client -> server: check every manifest of the workspace folders and report them all (with progress). */
 export namespace CheckWorkspaceRequest {
   export const method = 'kubeIpGuard/checkWorkspace';
+  /** No parameters today (an object, so that clients may send `{}`). */
+  export type Params = Record<string, never>;
   export interface Result {
     files: number;
     errors: number;
@@ -119,11 +128,13 @@ export namespace CheckWorkspaceRequest {
     infos: number;
     cancelled: boolean;
   }
+  export const type = new RequestType<Params, Result, void>(method);
 }
 
 /** Client -> server: read config files, node manifests and the cluster again. */
 export namespace ReloadRequest {
   export const method = 'kubeIpGuard/reload';
+  export const type = new RequestType0<null, void>(method);
 }
 
 /** Client -> server: Workspace Trust changed (granted). */
@@ -132,4 +143,5 @@ export namespace TrustNotification {
   export interface Params {
     trusted: boolean;
   }
+  export const type = new NotificationType<Params>(method);
 }
