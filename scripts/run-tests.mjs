@@ -1,22 +1,24 @@
 // Runs every test under test/ with node's own test runner. Tests are TypeScript; esbuild bundles each test file
 // (with the code it imports) into out/test-<pid>/, and `node --test` runs them. Suites that need ../shared/corpus say
 // whether it was found and skip themselves when it is not (a user's fresh clone does not have it).
+// `--editors` runs the real-editor suites of test/editors/ instead (Neovim, Emacs, Vim; part of `npm run test:all`).
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync, rmSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const editors = process.argv.includes('--editors');
 function collect(dir, out = []) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (name === 'node_modules' || name === 'fixtures' || name === 'vscode' || name === 'e2e') continue;
+    if (name === 'node_modules' || name === 'fixtures' || name === 'vscode' || name === 'e2e' || (name === 'editors' && !editors)) continue;
     if (statSync(p).isDirectory()) collect(p, out);
     else if (name.endsWith('.test.ts')) out.push(p);
   }
   return out;
 }
-let files = collect('test');
+let files = collect(editors ? join('test', 'editors') : 'test');
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 // A directory of its own per run, so that two runs at once (two terminals, two helpers) do not delete each other's.
 const outDir = join('out', `test-${process.pid}`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the whole test suite needs on a fresh Debian machine (as root): kubectl (the cluster stand-in is
-# checked against it) and, through e2e-setup.sh, Chromium and code-server for the tests in a real VS Code.
+# checked against it), through e2e-setup.sh Chromium and code-server for the tests in a real VS Code, and through
+# editors-setup.sh Neovim, Emacs and Vim with ALE for test/editors/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v kubectl >/dev/null 2>&1; then
@@ -11,3 +12,4 @@ if ! command -v kubectl >/dev/null 2>&1; then
 fi
 echo "setup-tests: $(kubectl version --client 2>/dev/null | head -1)"
 bash scripts/e2e-setup.sh
+bash scripts/editors-setup.sh
