@@ -1,7 +1,25 @@
 // Entry point of the `kube-ip-guard` binary (bundled to server/out/cli.js).
+import { fstatSync } from 'node:fs';
 import { runCli } from './cli';
+import { readChunksBounded } from './commands/inputs';
 
-runCli(process.argv.slice(2), { out: (t) => process.stdout.write(t + '\n'), err: (t) => process.stderr.write(t + '\n'), cwd: process.cwd() }).then(
+/** A shell pipe or a redirected file is 'piped'; a terminal, /dev/null or nothing at all is not. */
+function stdinKind(): 'piped' | 'none' {
+  try {
+    const st = fstatSync(0);
+    return st.isFIFO() || st.isFile() ? 'piped' : 'none';
+  } catch {
+    return 'none';
+  }
+}
+
+runCli(process.argv.slice(2), {
+  out: (t) => process.stdout.write(t + '\n'),
+  err: (t) => process.stderr.write(t + '\n'),
+  cwd: process.cwd(),
+  readStdin: (maxBytes) => readChunksBounded(process.stdin, maxBytes).finally(() => process.stdin.destroy()),
+  stdinKind,
+}).then(
   (code) => {
     process.exitCode = code;
   },

@@ -11,7 +11,7 @@ export const SETTINGS_SECTION = 'kubeIpGuard';
 /** `kubeIpGuard.*` settings, as the server reads them per resource (defaults in `settings.ts`). */
 export interface Settings {
   enable: boolean;
-  /** Path of the config file, absolute or relative to the workspace folder; '' means `.kube-ip-guard.yaml` at its root. */
+  /** Path of the config file, absolute or relative to the workspace folder; '' means the nearest one upward, within the folder. */
   configFile: string;
   nodes: { name: string; addresses: (string | { address: string; type?: string })[] }[];
   apiServer: string[];
@@ -82,6 +82,8 @@ export namespace StatusNotification {
     /** Markdown tooltip: each source and any problem. */
     tooltip: string;
     nodeCount: number;
+    /** No node and no API server address is known: only the checks that need no cluster facts run. */
+    noFacts?: boolean;
     sources: FactSourceSummary[];
     /** A problem worth a visible warning (config file broken and not open), shown once per distinct message. */
     warning?: string;

@@ -2,6 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, Suppressions } from '../../server/src/engine/index';
+import { parseIgnoreAnnotation } from '../../server/src/engine/suppression';
 import { findings, seedFacts, seedFactsWithoutClash, service, summarize } from './helpers';
 
 const TWO = ['192.168.0.11', '192.168.0.10']; // externalip-node, externalip-apiserver
@@ -114,5 +115,40 @@ describe('suppression comments', () => {
     assert.equal(s.isSuppressed('any', text.indexOf('b: 2')), true);
     assert.equal(s.isSuppressed('any', text.indexOf('c: 3')), false);
     assert.equal(new Suppressions('a: 1\n').empty, true);
+  });
+});
+
+describe('the kube-ip-guard.io/ignore annotation', () => {
+  const annotate = (text: string, value: string) => text.replace('  name: busybox\n', `  name: busybox\n  annotations:\n    kube-ip-guard.io/ignore: ${JSON.stringify(value)}\n`);
+
+  test('parsing: a list with commas or spaces, a -- reason, * for every rule', () => {
+    assert.deepEqual(parseIgnoreAnnotation('externalip-node, externalip-apiserver'), ['externalip-node', 'externalip-apiserver']);
+    assert.deepEqual(parseIgnoreAnnotation('externalip-node -- drained for the test, see #12'), ['externalip-node']);
+    assert.equal(parseIgnoreAnnotation('*'), 'all');
+    assert.equal(parseIgnoreAnnotation(' -- only a reason'), undefined);
+  });
+
+  test('it hides the rules it names on its object, and nothing else', () => {
+    const text = service(TWO);
+    assert.notEqual(annotate(text, 'x'), text, 'the annotation was placed');
+    assert.deepEqual(findings(annotate(text, 'externalip-node')).map((f) => f.rule), ['externalip-apiserver']);
+    assert.deepEqual(findings(annotate(text, 'externalip-node, externalip-apiserver -- lab')).map((f) => f.rule), []);
+    assert.deepEqual(findings(annotate(text, '*')).map((f) => f.rule), []);
+    assert.deepEqual(findings(annotate(text, 'externalip-duplicate')).map((f) => f.rule), ['externalip-node', 'externalip-apiserver']);
+    const a = analyze(annotate(text, 'externalip-node'), seedFacts());
+    assert.equal(a.suppressed, 1, 'counted as suppressed');
+    // Another object in the same stream keeps its findings.
+    const first = annotate(text, '*');
+    const both = `${first}---\n${service(['192.168.0.11'], { name: 'other' })}`;
+    const rest = findings(both);
+    assert.deepEqual(rest.map((f) => f.rule), ['externalip-node', 'externalip-port-clash'], 'the clash is reported on the other Service only');
+    assert.ok(rest.every((f) => f.span.start > first.length));
+  });
+
+  test('on an address pool too; a non-string value or another annotation hides nothing', () => {
+    const pool = 'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: p\n  annotations:\n    kube-ip-guard.io/ignore: ippool-node\nspec:\n  addresses: [192.168.0.0/24]\n';
+    assert.deepEqual(findings(pool).map((f) => f.rule), []);
+    assert.deepEqual(findings(pool.replace('ignore: ippool-node', 'ignore: externalip-node')).map((f) => f.rule), ['ippool-node']);
+    assert.deepEqual(findings(pool.replace('kube-ip-guard.io/ignore', 'example.com/ignore')).map((f) => f.rule), ['ippool-node']);
   });
 });

@@ -30,6 +30,8 @@ export interface StartOptions {
   configuration?: boolean;
   /** Environment of the server process (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** Workspace folders (default: rootDir alone). */
+  folders?: string[];
 }
 
 type Waiter = { uri: string; pred: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void };
@@ -78,7 +80,7 @@ export class LspTestClient {
     await conn.sendRequest('initialize', {
       processId: process.pid,
       rootUri: root ? fileUri(root) : null,
-      workspaceFolders: root ? [{ uri: fileUri(root), name: 'test' }] : null,
+      workspaceFolders: opts.folders ? opts.folders.map((f, i) => ({ uri: fileUri(f), name: `folder${i}` })) : root ? [{ uri: fileUri(root), name: 'test' }] : null,
       capabilities: {
         workspace: { configuration: opts.configuration ?? true, didChangeWatchedFiles: { dynamicRegistration: true }, workspaceFolders: true },
         textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true, dataSupport: true }, hover: { contentFormat: ['markdown'] } },

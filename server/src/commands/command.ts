@@ -6,8 +6,8 @@ export interface CliIO {
   out(text: string): void;
   err(text: string): void;
   cwd: string;
-  /** Standard input, read whole (`-`); undefined when this caller has none. */
-  readStdin?: () => Promise<string>;
+  /** Standard input, read whole up to `maxBytes` (`-`); undefined when this caller has none. */
+  readStdin?: (maxBytes: number) => Promise<string>;
   /** What standard input is: a pipe or a redirected file ('piped'), a terminal or nothing ('none'). */
   stdinKind?: () => 'piped' | 'none';
 }

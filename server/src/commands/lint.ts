@@ -1,26 +1,35 @@
 // `kube-ip-guard lint`: the same engine as the language server, for CI.
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyze, checkModel, DEFAULT_MAX_LENGTH, isHelmValuesFile, readManifest, type Analysis, type FactContribution, type Finding, type NodeFact, type WorkspaceService } from '../engine/index';
 import { parseIP, splitHostPort } from '../engine/addresses';
-import { findConfigUpward, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
+import { cliDiscoveryStop, discoverConfig, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import { LineIndex } from '../engine/lineIndex';
-import { findManifestFiles } from '../workspace/files';
+import { findManifestFiles, isIgnored } from '../workspace/files';
 import { toWorkspaceServices } from '../workspace/serviceIndex';
 import { isLoaded, loadClusterFacts, loadFactsCache, saveFactsCache } from '../facts/cluster/index';
 import { choiceOf, positiveNumberOf, stringOf, stringsOf, UsageError, type CliIO, type Command, type OptionSpecs, type Parsed } from './command';
-import { FORMATS, render, type CliResult, type Format } from './output';
+import { displayPath, escapeText, FORMATS, render, type CliResult, type Format } from './output';
+import { byteBound, readPathBounded } from './inputs';
+import { renderedSources, type RenderedSource } from './rendered';
 
-const USAGE = `Usage: kube-ip-guard lint [files or directories ...] [options]
+const USAGE = `Usage: kube-ip-guard lint [files, directories or - ...] [options]
 
 Checks Kubernetes manifests for Service addresses that collide with the cluster's own nodes or API server.
-Directories are searched for *.yaml and *.yml (node_modules and .git are skipped).
+Directories are searched for *.yaml and *.yml (node_modules and .git are skipped); - reads standard input
+(helm template ... | kube-ip-guard lint -), and so do /dev/stdin and <(...). With no path at all, the current
+directory is checked, unless standard input is a pipe or a file: then give - (or .) to say which you mean.
 
 Options:
-  --config FILE          use this .kube-ip-guard.yaml (default: the nearest one upward from each file)
+  --config FILE          use this .kube-ip-guard.yaml (default: the nearest one upward from each file, up to
+                         the repository root or the current directory, whichever is nearer)
+  --stdin-filename PATH  the name of standard input in findings; its config file and Helm-values handling
+                         follow from it (default: <stdin> in the current directory)
   --node-ip [NAME=]IP    a node address (repeatable)
   --api-server ADDR      an API server address or host:port (repeatable)
   --proxy-mode MODE      ipvs | iptables | nftables (default: from the config file, else ipvs)
+  --require-facts        exit 2 when no node or API server address is known for a file (only the checks
+                         that need none could run)
   --cluster[=optional]   also read the nodes, API server addresses, kube-proxy mode and CIDRs from the
                          kubeconfig's current context; if it cannot be read: exit 2, or with =optional
                          go on without it (or with --cluster-cache's last facts) and say so on stderr
@@ -34,13 +43,16 @@ Options:
   -h, --help             show this help
   --version              show the version
 
-Exit status: 0 no errors, 1 errors found, 2 usage or configuration error.`;
+Exit status: 0 no errors, 1 errors found, 2 usage or configuration error, a file that could not be read
+(the others are still checked and reported), or --require-facts without facts.`;
 
 const OPTIONS: OptionSpecs = {
   config: { type: 'string' },
+  'stdin-filename': { type: 'string' },
   'node-ip': { type: 'string', multiple: true },
   'api-server': { type: 'string', multiple: true },
   'proxy-mode': { type: 'string' },
+  'require-facts': { type: 'boolean' },
   cluster: { type: 'string' },
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
@@ -53,9 +65,11 @@ const OPTIONS: OptionSpecs = {
 interface Options {
   paths: string[];
   config?: string;
+  stdinFilename?: string;
   nodeIPs: string[];
   apiServers: string[];
   proxyMode?: string;
+  requireFacts: boolean;
   format: Format;
   maxFileSizeMB?: number;
   cluster?: 'required' | 'optional';
@@ -69,12 +83,14 @@ function toOptions(p: Parsed): Options {
   const v = p.values;
   const cluster = stringOf(v, 'cluster');
   if (cluster !== undefined && cluster !== 'optional' && cluster !== 'required') throw new UsageError(`--cluster takes no value or =optional, not "${cluster}"`);
-  return {
+  const o: Options = {
     paths: p.positionals,
     config: stringOf(v, 'config'),
+    stdinFilename: stringOf(v, 'stdin-filename'),
     nodeIPs: stringsOf(v, 'node-ip'),
     apiServers: stringsOf(v, 'api-server'),
     proxyMode: choiceOf(v, 'proxy-mode', ['ipvs', 'iptables', 'nftables']),
+    requireFacts: v['require-facts'] === true,
     format: choiceOf(v, 'format', FORMATS) ?? 'text',
     maxFileSizeMB: positiveNumberOf(v, 'max-file-size', 'MB'),
     cluster,
@@ -83,6 +99,9 @@ function toOptions(p: Parsed): Options {
     clusterCache: stringOf(v, 'cluster-cache'),
     clusterTimeoutMs: positiveNumberOf(v, 'cluster-timeout', 'milliseconds'),
   };
+  if (o.paths.filter((x) => x === '-').length > 1) throw new UsageError('- (standard input) can be given once');
+  if (o.stdinFilename !== undefined && !o.paths.includes('-')) throw new UsageError('--stdin-filename names standard input: give - among the paths');
+  return o;
 }
 
 function cliContribution(o: Options): FactContribution | undefined {
@@ -108,25 +127,47 @@ function cliContribution(o: Options): FactContribution | undefined {
   };
 }
 
-function formatProblem(p: FileProblem, cwd: string): string {
-  if (!p.file) return `settings: ${p.severity}: ${p.message}`;
-  const text = readTextFromDisk(p.file) ?? '';
-  const pos = new LineIndex(text).position(p.span?.start ?? 0);
-  return `${relative(cwd, p.file) || p.file}:${pos.line}:${pos.column}: ${p.severity}: ${p.message}`;
+/** One thing to check: a file found on disk, or standard input. */
+interface Input {
+  /** Absolute path: of the file, or the path standard input stands for (config discovery, Helm values, ignore). */
+  path: string;
+  /** As shown in findings. */
+  name: string;
+  stdin: boolean;
 }
 
+/** The standard input's name when --stdin-filename does not give one. */
+export const STDIN_NAME = '<stdin>';
+
 async function lint(opts: Options, io: CliIO): Promise<number> {
-  let files: string[];
+  const say = (line: string) => io.err(`kube-ip-guard: ${escapeText(line)}`);
+  const show = (path: string) => shownPath(path, io.cwd);
   let first: FactContribution | undefined;
+  const inputs: Input[] = [];
   try {
     first = cliContribution(opts);
-    const roots = (opts.paths.length ? opts.paths : ['.']).map((p) => resolve(io.cwd, p));
-    files = await findManifestFiles(roots, { onSkip: (p, reason) => io.err(`kube-ip-guard: skipped ${relative(io.cwd, p) || p}: ${reason}`) }).catch((e: Error) => {
-      throw new UsageError(e.message.replace(io.cwd + '/', ''));
-    });
+    let paths = opts.paths;
+    if (paths.length === 0) {
+      // Never read standard input unasked, and never check the directory when the user meant the pipe.
+      if (io.stdinKind?.() === 'piped') {
+        throw new UsageError('no path given, and standard input is a pipe or a file: give - to check standard input (... | kube-ip-guard lint -), or . to check the current directory');
+      }
+      paths = ['.'];
+    }
+    for (const p of paths) {
+      if (p === '-') {
+        const path = resolve(io.cwd, opts.stdinFilename ?? STDIN_NAME);
+        inputs.push({ path, name: opts.stdinFilename ?? STDIN_NAME, stdin: true });
+        continue;
+      }
+      const found = await findManifestFiles([resolve(io.cwd, p)], { onSkip: (q, reason) => say(`skipped ${show(q)}: ${reason}`) }).catch((e: Error) => {
+        throw new UsageError(e.message.replace(io.cwd + '/', ''));
+      });
+      for (const f of found) if (!inputs.some((i) => !i.stdin && i.path === f)) inputs.push({ path: f, name: show(f), stdin: false });
+    }
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`kube-ip-guard: ${e.message}`);
+      say(e.message);
       return 2;
     }
     throw e;
@@ -134,11 +175,11 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
   // Facts per config file (one run may span several projects, each with its own .kube-ip-guard.yaml).
   const explicitConfig = opts.config ? resolve(io.cwd, opts.config) : undefined;
   if (explicitConfig && readTextFromDisk(explicitConfig) === undefined) {
-    io.err(`kube-ip-guard: --config ${opts.config}: no such file`);
+    say(`--config ${opts.config}: no such file`);
     return 2;
   }
   if (!opts.cluster && (opts.kubeconfig || opts.context || opts.clusterCache)) {
-    io.err('kube-ip-guard: --kubeconfig, --context and --cluster-cache need --cluster');
+    say('--kubeconfig, --context and --cluster-cache need --cluster');
     return 2;
   }
   let clusterFacts: FactContribution | undefined;
@@ -152,53 +193,110 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
     const key = configPath ?? '';
     let f = factsByConfig.get(key);
     if (!f) {
+      if (configPath) say(`using ${show(configPath)}${configPath === explicitConfig ? ' (--config)' : ''}`);
       f = loadFolderFacts({ configPath, first: first ? [first] : [], extra: clusterFacts ? [clusterFacts] : [], trusted: true });
       factsByConfig.set(key, f);
     }
     return f;
   };
+  const skippedConfigs = new Set<string>();
+  const configOf = (input: Input): string | undefined => {
+    if (explicitConfig) return explicitConfig;
+    const dir = dirname(input.path);
+    const found = discoverConfig(dir, { stopAt: cliDiscoveryStop(dir, io.cwd), checkOwnership: true });
+    for (const k of found.skipped) {
+      if (skippedConfigs.has(k.path)) continue;
+      skippedConfigs.add(k.path);
+      say(`not using ${show(k.path)}: ${k.reason}`);
+    }
+    return found.path;
+  };
   const results: CliResult[] = [];
   const configProblems: string[] = [];
-  const seenProblemFiles = new Set<string>();
+  const seenProblems = new Set<string>();
+  const unreadable: string[] = [];
+  const withoutFacts: string[] = [];
   const maxLength = opts.maxFileSizeMB ? opts.maxFileSizeMB * 1048576 : DEFAULT_MAX_LENGTH;
   // First every file is read, so that cross-file rules (port clashes, ClusterIPs) see the Services of all of them.
-  const read: { file: string; text: string; folder: FolderFacts; model?: ReturnType<typeof readManifest>; lines: LineIndex }[] = [];
-  for (const file of files) {
-    const configPath = explicitConfig ?? findConfigUpward(dirname(file));
+  const read: { input: Input; text: string; folder: FolderFacts; model?: ReturnType<typeof readManifest>; lines: LineIndex }[] = [];
+  for (const input of inputs) {
+    const configPath = configOf(input);
     const folder = await factsFor(configPath);
     for (const p of folder.problems) {
       const line = formatProblem(p, io.cwd);
-      if (!seenProblemFiles.has(line)) {
-        seenProblemFiles.add(line);
+      if (!seenProblems.has(line)) {
+        seenProblems.add(line);
         if (p.severity === 'error') configProblems.push(line);
         else io.err(line);
       }
     }
     if (configProblems.length) continue;
-    const text = readTextFromDisk(file);
-    if (text === undefined) {
-      configProblems.push(`${relative(io.cwd, file)}: cannot be read`);
+    if (configPath && isIgnored(input.path, dirname(configPath), folder.ignore)) {
+      // Named on the command line (a pre-commit file list) or found in a directory: the config's `ignore` wins.
+      say(`skipped ${input.name}: ignored by ${show(configPath)}`);
       continue;
     }
-    const model = text.length > maxLength ? undefined : readManifest(text, { helmValues: isHelmValuesFile(file) });
-    read.push({ file, text, folder, model, lines: new LineIndex(text) });
+    let text: string;
+    try {
+      text = input.stdin ? await readStdin(io, byteBound(maxLength)) : await readPathBounded(input.path, byteBound(maxLength));
+    } catch (e) {
+      unreadable.push(`${escapeText(input.name)}: error: cannot be read: ${escapeText((e as Error).message.replace(/^[A-Z]+: /, ''))}`);
+      continue;
+    }
+    if (folder.noFacts) withoutFacts.push(input.name);
+    const model = text.length > maxLength ? undefined : readManifest(text, { helmValues: isHelmValuesFile(input.path) });
+    read.push({ input, text, folder, model, lines: new LineIndex(text) });
   }
   if (configProblems.length) {
     for (const line of configProblems) io.err(line);
-    io.err(`kube-ip-guard: configuration error; nothing was checked`);
+    say('configuration error; nothing was checked');
     return 2;
+  }
+  if (withoutFacts.length) {
+    const which = withoutFacts.length === read.length ? (read.length === 1 ? withoutFacts[0] : `all ${read.length} files`) : `${withoutFacts.length} of ${read.length} files (${withoutFacts.slice(0, 3).join(', ')}${withoutFacts.length > 3 ? ', ...' : ''})`;
+    const why = `no node or API server address is known for ${which} (no nodes or apiServer in a .kube-ip-guard.yaml, no --node-ip or --api-server, no --cluster)`;
+    if (opts.requireFacts) {
+      say(`${why}; --require-facts: nothing was checked`);
+      return 2;
+    }
+    say(`${why}: only the checks that need no cluster facts ran`);
   }
   const servicesByFile = read.map((r) => {
     const services = r.model?.objects.filter((o) => o.kind === 'Service') ?? [];
-    return services.length ? toWorkspaceServices({ uri: pathToFileURL(r.file).toString(), services: services as never, lines: r.lines }) : [];
+    return services.length ? toWorkspaceServices({ uri: pathToFileURL(r.input.path).toString(), services: services as never, lines: r.lines }) : [];
   });
   for (const [i, r] of read.entries()) {
     const others: WorkspaceService[] = servicesByFile.flatMap((s, j) => (j === i ? [] : s));
     const analysis: Analysis = r.model ? checkModel(r.text, r.model, r.folder.facts, others) : analyze(r.text, r.folder.facts, { maxLength });
-    for (const f of analysis.findings) results.push(toResult(relative(io.cwd, r.file) || r.file, r.lines, f));
+    const sourceAt = renderedSources(r.text, r.lines);
+    for (const f of analysis.findings) results.push(toResult(r.input.name, r.lines, f, sourceAt?.(f.span.start)));
   }
-  io.out(render(opts.format, results, files.length, io.cwd));
+  for (const line of unreadable) io.err(line);
+  io.out(render(opts.format, results, read.length, io.cwd));
+  if (unreadable.length) {
+    say(`${unreadable.length} file${unreadable.length === 1 ? '' : 's'} could not be read; the others were checked`);
+    return 2;
+  }
   return results.some((r) => r.severity === 'error') ? 1 : 0;
+}
+
+/** Relative to the current directory, unless the two share nothing but the root (/dev/stdin seen from a project). */
+function shownPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  if (rel === '') return path;
+  return rel.startsWith('..') && path.split(sep)[1] !== resolve(cwd).split(sep)[1] ? path : rel;
+}
+
+async function readStdin(io: CliIO, maxBytes: number): Promise<string> {
+  if (!io.readStdin) throw new Error('no standard input');
+  return io.readStdin(maxBytes);
+}
+
+function formatProblem(p: FileProblem, cwd: string): string {
+  if (!p.file) return `settings: ${p.severity}: ${escapeText(p.message)}`;
+  const text = readTextFromDisk(p.file) ?? '';
+  const pos = new LineIndex(text).position(p.span?.start ?? 0);
+  return `${displayPath(shownPath(p.file, cwd))}:${pos.line}:${pos.column}: ${p.severity}: ${escapeText(p.message)}`;
 }
 
 /** The live cluster's facts, or 'fail' (exit 2) when required and unreadable; one line on stderr either way. */
@@ -224,10 +322,10 @@ async function readCluster(opts: Options, io: CliIO): Promise<FactContribution |
   return 'fail';
 }
 
-function toResult(file: string, index: LineIndex, f: Finding): CliResult {
+function toResult(file: string, index: LineIndex, f: Finding, source: RenderedSource | undefined): CliResult {
   const a = index.position(f.span.start);
   const b = index.position(f.span.end);
-  return { file, line: a.line, column: a.column, endLine: b.line, endColumn: b.column, rule: f.rule, severity: f.severity, message: f.message };
+  return { file, line: a.line, column: a.column, endLine: b.line, endColumn: b.column, rule: f.rule, severity: f.severity, message: f.message, ...(source ? { source } : {}) };
 }
 
 export const lintCommand: Command = {

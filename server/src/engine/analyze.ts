@@ -3,11 +3,11 @@ import { parseIP, specialRange } from './addresses';
 import type { ClusterFacts, RuleSeveritySetting } from './facts';
 import type { Finding, FixKind, Severity } from './findings';
 import { inventoryOf } from './inventory';
-import { readManifest, readManifestSliced, type DocumentCache, type ManifestModel, type ServiceObject } from './manifest';
+import { readManifest, readManifestSliced, type DocumentCache, type ManifestModel, type ManifestObject, type ServiceObject } from './manifest';
 import { ignoredBecause } from './serviceProxying';
 import { META_RULES, RULES } from './rules/index';
 import type { ExternalIPEntry, Rule, RuleContext, WorkspaceService } from './rules/rule';
-import { Suppressions } from './suppression';
+import { ignoredByAnnotation, Suppressions } from './suppression';
 
 export interface AnalyzeOptions {
   /** Reuse parsed documents across versions of one file (pass the same Map each time). */
@@ -103,8 +103,10 @@ function* checkSteps(text: string, model: ManifestModel, facts: ClusterFacts, wo
   let suppressed = 0;
   const severities = new Map<string, Severity | 'off'>();
   for (const rule of RULES) severities.set(rule.id, effectiveSeverity(rule, facts.rules));
+  /** The object whose rules are running: its `kube-ip-guard.io/ignore` annotation hides what they report. */
+  let current: ManifestObject | undefined;
   const push = (f: Finding) => {
-    if (suppressions.isSuppressed(f.rule, f.span.start)) suppressed++;
+    if (suppressions.isSuppressed(f.rule, f.span.start) || ignoredByAnnotation(current?.ignore, f.rule)) suppressed++;
     else findings.push(f);
   };
   const own: WorkspaceService[] = [];
@@ -138,6 +140,7 @@ function* checkSteps(text: string, model: ManifestModel, facts: ClusterFacts, wo
   let checked = 0;
   for (const obj of model.objects) {
     if (++checked % OBJECTS_PER_STEP === 0) yield;
+    current = obj;
     if (obj.kind === 'Service') {
       const entries = externalIPEntries(obj);
       for (const rule of active) {

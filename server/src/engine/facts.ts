@@ -69,6 +69,8 @@ export interface ClusterFacts {
   rules: Record<string, RuleSeveritySetting>;
   /** A one-line summary per source, for hovers and the status bar: "2 nodes from .kube-ip-guard.yaml". */
   sources: FactSourceSummary[];
+  /** API server host names of the config that were not resolved to addresses, and why (for the hover). */
+  unresolvedHosts?: { host: string; reason: string }[];
 }
 
 export interface FactSourceSummary {

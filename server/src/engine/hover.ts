@@ -63,6 +63,8 @@ export function hoverAt(analysis: Analysis, offset: number, facts: ClusterFacts)
   }
   lines.push('');
   lines.push(sourcesLine(facts));
+  // Host names are letters, digits, dots and dashes (the config parser allows no other): safe inside backticks.
+  for (const u of facts.unresolvedHosts ?? []) lines.push(`API server \`${u.host}\` was not resolved (${u.reason}): it was not checked against.`);
   if (ruleLinks.length) lines.push('', `Rule: ${ruleLinks.join(', ')}`);
   return { markdown: lines.join('\n'), span: field.span };
 }

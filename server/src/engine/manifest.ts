@@ -4,6 +4,7 @@
 // document markers (a `---` at column 0 always starts a document, even inside a block scalar: YAML 1.2 §9.1.4),
 // parse only the documents that mention a field we check, and cache each document's extraction by its text, so an
 // edit re-parses the documents it touched and reuses the rest.
+import { IGNORE_ANNOTATION, parseIgnoreAnnotation } from './suppression';
 import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 
 /** An offset range [start, end) into the whole text. */
@@ -61,6 +62,8 @@ export interface ServiceObject {
   externalIPsNotAList?: { span: Span; valueType: string };
   loadBalancerIP?: AddressField;
   ingress: LoadBalancerIngress[];
+  /** Rules its `kube-ip-guard.io/ignore` annotation hides. */
+  ignore?: string[] | 'all';
 }
 
 /** MetalLB IPAddressPool, Calico IPPool, Gateway API Gateway: objects that hand out addresses. */
@@ -72,6 +75,8 @@ export interface AddressPoolObject {
   span: Span;
   kindSpan: Span;
   entries: AddressField[];
+  /** Rules its `kube-ip-guard.io/ignore` annotation hides. */
+  ignore?: string[] | 'all';
 }
 
 export type ManifestObject = ServiceObject | AddressPoolObject;
@@ -570,12 +575,16 @@ function readObject(r: DocReader, obj: YAMLMap, cm: ChunkModel, depth: number): 
   const name = r.getString(metadata, 'name');
   const namespace = r.getString(metadata, 'namespace');
   const span = spanOf(obj);
+  const ignoreValue = r.getString(r.getMap(metadata, 'annotations'), IGNORE_ANNOTATION);
+  const ignore = ignoreValue === undefined ? undefined : parseIgnoreAnnotation(ignoreValue);
   if (kind === 'Service' && apiVersion === 'v1') {
-    cm.objects.push(readService(r, obj, { name, namespace, span, kindSpan, metadata }));
+    const svc = readService(r, obj, { name, namespace, span, kindSpan, metadata });
+    if (ignore) svc.ignore = ignore;
+    cm.objects.push(svc);
     return;
   }
   const pool = readPool(r, obj, kind, apiVersion);
-  if (pool) cm.objects.push({ ...pool, name, namespace, span, kindSpan });
+  if (pool) cm.objects.push({ ...pool, name, namespace, span, kindSpan, ...(ignore ? { ignore } : {}) });
 }
 
 function readService(

@@ -4,12 +4,31 @@
 //   # kube-ip-guard-disable [rule ...]            from here to the end of the file (or a matching -enable)
 //   # kube-ip-guard-enable [rule ...]
 // No rule named means every rule; `-- reason` ends the list. A comment naming another rule hides nothing else.
+//
+// Comments do not survive rendering (`kustomize build`, `helm template` of a values file): an annotation does.
+//   metadata.annotations["kube-ip-guard.io/ignore"]: "rule-id, rule-id -- reason"   (or "*" for every rule)
+// hides those rules' findings on that object.
 
 import { Lexer } from 'yaml';
 import { isTemplate, maskTemplates, splitDocuments } from './manifest';
 import { LineIndex } from './lineIndex';
 
 export const DIRECTIVE_PREFIX = 'kube-ip-guard-';
+
+export const IGNORE_ANNOTATION = 'kube-ip-guard.io/ignore';
+
+/** The rules an ignore annotation's value names ("a, b -- why"), or 'all' for "*"; undefined when it names none. */
+export function parseIgnoreAnnotation(value: string): string[] | 'all' | undefined {
+  const list = value.split(/\s--(\s|$)/)[0];
+  const rules = list.split(/[\s,]+/).filter(Boolean);
+  if (rules.includes('*')) return 'all';
+  return rules.length ? rules : undefined;
+}
+
+/** Does an object's ignore annotation (as parsed) hide `rule`? */
+export function ignoredByAnnotation(ignore: string[] | 'all' | undefined, rule: string): boolean {
+  return ignore !== undefined && (ignore === 'all' || ignore.includes(rule));
+}
 
 /**
  * Which of `offsets` lie inside a real YAML comment (text inside a quoted or block scalar is not one). A directive

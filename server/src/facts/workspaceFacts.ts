@@ -35,6 +35,13 @@ export interface FolderFacts {
   ignore: string[];
   /** Files whose change must reload these facts (config + node manifests). */
   dependencies: string[];
+  /** No node and no API server address is known: only the checks that need no cluster facts can run. */
+  noFacts: boolean;
+}
+
+/** Is any node or API server address known? Without one, the collision rules have nothing to compare with. */
+export function hasAddressFacts(facts: ClusterFacts): boolean {
+  return facts.nodes.some((n) => n.addresses.length > 0) || facts.apiServers.length > 0;
 }
 
 export interface FolderFactsInput {
@@ -47,7 +54,7 @@ export interface FolderFactsInput {
   extra?: FactContribution[];
   /** Contributions with higher precedence (CLI flags). */
   first?: FactContribution[];
-  /** In an untrusted workspace, node manifests must lie inside one of these roots. */
+  /** False in an untrusted workspace: node manifests must lie inside `workspaceRoots`, host names are not resolved. */
   trusted?: boolean;
   workspaceRoots?: string[];
   /** Resolve API server hostnames; defaults to DNS with a short timeout. */
@@ -78,15 +85,78 @@ export async function resolveHostWithTimeout(host: string, timeoutMs = RESOLVE_T
   }
 }
 
-/** `.kube-ip-guard.yaml` in `dir` or the nearest directory above it (up to `stopAt`, when given). */
-export function findConfigUpward(dir: string, stopAt?: string): string | undefined {
-  let cur = resolve(dir);
+export interface DiscoveryBounds {
+  /** The last directory looked in (inclusive); a start outside it looks in the start directory only. */
+  stopAt: string;
+  /** Pass over config files in world-writable directories, world-writable ones, or owned by another user (the CLI). */
+  checkOwnership?: boolean;
+  /** Pass over config files whose real path is outside this directory (an untrusted workspace: no link out). */
+  confineTo?: string;
+}
+
+export interface Discovery {
+  /** The config file to use, if any. */
+  path?: string;
+  /** Config files passed over on the way, and why. */
+  skipped: { path: string; reason: string }[];
+}
+
+/**
+ * The one config discovery of the server and the CLI: the nearest `.kube-ip-guard.yaml` upward from `startDir`,
+ * never above `bounds.stopAt`, passing over files that cannot be trusted (see DiscoveryBounds).
+ */
+export function discoverConfig(startDir: string, bounds: DiscoveryBounds): Discovery {
+  const skipped: Discovery['skipped'] = [];
+  const stop = resolve(bounds.stopAt);
+  let cur = resolve(startDir);
+  const bounded = within(cur, stop);
   for (;;) {
     const candidate = join(cur, CONFIG_FILE_NAME);
-    if (existsSync(candidate)) return candidate;
-    if (stopAt && resolve(cur) === resolve(stopAt)) return undefined;
+    if (existsSync(candidate)) {
+      const reason = distrust(candidate, bounds);
+      if (reason === undefined) return { path: candidate, skipped };
+      skipped.push({ path: candidate, reason });
+    }
+    if (!bounded || cur === stop) return { skipped };
     const up = dirname(cur);
-    if (up === cur) return undefined;
+    if (up === cur) return { skipped };
+    cur = up;
+  }
+}
+
+/** Why a config file found by discovery is not used, or undefined when it may be. */
+function distrust(path: string, bounds: DiscoveryBounds): string | undefined {
+  if (bounds.confineTo !== undefined) {
+    const real = realPath(path);
+    if (!within(real, realPath(bounds.confineTo))) return `it leads out of the workspace (to ${real}), which is not trusted`;
+  }
+  if (bounds.checkOwnership) {
+    let dirStat, fileStat;
+    try {
+      dirStat = statSync(dirname(path));
+      fileStat = statSync(path);
+    } catch (e) {
+      return `it cannot be read: ${(e as Error).message}`;
+    }
+    if (dirStat.mode & 0o002) return 'its directory is writable by every user';
+    if (fileStat.mode & 0o002) return 'it is writable by every user';
+    const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+    // Like ssh's StrictModes: yours or root's. Root (a CI container on a checkout of another uid) may use any.
+    if (uid !== undefined && uid !== 0 && fileStat.uid !== uid && fileStat.uid !== 0) return `it is owned by another user (uid ${fileStat.uid})`;
+  }
+  return undefined;
+}
+
+/**
+ * Where the CLI's upward discovery from `dir` stops: the nearest of the current directory and a repository root
+ * (a directory holding `.git`); `dir` itself when it is in neither.
+ */
+export function cliDiscoveryStop(dir: string, cwd: string): string {
+  const root = resolve(cwd);
+  for (let cur = resolve(dir); ; ) {
+    if (cur === root || existsSync(join(cur, '.git'))) return cur;
+    const up = dirname(cur);
+    if (up === cur) return resolve(dir);
     cur = up;
   }
 }
@@ -140,6 +210,7 @@ export async function loadFolderFacts(input: FolderFactsInput): Promise<FolderFa
   let configPath: string | undefined;
   let ignore: string[] = [];
   let configRules: FactContribution['rules'];
+  const unresolvedHosts: { host: string; reason: string }[] = [];
   if (input.configPath) {
     dependencies.push(input.configPath);
     const text = read(input.configPath);
@@ -150,14 +221,23 @@ export async function loadFolderFacts(input: FolderFactsInput): Promise<FolderFa
       ignore = config.ignore;
       for (const p of config.problems) problems.push({ file: input.configPath, message: p.message, span: p.span, severity: p.severity });
       const resolved: ApiServerFact[] = [];
+      // A hostile repository must not make the editor send DNS lookups of its choosing: names are resolved only in
+      // a trusted workspace.
+      if (input.trusted === false) {
+        for (const h of config.apiServerHosts) {
+          unresolvedHosts.push({ host: h.host, reason: 'the workspace is not trusted, so its host names are not looked up' });
+          problems.push({ file: input.configPath, message: `apiServer: ${h.host} was not resolved: the workspace is not trusted (Restricted Mode), so its host names are not looked up; write the address instead`, span: h.span, severity: 'warning' });
+        }
+      }
       await Promise.all(
-        config.apiServerHosts.map(async (h) => {
+        (input.trusted === false ? [] : config.apiServerHosts).map(async (h) => {
           try {
             const resolveHost = input.resolveHost ?? ((host: string) => resolveHostWithTimeout(host));
             for (const address of await resolveHost(h.host)) {
               resolved.push({ address, host: h.host, ...(h.port ? { port: h.port } : {}), source: { kind: 'config', label: CONFIG_FILE_NAME, location: h.location } });
             }
           } catch (e) {
+            unresolvedHosts.push({ host: h.host, reason: (e as Error).message });
             problems.push({ file: input.configPath, message: `apiServer: could not resolve ${h.host}: ${(e as Error).message}`, span: h.span, severity: 'warning' });
           }
         }),
@@ -198,5 +278,6 @@ export async function loadFolderFacts(input: FolderFactsInput): Promise<FolderFa
   const facts = mergeFacts(contributions);
   // Severities: a user's own settings override the shared config file (the ESLint customization model).
   facts.rules = { ...facts.rules, ...(configRules ?? {}), ...(settingsRules ?? {}) };
-  return { facts, problems, configPath, ignore, dependencies };
+  if (unresolvedHosts.length) facts.unresolvedHosts = unresolvedHosts;
+  return { facts, problems, configPath, ignore, dependencies, noFacts: !hasAddressFacts(facts) };
 }

@@ -1,10 +1,11 @@
 // Which facts apply to a document: its workspace folder's config file, node manifests and settings (or, outside
 // any folder, the nearest config file upward). Loaded once per scope and reused until something they were read
 // from changes.
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, parse } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { pathOf } from './uris';
 import { CONFIG_FILE_NAME } from '../engine/index';
-import { findConfigUpward, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
+import { discoverConfig, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import { LineIndex } from '../engine/lineIndex';
 import type { Settings, StatusNotification } from '../protocol';
 import type { FactContribution } from '../engine/index';
@@ -28,8 +29,21 @@ export interface Scope {
   folderFacts: FolderFacts;
 }
 
+interface Located {
+  key: string;
+  settingsUri: string | null;
+  folderPath?: string;
+  configPath?: string;
+  /** Config files discovery passed over, and why. */
+  skipped: { path: string; reason: string }[];
+  /** What counts as inside the workspace for node manifests. */
+  roots: string[];
+}
+
 export interface FactScopesHost {
   folders(): string[];
+  /** Resolve the config's API server host names (default: DNS); never called in an untrusted workspace. */
+  resolveHost?: (host: string) => Promise<string[]>;
   trusted(): boolean;
   settingsFor(uri: string | null): Promise<Settings>;
   openText(path: string): string | undefined;
@@ -54,19 +68,33 @@ export class FactScopes {
 
   constructor(private readonly host: FactScopesHost) {}
 
-  /** The scope key and config file for a document. */
-  private locate(uri: string): { key: string; settingsUri: string | null; folderPath?: string; configPath?: string } {
+  /**
+   * The scope key and config file for a document: the nearest config file upward from it, never above its workspace
+   * folder (outside any folder: up to the filesystem root when trusted, its own directory when not). Documents
+   * sharing a config file share a scope; the folder's own root config (or none) keeps the folder's URI as key.
+   */
+  private locate(uri: string): Located {
     const path = pathOf(uri);
+    const trusted = this.host.trusted();
     const folders = this.host.folders().map((f) => ({ uri: f, path: pathOf(f) })).filter((f) => f.path);
     const folder = path
       ? folders.filter((f) => path === f.path || path.startsWith(f.path!.endsWith('/') ? f.path! : f.path! + '/')).sort((a, b) => b.path!.length - a.path!.length)[0]
       : folders[0];
-    if (folder) return { key: folder.uri, settingsUri: folder.uri, folderPath: folder.path };
-    if (path) {
-      const config = findConfigUpward(dirname(path));
-      if (config) return { key: `dir:${dirname(config)}`, settingsUri: uri, configPath: config };
+    if (folder) {
+      const root = folder.path!;
+      const start = !path || path === root ? root : dirname(path);
+      // Untrusted: a config file that is a link out of the folder is refused, and only this folder's own tree counts
+      // as the workspace (a second folder, perhaps named by a .code-workspace file in the repository, does not).
+      const found = discoverConfig(start, { stopAt: root, ...(trusted ? {} : { confineTo: root }) });
+      const dir = found.path ? dirname(found.path) : root;
+      return { key: dir === root ? folder.uri : pathToFileURL(dir).toString(), settingsUri: folder.uri, folderPath: root, configPath: found.path, skipped: found.skipped, roots: trusted ? folders.map((f) => f.path!) : [root] };
     }
-    return { key: 'none', settingsUri: path ? uri : null };
+    if (path) {
+      const found = discoverConfig(dirname(path), trusted ? { stopAt: parse(path).root } : { stopAt: dirname(path), confineTo: dirname(path) });
+      if (found.path) return { key: `dir:${dirname(found.path)}`, settingsUri: uri, configPath: found.path, skipped: found.skipped, roots: [dirname(found.path)] };
+      return { key: 'none', settingsUri: uri, skipped: found.skipped, roots: [] };
+    }
+    return { key: 'none', settingsUri: null, skipped: [], roots: [] };
   }
 
   forUri(uri: string): Promise<Scope> {
@@ -83,24 +111,30 @@ export class FactScopes {
     return p;
   }
 
-  private async load(where: ReturnType<FactScopes['locate']>): Promise<Scope> {
+  private async load(where: Located): Promise<Scope> {
     const settings = await this.host.settingsFor(where.settingsUri);
+    const trusted = this.host.trusted();
     let configPath = where.configPath;
-    if (where.folderPath) {
-      const configured = settings.configFile;
-      configPath = configured ? (isAbsolute(configured) ? configured : join(where.folderPath, configured)) : join(where.folderPath, CONFIG_FILE_NAME);
+    const notes: FileProblem[] = where.skipped.map((k) => ({ message: `${k.path} was not used: ${k.reason}`, severity: 'warning' }));
+    const configured = settings.configFile;
+    if (where.folderPath && configured) {
+      // Enforced here, not only by VS Code: any client may send the setting.
+      if (trusted) configPath = isAbsolute(configured) ? configured : join(where.folderPath, configured);
+      else notes.push({ message: 'kubeIpGuard.configFile is ignored: the workspace is not trusted (Restricted Mode)', severity: 'warning' });
     }
     const folderFacts = await loadFolderFacts({
       configPath,
       readText: (p) => this.host.openText(p) ?? readTextFromDisk(p),
       settings,
-      trusted: this.host.trusted(),
-      workspaceRoots: this.host.folders().map(pathOf).filter((p): p is string => !!p),
+      trusted,
+      workspaceRoots: where.roots,
       extra: [this.host.clusterContribution()].filter((c): c is FactContribution => !!c),
+      ...(this.host.resolveHost ? { resolveHost: this.host.resolveHost } : {}),
     }).catch((e): FolderFacts => {
       this.host.log(`Kube IP Guard: could not load cluster facts: ${(e as Error).message}`);
-      return { facts: { nodes: [], apiServers: [], proxyMode: 'ipvs', serviceCIDRs: [], podCIDRs: [], externalIPPool: [], rules: {}, sources: [] }, problems: [{ message: `could not load cluster facts: ${(e as Error).message}`, severity: 'error' }], ignore: [], dependencies: configPath ? [configPath] : [] };
+      return { facts: { nodes: [], apiServers: [], proxyMode: 'ipvs', serviceCIDRs: [], podCIDRs: [], externalIPPool: [], rules: {}, sources: [] }, problems: [{ message: `could not load cluster facts: ${(e as Error).message}`, severity: 'error' }], ignore: [], dependencies: configPath ? [configPath] : [], noFacts: true };
     });
+    folderFacts.problems.push(...notes);
     const scope: Scope = { key: where.key, settingsUri: where.settingsUri, folderFacts };
     this.report(scope);
     return scope;
@@ -160,6 +194,7 @@ export class FactScopes {
       text,
       tooltip,
       nodeCount: nodes,
+      noFacts: scope.folderFacts.noFacts,
       sources: facts.sources,
       ...(warning ? { warning } : {}),
       ...(cluster.state !== 'off' ? { cluster: { state: cluster.state, context: cluster.context, message: cluster.message, ...(cluster.staleSince ? { staleSince: cluster.staleSince } : {}) } } : {}),

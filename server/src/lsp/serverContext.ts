@@ -57,6 +57,7 @@ export class ServerContext {
 
     this.index = new WorkspaceIndex({
       folders: () => this.folders,
+      trusted: () => this.init.trusted !== false,
       ignoreFor: async (folder) => {
         const scope = await this.scopes.forUri(folder);
         const exclude = this.client.configurationPull

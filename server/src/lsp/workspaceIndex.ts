@@ -1,14 +1,16 @@
 // The Services of every manifest in the workspace folders, not only the open documents: cross-file rules (port
 // clashes, another Service's ClusterIP) need them. Built in the background after start-up, kept current from file
 // watcher events, and skipping node_modules, .git, `files.exclude` and the config file's `ignore` globs.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { pathOf } from './uris';
 import type { WorkspaceService } from '../engine/index';
-import { findManifestFiles, isIgnored } from '../workspace/files';
+import { allowedRealPath, findManifestFiles, isIgnored } from '../workspace/files';
 import { indexFileSliced, servicesSignature, toWorkspaceServices, type IndexedFile } from '../workspace/serviceIndex';
 
 export interface WorkspaceIndexHost {
   folders(): string[];
+  /** False in an untrusted workspace: no link out of the folders is followed. */
+  trusted(): boolean;
   /** Globs to skip below a folder: files.exclude and the config's `ignore`. */
   ignoreFor(folderUri: string): Promise<string[]>;
   maxBytes(): number;
@@ -52,7 +54,8 @@ export class WorkspaceIndex {
       if (!root) continue;
       const globs = await this.host.ignoreFor(folder);
       this.ignores.set(folder, { root, globs });
-      const files = await findManifestFiles([root], { ignore: globs, base: root, cancelled, onSkip: (p, reason) => this.skipOnce(p, reason) });
+      const confine = this.host.trusted() ? undefined : [root];
+      const files = await findManifestFiles([root], { ignore: globs, base: root, cancelled, confine, onSkip: (p, reason) => this.skipOnce(p, reason) });
       for (const f of files) found.add(f);
     }
     return [...found];
@@ -92,8 +95,10 @@ export class WorkspaceIndex {
   private async read(path: string): Promise<boolean> {
     const before = this.entries.get(path)?.signature ?? '';
     try {
+      // A watched path may be a link: in an untrusted workspace it must really be inside a folder.
+      const confine = this.host.trusted() ? undefined : await Promise.all(this.host.folders().map(pathOf).filter((r): r is string => !!r).map((r) => realpath(r).catch(() => r)));
       const st = await stat(path);
-      if (!st.isFile() || st.size > this.host.maxBytes()) {
+      if (!st.isFile() || st.size > this.host.maxBytes() || !allowedRealPath(await realpath(path), confine)) {
         this.entries.delete(path);
         return before !== '';
       }

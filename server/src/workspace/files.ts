@@ -1,7 +1,9 @@
 // Finding the manifests of a workspace or of a CLI run: *.yaml and *.yml below the given roots, never inside
-// node_modules or .git, following symlinks but never around a loop, skipping what the `ignore` globs exclude.
-import { readdir, realpath, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+// node_modules or .git, following symlinks but never around a loop, skipping what the `ignore` globs exclude. Never
+// into /proc, /sys or /dev (a link to `/` must not make us crawl the machine), and, for an untrusted workspace, never
+// through a link out of it.
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { minimatch } from 'minimatch';
 
 export interface FindOptions {
@@ -12,6 +14,25 @@ export interface FindOptions {
   onSkip?: (path: string, reason: string) => void;
   /** Stop early (the editor closed the folder, a newer scan started). */
   cancelled?: () => boolean;
+  /** Real paths that count as inside (an untrusted workspace's folders): a link leading elsewhere is not followed. */
+  confine?: readonly string[];
+}
+
+/** Pseudo-filesystems of the machine, never crawled: endless, or not files at all. */
+const SYSTEM_DIRS = ['/proc', '/sys', '/dev'];
+
+function inside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** May a file whose real path is `real` be read, given the confining roots (already real paths)? */
+export function allowedRealPath(real: string, confine?: readonly string[]): boolean {
+  return !isSystemPath(real) && (!confine || confine.some((r) => inside(real, r)));
+}
+
+function isSystemPath(real: string): boolean {
+  return sep === '/' && SYSTEM_DIRS.some((d) => inside(real, d));
 }
 
 const MANIFEST = /\.ya?ml$/i;
@@ -28,6 +49,13 @@ export async function findManifestFiles(roots: readonly string[], options: FindO
   const out = new Set<string>();
   const seenDirs = new Set<string>();
   const ignore = options.ignore ?? [];
+  const confine = options.confine && (await Promise.all(options.confine.map((r) => realpath(r).catch(() => r))));
+  /** Why a real path is not entered, or undefined. */
+  const refused = (real: string): string | undefined => {
+    if (isSystemPath(real)) return `${real} is a system directory, never searched`;
+    if (confine && !confine.some((r) => inside(real, r))) return `it leads out of the workspace (to ${real}), which is not trusted`;
+    return undefined;
+  };
   const walk = async (dir: string): Promise<void> => {
     if (options.cancelled?.()) return;
     let real: string;
@@ -35,6 +63,11 @@ export async function findManifestFiles(roots: readonly string[], options: FindO
       real = await realpath(dir);
     } catch (e) {
       options.onSkip?.(dir, (e as Error).message);
+      return;
+    }
+    const why = refused(real);
+    if (why) {
+      options.onSkip?.(dir, why);
       return;
     }
     if (seenDirs.has(real)) return; // a symlink loop, or a directory reached twice
@@ -52,7 +85,16 @@ export async function findManifestFiles(roots: readonly string[], options: FindO
       if (isIgnored(p, options.base, ignore)) continue;
       let st;
       try {
-        st = await stat(p);
+        st = await lstat(p);
+        if (st.isSymbolicLink()) {
+          const target = await realpath(p);
+          const whyNot = refused(target);
+          if (whyNot) {
+            options.onSkip?.(p, whyNot);
+            continue;
+          }
+          st = await stat(p);
+        }
       } catch (e) {
         options.onSkip?.(p, (e as Error).message);
         continue;

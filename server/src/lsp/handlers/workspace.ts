@@ -44,6 +44,7 @@ export function registerWorkspaceHandlers(ctx: ServerContext): void {
   connection.onNotification(TrustNotification.type, (p) => {
     ctx.init.trusted = p.trusted;
     ctx.environmentChanged();
+    void ctx.index.rescan(); // links out of the folders may be followed now
   });
 
   connection.onDidChangeWatchedFiles((params) => filesChanged(ctx, params.changes));
