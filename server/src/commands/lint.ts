@@ -200,10 +200,14 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
     return f;
   };
   const skippedConfigs = new Set<string>();
+  // Files of one directory share their config: search once per directory (100,000 files are not 100,000 searches).
+  const configByDir = new Map<string, string | undefined>();
   const configOf = (input: Input): string | undefined => {
     if (explicitConfig) return explicitConfig;
     const dir = dirname(input.path);
+    if (configByDir.has(dir)) return configByDir.get(dir);
     const found = discoverConfig(dir, { stopAt: cliDiscoveryStop(dir, io.cwd), checkOwnership: true });
+    configByDir.set(dir, found.path);
     for (const k of found.skipped) {
       if (skippedConfigs.has(k.path)) continue;
       skippedConfigs.add(k.path);

@@ -4,7 +4,7 @@
 // through a link out of it.
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 
 export interface FindOptions {
   /** Globs relative to `base` (the config file's directory or the workspace folder), like .gitignore patterns. */
@@ -37,11 +37,26 @@ function isSystemPath(real: string): boolean {
 
 const MANIFEST = /\.ya?ml$/i;
 
+/** Each glob compiled once (a brace expansion can be costly), with its "everything below" twin. */
+const compiled = new Map<string, [Minimatch, Minimatch]>();
+function matchersOf(glob: string): [Minimatch, Minimatch] {
+  let m = compiled.get(glob);
+  if (!m) {
+    if (compiled.size > 1000) compiled.clear();
+    m = [new Minimatch(glob, { dot: true, matchBase: !glob.includes('/') }), new Minimatch(`${glob.replace(/\/$/, '')}/**`, { dot: true })];
+    compiled.set(glob, m);
+  }
+  return m;
+}
+
 export function isIgnored(path: string, base: string | undefined, ignore: readonly string[]): boolean {
   if (!ignore.length || !base) return false;
   const rel = relative(base, path).split(sep).join('/');
   if (rel.startsWith('..')) return false;
-  return ignore.some((g) => minimatch(rel, g, { dot: true, matchBase: !g.includes('/') }) || minimatch(rel, `${g.replace(/\/$/, '')}/**`, { dot: true }));
+  return ignore.some((g) => {
+    const [self, below] = matchersOf(g);
+    return self.match(rel) || below.match(rel);
+  });
 }
 
 /** Files below `roots` (a root that is a file is taken as it is), sorted, each once. */
