@@ -49,6 +49,17 @@ export interface JsonResponse {
 
 /** GET `path` (with query) and parse JSON. 2xx resolves; anything else rejects with an HttpError. Always settles. */
 export function getJson(conn: Connection, path: string): Promise<JsonResponse> {
+  return requestJson(conn, path);
+}
+
+/** A request with a body (a JSON patch), under the same bounds and classification as `getJson`. */
+export interface RequestBody {
+  method: 'PATCH' | 'POST' | 'PUT';
+  contentType: string;
+  body: string;
+}
+
+export function requestJson(conn: Connection, path: string, send?: RequestBody): Promise<JsonResponse> {
   const started = Date.now();
   return new Promise<JsonResponse>((resolve, reject) => {
     let settled = false;
@@ -84,13 +95,14 @@ export function getJson(conn: Connection, path: string): Promise<JsonResponse> {
     const mod = url.protocol === 'http:' ? http : https;
     try {
       req = mod.request(url, {
-        method: 'GET',
+        method: send?.method ?? 'GET',
         agent: conn.agent,
         headers: {
           ...conn.headers,
           Accept: 'application/json',
           'Accept-Encoding': 'gzip',
           'User-Agent': 'kube-ip-guard',
+          ...(send ? { 'Content-Type': send.contentType, 'Content-Length': String(Buffer.byteLength(send.body)) } : {}),
         },
         ...(conn.auth ? { auth: conn.auth } : {}),
       });
@@ -152,7 +164,7 @@ export function getJson(conn: Connection, path: string): Promise<JsonResponse> {
         done({ status, body, ms: Date.now() - started });
       });
     });
-    req.end();
+    req.end(send?.body);
   });
 }
 

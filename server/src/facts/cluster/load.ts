@@ -37,86 +37,187 @@ function positive(v: number | undefined, dflt: number): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : dflt;
 }
 
-interface LoadEnv {
+export interface LoadEnv {
   conn: Connection;
   source: FactSource;
   log: (line: string) => void;
 }
 
-export async function loadClusterFacts(opts: ClusterLoadOptions = {}): Promise<ClusterLoadResult> {
-  const red = new Redactor();
-  const log = (line: string) => {
-    if (!opts.log) return;
+export interface SessionOptions extends ClusterLoadOptions {
+  /** Talk to this URL instead of the context's server (kubectl's --server): another API server when a VIP is lost. */
+  server?: string;
+  /** The name the server certificate is checked against (kubectl's --tls-server-name); see `ClusterSession.open`. */
+  tlsServerName?: string;
+}
+
+type Outcome = Omit<ClusterLoadResult, 'loadedAt' | 'missing' | 'nodeCount'> & Partial<ClusterLoadResult>;
+
+/**
+ * One bounded conversation with the API server of a kubeconfig context: the kubeconfig read and merged, the
+ * credentials and TLS prepared by the library, one keep-alive agent, one total deadline and one abort signal for
+ * every request. `loadClusterFacts` reads the facts over it; `kube-ip-guard audit` reads and patches Services too.
+ */
+export class ClusterSession {
+  readonly red = new Redactor();
+  readonly connectTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly totalTimeoutMs: number;
+  readonly loadedAt = new Date().toISOString();
+  private readonly ctl = new AbortController();
+  private readonly started = Date.now();
+  private deadline?: NodeJS.Timeout;
+  private deadlineHit_ = false;
+  private agent?: http.Agent;
+  private onOuterAbort?: () => void;
+  /** Set when the session could not be opened; `close` is still to be called. */
+  failure?: ClusterLoadResult;
+  env?: LoadEnv;
+  where?: Where;
+  url?: URL;
+  userName?: string;
+
+  private constructor(private readonly opts: SessionOptions) {
+    this.connectTimeoutMs = positive(opts.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
+    this.requestTimeoutMs = positive(opts.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
+    this.totalTimeoutMs = positive(opts.totalTimeoutMs, DEFAULT_TOTAL_TIMEOUT_MS);
+    this.deadline = setTimeout(() => {
+      this.deadlineHit_ = true;
+      this.ctl.abort();
+    }, this.totalTimeoutMs);
+    this.onOuterAbort = () => this.ctl.abort();
+    opts.signal?.addEventListener('abort', this.onOuterAbort, { once: true });
+    if (opts.signal?.aborted) this.ctl.abort();
+  }
+
+  get signal(): AbortSignal {
+    return this.ctl.signal;
+  }
+
+  get deadlineHit(): boolean {
+    return this.deadlineHit_;
+  }
+
+  /** End every request of the session now. */
+  abort(): void {
+    this.ctl.abort();
+  }
+
+  log(line: string): void {
+    if (!this.opts.log) return;
     try {
-      opts.log(red.redact(`[cluster] ${line}`));
+      this.opts.log(this.red.redact(`[cluster] ${line}`));
     } catch {
       // a broken logger must not break the load
     }
-  };
-  const connectTimeoutMs = positive(opts.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
-  const requestTimeoutMs = positive(opts.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
-  const totalTimeoutMs = positive(opts.totalTimeoutMs, DEFAULT_TOTAL_TIMEOUT_MS);
-  const loadedAt = new Date().toISOString();
-  const ctl = new AbortController();
-  let deadlineHit = false;
-  const deadline = setTimeout(() => {
-    deadlineHit = true;
-    ctl.abort();
-  }, totalTimeoutMs);
-  const onOuterAbort = () => ctl.abort();
-  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  if (opts.signal?.aborted) ctl.abort();
-  let agent: http.Agent | undefined;
-  const started = Date.now();
+  }
 
-  const result = (r: Omit<ClusterLoadResult, 'loadedAt' | 'missing' | 'nodeCount'> & Partial<ClusterLoadResult>): ClusterLoadResult => {
+  /** The outcome, redacted and logged. */
+  result(r: Outcome): ClusterLoadResult {
     const out: ClusterLoadResult = {
       ...r,
-      message: red.redact(r.message),
-      missing: (r.missing ?? []).map((m) => red.redact(m)),
-      loadedAt,
+      message: this.red.redact(r.message),
+      missing: (r.missing ?? []).map((m) => this.red.redact(m)),
+      loadedAt: this.loadedAt,
       nodeCount: r.nodeCount ?? 0,
     };
-    log(`${out.state}: ${out.message} (${Date.now() - started} ms)`);
+    this.log(`${out.state}: ${out.message} (${Date.now() - this.started} ms)`);
     return out;
-  };
+  }
 
-  try {
+  abortResult(): ClusterLoadResult {
+    return this.result(abortResult(this.deadlineHit_, this.totalTimeoutMs, this.where ?? { context: '', cluster: '', server: '' }));
+  }
+
+  close(): void {
+    clearTimeout(this.deadline);
+    if (this.onOuterAbort) this.opts.signal?.removeEventListener('abort', this.onOuterAbort);
+    this.ctl.abort();
+    this.agent?.destroy();
+  }
+
+  /**
+   * Open a session; never throws (a failure is in `failure`). With `server`, the context's credentials and CA are
+   * used against that URL. The certificate is then checked against `tlsServerName`, else against the context's own
+   * host name when it has one (the name its certificate was issued for), else against the new address: kube-apiserver
+   * certificates carry each control-plane node's address (kubeadm's apiserver SANs), so a real API server address
+   * passes where the lost VIP was the kubeconfig's server.
+   */
+  static async open(opts: SessionOptions = {}): Promise<ClusterSession> {
+    const s = new ClusterSession(opts);
+    try {
+      s.failure = await s.connect();
+    } catch {
+      s.log('unexpected failure while connecting');
+      s.failure = s.result({ state: 'error', message: 'Reading the cluster failed unexpectedly' });
+    }
+    return s;
+  }
+
+  private async connect(): Promise<ClusterLoadResult | undefined> {
+    const opts = this.opts;
+    const red = this.red;
+    const requestTimeoutMs = this.requestTimeoutMs;
     // 1. Kubeconfig and context.
     let selection: ReturnType<typeof selectContext>;
     try {
       const { kc, read } = await loadMergedKubeConfig(kubeconfigFiles(opts));
-      log(`kubeconfig: ${read.join(', ')}`);
+      this.log(`kubeconfig: ${read.join(', ')}`);
       selection = selectContext(kc, opts.context);
     } catch (e) {
-      if (e instanceof KubeconfigError) return result({ state: e.noConfig ? 'no-kubeconfig' : 'error', message: e.message, ...(opts.context ? { context: opts.context } : {}) });
-      return result({ state: 'error', message: 'The kubeconfig could not be read' });
+      if (e instanceof KubeconfigError) return this.result({ state: e.noConfig ? 'no-kubeconfig' : 'error', message: e.message, ...(opts.context ? { context: opts.context } : {}) });
+      return this.result({ state: 'error', message: 'The kubeconfig could not be read' });
     }
-    const { kc, context, cluster, user } = selection;
+    const { kc, context, user } = selection;
+    let cluster = selection.cluster;
     for (const s of userSecrets(user)) red.add(s);
+    if (opts.server !== undefined) {
+      let override: URL;
+      try {
+        override = new URL(opts.server);
+        if (override.protocol !== 'https:' && override.protocol !== 'http:') throw new Error('scheme');
+      } catch {
+        return this.result({ state: 'error', context, cluster: cluster.name, server: sanitizeServerUrl(opts.server), message: `--server ${sanitizeServerUrl(opts.server)} is not an http(s) URL` });
+      }
+      let ownHost = '';
+      try {
+        ownHost = new URL(cluster.server).hostname;
+      } catch {
+        // the context's server is not a URL: only the override is used
+      }
+      const tlsServerName = opts.tlsServerName ?? cluster.tlsServerName ?? (ownHost && !net.isIP(ownHost.replace(/^\[(.*)\]$/, '$1')) ? ownHost : undefined);
+      cluster = { ...cluster, server: opts.server, ...(tlsServerName ? { tlsServerName } : {}) };
+      replaceCluster(kc, cluster);
+      this.log(`server overridden: ${sanitizeServerUrl(opts.server)}${tlsServerName ? ` (certificate checked for ${tlsServerName})` : ''}`);
+    } else if (opts.tlsServerName) {
+      cluster = { ...cluster, tlsServerName: opts.tlsServerName };
+      replaceCluster(kc, cluster);
+    }
     const server = sanitizeServerUrl(cluster.server);
     const where = { context, cluster: cluster.name, server };
+    this.where = where;
+    this.userName = user?.name;
     let url: URL;
     try {
       url = new URL(cluster.server);
       if (url.password) red.add(decodeURIComponent(url.password));
     } catch {
-      return result({ state: 'error', ...where, message: `The server of cluster "${cluster.name}" is not a valid URL` });
+      return this.result({ state: 'error', ...where, message: `The server of cluster "${cluster.name}" is not a valid URL` });
     }
+    this.url = url;
     const source: FactSource = { kind: 'cluster', label: clusterSourceLabel(context) };
-    log(`context ${context}: cluster ${cluster.name} at ${server}, user ${user?.name ?? '(none)'}`);
+    this.log(`context ${context}: cluster ${cluster.name} at ${server}, user ${user?.name ?? '(none)'}`);
 
     // 2. Credentials and TLS, all from the library (exec plugins run here).
     const reqOpts: https.RequestOptions = {};
     setExecTimeout(requestTimeoutMs);
     try {
-      await bounded(withExecEnvRestored(user, () => kc.applyToHTTPSOptions(reqOpts)), requestTimeoutMs, ctl.signal);
+      await bounded(withExecEnvRestored(user, () => kc.applyToHTTPSOptions(reqOpts)), requestTimeoutMs, this.signal);
     } catch (e) {
-      if (ctl.signal.aborted) return result(abortResult(deadlineHit, totalTimeoutMs, where));
+      if (this.signal.aborted) return this.abortResult();
       const timedOut = e instanceof BoundTimeout;
       if (usesExecPlugin(user)) {
         const cmd = commandName(user);
-        return result({
+        return this.result({
           state: 'exec-failed',
           ...where,
           message: timedOut
@@ -124,7 +225,7 @@ export async function loadClusterFacts(opts: ClusterLoadOptions = {}): Promise<C
             : `The credential plugin "${cmd}" of user "${user?.name}" failed${execFailureHint(e)}; run it in a terminal (e.g. kubectl get nodes) to see why`,
         });
       }
-      return result({
+      return this.result({
         state: timedOut ? 'timeout' : 'error',
         ...where,
         message: timedOut
@@ -133,10 +234,11 @@ export async function loadClusterFacts(opts: ClusterLoadOptions = {}): Promise<C
       });
     }
     red.addRequestOptions(reqOpts as { headers?: unknown; auth?: unknown; key?: unknown; passphrase?: unknown });
-    agent = reqOpts.agent instanceof Object ? (reqOpts.agent as http.Agent) : undefined;
-    if (!agent) return result({ state: 'error', ...where, message: 'The kubeconfig library gave no HTTP agent' });
+    const agent = reqOpts.agent instanceof Object ? (reqOpts.agent as http.Agent) : undefined;
+    if (!agent) return this.result({ state: 'error', ...where, message: 'The kubeconfig library gave no HTTP agent' });
+    this.agent = agent;
     // Reuse connections across the pages and the side requests (13 TLS handshakes become 4 for 5,000 nodes): the
-    // library's plain agent is not keep-alive. Proxy agents are left as they are. The agent is destroyed below.
+    // library's plain agent is not keep-alive. Proxy agents are left as they are. The agent is destroyed on close.
     if (agent.constructor === https.Agent || agent.constructor === http.Agent) (agent as { keepAlive?: boolean }).keepAlive = true;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(reqOpts.headers ?? {})) {
@@ -147,14 +249,24 @@ export async function loadClusterFacts(opts: ClusterLoadOptions = {}): Promise<C
       agent,
       headers,
       ...(typeof reqOpts.auth === 'string' ? { auth: reqOpts.auth } : {}),
-      connectTimeoutMs,
+      connectTimeoutMs: this.connectTimeoutMs,
       requestTimeoutMs,
-      signal: ctl.signal,
+      signal: this.signal,
       maxBytes: MAX_BODY_BYTES,
     };
-    const env: LoadEnv = { conn, source, log };
+    this.env = { conn, source, log: (line) => this.log(line) };
+    return undefined;
+  }
 
-    // 3. Everything at once; the nodes decide the outcome, the rest may be missing.
+  /** The facts (nodes decide the outcome; the rest may be missing). */
+  async readFacts(): Promise<ClusterLoadResult> {
+    if (this.failure) return this.failure;
+    const env = this.env!;
+    const where = this.where!;
+    const url = this.url!;
+    const { source } = env;
+    const ctl = this.ctl;
+    const { connectTimeoutMs, requestTimeoutMs, totalTimeoutMs } = this;
     const nodesP = listNodes(env);
     nodesP.catch(() => ctl.abort()); // nothing else matters once the nodes failed: end the side requests now
     const sideP = Promise.all([
@@ -168,12 +280,13 @@ export async function loadClusterFacts(opts: ClusterLoadOptions = {}): Promise<C
       nodes = await nodesP;
     } catch (e) {
       await sideP.catch(() => undefined);
-      if (ctl.signal.aborted && !(e instanceof HttpError && e.kind !== 'aborted')) return result(abortResult(deadlineHit, totalTimeoutMs, where));
-      return result(nodesFailure(e, where, user?.name, requestTimeoutMs, connectTimeoutMs));
+      if (ctl.signal.aborted && !(e instanceof HttpError && e.kind !== 'aborted')) return this.abortResult();
+      return this.result(nodesFailure(e, where, this.userName, requestTimeoutMs, connectTimeoutMs));
     }
     const [hostFacts, endpointFacts, proxy, serviceCIDRs] = await sideP;
+    const deadlineHit = this.deadlineHit;
     // Cancelled by the caller: no result. The total bound hit after the nodes were read: keep them (partial).
-    if (ctl.signal.aborted && !deadlineHit) return result(abortResult(false, totalTimeoutMs, where));
+    if (ctl.signal.aborted && !deadlineHit) return this.result(abortResult(false, totalTimeoutMs, where));
 
     const missing: string[] = [];
     const apiServers: ApiServerFact[] = [];
@@ -201,9 +314,9 @@ export async function loadClusterFacts(opts: ClusterLoadOptions = {}): Promise<C
     const state = missing.length ? 'partial' : 'ok';
     const message =
       state === 'ok'
-        ? `Context ${context}: ${summary}, kube-proxy mode ${proxy.mode}`
-        : `Context ${context}: ${summary}; not read: ${missing.map((m) => m.split(':')[0]).join(', ')}`;
-    return result({
+        ? `Context ${where.context}: ${summary}, kube-proxy mode ${proxy.mode}`
+        : `Context ${where.context}: ${summary}; not read: ${missing.map((m) => m.split(':')[0]).join(', ')}`;
+    return this.result({
       state,
       ...where,
       message,
@@ -212,15 +325,25 @@ export async function loadClusterFacts(opts: ClusterLoadOptions = {}): Promise<C
       nodeCount: n,
       ...(nodes.resourceVersion ? { nodesResourceVersion: nodes.resourceVersion } : {}),
     });
+  }
+}
+
+/** Swap a cluster entry of a KubeConfig for a changed copy (the library reads it back by name). */
+function replaceCluster(kc: ReturnType<typeof selectContext>['kc'], cluster: ReturnType<typeof selectContext>['cluster']): void {
+  const clusters = kc.getClusters().map((c) => (c.name === cluster.name ? cluster : c));
+  kc.loadFromOptions({ clusters, users: kc.getUsers(), contexts: kc.getContexts(), currentContext: kc.getCurrentContext() });
+}
+
+export async function loadClusterFacts(opts: ClusterLoadOptions = {}): Promise<ClusterLoadResult> {
+  const session = await ClusterSession.open(opts);
+  try {
+    return await session.readFacts();
   } catch (e) {
     // Should not happen; still never throw, and never echo the error text.
-    log(`unexpected failure (${(e as Error)?.name ?? 'error'})`);
-    return result({ state: 'error', message: 'Reading the cluster failed unexpectedly' });
+    session.log(`unexpected failure (${(e as Error)?.name ?? 'error'})`);
+    return session.result({ state: 'error', message: 'Reading the cluster failed unexpectedly' });
   } finally {
-    clearTimeout(deadline);
-    opts.signal?.removeEventListener('abort', onOuterAbort);
-    ctl.abort();
-    agent?.destroy();
+    session.close();
   }
 }
 

@@ -1,0 +1,67 @@
+// ClusterSession: the connection every cluster read shares, and its --server / --tls-server-name overrides (the
+// way to reach a real API server when the kubeconfig's address is the one lost).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { ClusterSession } from '../../server/src/facts/cluster/load';
+import { StandinApiServer, writeKubeconfig } from './standin';
+import { tmpDir } from './helpers';
+
+const TOKEN = 'sekret-token-XYZ';
+const servers: StandinApiServer[] = [];
+after(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+async function read(opts: Parameters<typeof ClusterSession.open>[0]) {
+  const s = await ClusterSession.open(opts);
+  try {
+    return await s.readFacts();
+  } finally {
+    s.close();
+  }
+}
+
+test('--server reaches the cluster when the context server is unreachable; the facts say where they came from', async () => {
+  const s = await StandinApiServer.start({ tokens: { [TOKEN]: 'alice' } });
+  servers.push(s);
+  const dead = await closedPort();
+  const kc = writeKubeconfig(tmpDir(), [{ server: `https://127.0.0.1:${dead}`, auth: 'token', token: TOKEN, context: 'lab' }]);
+  const without = await read({ kubeconfigPath: kc, requestTimeoutMs: 3000 });
+  assert.equal(without.state, 'unreachable', without.message);
+  const r = await read({ kubeconfigPath: kc, server: s.url });
+  assert.equal(r.state, 'ok', r.message);
+  assert.equal(r.server, s.url);
+  assert.deepEqual(r.contribution!.nodes!.map((n) => n.name), ['k8s-master-1', 'k8s-node-1']);
+  assert.ok(s.requests.every((q) => q.identity === 'token:alice'), 'the context credentials are used against the override');
+});
+
+test('with --server the certificate is checked for the context host name, or for --tls-server-name', async () => {
+  const s = await StandinApiServer.start({ tokens: { [TOKEN]: 'alice' } });
+  servers.push(s);
+  const dead = await closedPort();
+  // The kubeconfig names the API server by a host name its certificate covers (as a VIP's DNS name would be).
+  const kc = writeKubeconfig(tmpDir(), [{ server: `https://localhost:${dead}`, auth: 'token', token: TOKEN, context: 'lab' }]);
+  const ok = await read({ kubeconfigPath: kc, server: s.url });
+  assert.equal(ok.state, 'ok', ok.message);
+  const wrong = await read({ kubeconfigPath: kc, server: s.url, tlsServerName: 'api.wrong.example' });
+  assert.equal(wrong.state, 'error');
+  assert.match(wrong.message, /does not match the host name/);
+});
+
+test('an override that is not an http(s) URL is an error, and never carries userinfo', async () => {
+  const kc = writeKubeconfig(tmpDir(), [{ server: 'https://127.0.0.1:1', auth: 'token', token: TOKEN, context: 'lab' }]);
+  const r = await read({ kubeconfigPath: kc, server: 'ftp://user:sekret-pass@127.0.0.1:6443' });
+  assert.equal(r.state, 'error');
+  assert.match(r.message, /is not an http\(s\) URL/);
+  assert.doesNotMatch(r.message, /sekret-pass/);
+});
