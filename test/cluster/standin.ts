@@ -13,6 +13,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import forge from 'node-forge';
+import { ObjectStore, type StandinObjects } from './standinObjects';
 
 // ---- certificates ----------------------------------------------------------------------------------------------
 
@@ -211,6 +212,8 @@ export interface StandinOptions {
   gzipAbove?: number;
   /** Listen on this port (default: any free one); lets a test stop the stand-in and start it again where it was. */
   port?: number;
+  /** Services and custom resources by list path (see standinObjects.ts); a collection not given answers 404. */
+  objects?: StandinObjects;
 }
 
 export interface RecordedRequest {
@@ -242,7 +245,11 @@ export class StandinApiServer {
   private port_ = 0;
   private stopped = false;
 
+  /** The Services and custom resources, listed and patched (standinObjects.ts). */
+  readonly store: ObjectStore;
+
   private constructor(readonly opts: StandinOptions) {
+    this.store = new ObjectStore(opts.objects ?? {});
     for (const n of opts.nodes ?? seedNodes()) {
       this.nodes.set(n.name, n);
       this.nodeRv.set(n.name, ++this.rv);
@@ -408,6 +415,7 @@ export class StandinApiServer {
   }
 
   private route(req: http.IncomingMessage, res: http.ServerResponse, u: URL): void {
+    if (this.store.handle(req, res, u, { json: (a, b, c, d) => this.json(a, b, c, d), status: (a, b, c, d, e) => this.status(a, b, c, d, e) })) return;
     if (req.method !== 'GET') return this.status(req, res, 405, 'MethodNotAllowed', 'only GET');
     const p = u.pathname.replace(/\/+$/, '') || '/';
     const q = u.searchParams;
@@ -427,6 +435,8 @@ export class StandinApiServer {
             { name: 'configmaps', singularName: 'configmap', namespaced: true, kind: 'ConfigMap', verbs: ['get', 'list', 'watch'], shortNames: ['cm'] },
             { name: 'endpoints', singularName: 'endpoints', namespaced: true, kind: 'Endpoints', verbs: ['get', 'list', 'watch'], shortNames: ['ep'] },
             { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list', 'watch'], shortNames: ['ns'] },
+            { name: 'services', singularName: 'service', namespaced: true, kind: 'Service', verbs: ['get', 'list', 'watch', 'patch'], shortNames: ['svc'] },
+            { name: 'services/status', singularName: '', namespaced: true, kind: 'Service', verbs: ['get', 'patch'] },
           ],
         });
       case '/apis/discovery.k8s.io/v1':

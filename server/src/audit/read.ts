@@ -1,0 +1,159 @@
+// What `kube-ip-guard audit` reads from a live cluster, besides the facts `loadClusterFacts` reads: every Service
+// (spec and status, all namespaces) and every object that hands out Service addresses, each list paginated with
+// limit/continue like kubectl. A list the cluster does not serve (404: the CRD is not installed) is normal and
+// silent; a list RBAC forbids, or that times out, is named in `missing`.
+import { HttpError, getJson } from '../facts/cluster/http';
+import type { LoadEnv } from '../facts/cluster/load';
+
+const PAGE_SIZE = 500;
+const MAX_PAGES = 2_000;
+
+/** A live object as the API server returned it (kind and apiVersion filled in from its list). */
+export interface LiveObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+/** A list of objects the engine reads, by REST path; the first version the cluster serves is used. */
+export interface LiveKind {
+  kind: string;
+  /** The resource as kubectl names it (`ipaddresspools.metallb.io`), for messages and fix commands. */
+  resource: string;
+  namespaced: boolean;
+  /** Group/version candidates, preferred first; '' group = the core API. */
+  versions: { group: string; version: string }[];
+  plural: string;
+  /** True for Services: not reading them means the audit did not happen. */
+  essential?: boolean;
+}
+
+/**
+ * The Service list and the address pools the engine checks (server/src/engine/manifest.ts `readPool`): MetalLB
+ * IPAddressPool, Calico IPPool, Gateway API Gateway.
+ */
+export const LIVE_KINDS: readonly LiveKind[] = [
+  { kind: 'Service', resource: 'services', namespaced: true, versions: [{ group: '', version: 'v1' }], plural: 'services', essential: true },
+  { kind: 'IPAddressPool', resource: 'ipaddresspools.metallb.io', namespaced: true, versions: [{ group: 'metallb.io', version: 'v1beta1' }], plural: 'ipaddresspools' },
+  { kind: 'IPPool', resource: 'ippools.crd.projectcalico.org', namespaced: false, versions: [{ group: 'crd.projectcalico.org', version: 'v1' }], plural: 'ippools' },
+  {
+    kind: 'Gateway',
+    resource: 'gateways.gateway.networking.k8s.io',
+    namespaced: true,
+    versions: [
+      { group: 'gateway.networking.k8s.io', version: 'v1' },
+      { group: 'gateway.networking.k8s.io', version: 'v1beta1' },
+    ],
+    plural: 'gateways',
+  },
+];
+
+export interface ListOutcome {
+  kind: LiveKind;
+  objects: LiveObject[];
+  /** Not served by this cluster (the CRD is absent). */
+  absent?: boolean;
+  /** Why the list could not be read ("services forbidden (403)", "timed out"). */
+  failed?: string;
+  /** The apiVersion that was read. */
+  apiVersion?: string;
+}
+
+export interface ListProgress {
+  (kind: LiveKind, count: number): void;
+}
+
+function listPath(k: LiveKind, v: { group: string; version: string }): string {
+  return v.group ? `/apis/${v.group}/${v.version}/${k.plural}` : `/api/${v.version}/${k.plural}`;
+}
+
+/** Every object of one kind, all namespaces, paginated; never throws. */
+export async function listKind(env: LoadEnv, k: LiveKind, progress?: ListProgress): Promise<ListOutcome> {
+  let lastNotFound = false;
+  for (const v of k.versions) {
+    const apiVersion = v.group ? `${v.group}/${v.version}` : v.version;
+    try {
+      const objects = await listAll(env, listPath(k, v), apiVersion, k.kind, (n) => progress?.(k, n));
+      return { kind: k, objects, apiVersion };
+    } catch (e) {
+      if (e instanceof HttpError && e.kind === 'status' && e.status === 404) {
+        lastNotFound = true;
+        continue;
+      }
+      return { kind: k, objects: [], failed: describeListError(e, k.resource) };
+    }
+  }
+  return { kind: k, objects: [], ...(lastNotFound ? { absent: true } : { failed: 'no version served' }) };
+}
+
+export function describeListError(e: unknown, resource: string): string {
+  if (!(e instanceof HttpError)) return `${resource}: failed`;
+  switch (e.kind) {
+    case 'status':
+      if (e.status === 403) return `${resource}: forbidden (403): the user may not list ${resource} in all namespaces`;
+      if (e.status === 401) return `${resource}: unauthorized (401)`;
+      return `${resource}: HTTP ${e.status}${e.reason ? ` (${e.reason})` : ''}`;
+    case 'timeout':
+    case 'connect-timeout':
+      return `${resource}: timed out`;
+    case 'aborted':
+      return `${resource}: cancelled (total time bound)`;
+    case 'dropped':
+      return `${resource}: connection dropped`;
+    case 'parse':
+      return `${resource}: invalid answer (${e.message})`;
+    default:
+      return `${resource}: ${e.message}`;
+  }
+}
+
+async function listAll(env: LoadEnv, path: string, apiVersion: string, kind: string, progress: (n: number) => void): Promise<LiveObject[]> {
+  const out: LiveObject[] = [];
+  let cont: string | undefined;
+  let restarted = false;
+  let pages = 0;
+  for (;;) {
+    const url = `${path}?limit=${PAGE_SIZE}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`;
+    let body: unknown;
+    try {
+      const r = await getJson(env.conn, url);
+      body = r.body;
+      env.log(`GET ${path} page ${pages + 1}: ${r.ms} ms`);
+    } catch (e) {
+      // 410 Gone: the continue token expired. Start over once, like kubectl.
+      if (cont && !restarted && e instanceof HttpError && e.kind === 'status' && e.status === 410) {
+        restarted = true;
+        cont = undefined;
+        out.length = 0;
+        pages = 0;
+        continue;
+      }
+      throw e;
+    }
+    const list = body as { items?: unknown; metadata?: { continue?: unknown } };
+    if (!list || typeof list !== 'object' || !Array.isArray(list.items)) throw new HttpError('parse', `not a ${kind}List`);
+    for (const item of list.items as Record<string, unknown>[]) {
+      const meta = item?.metadata as { name?: unknown } | undefined;
+      if (!item || typeof item !== 'object' || typeof meta?.name !== 'string') continue;
+      out.push(asShown(item, apiVersion, kind));
+    }
+    pages++;
+    progress(out.length);
+    const next = list.metadata?.continue;
+    if (typeof next !== 'string' || next === '') break;
+    if (next === cont || pages >= MAX_PAGES) throw new HttpError('parse', 'the pagination does not end');
+    cont = next;
+  }
+  return out;
+}
+
+/**
+ * The object as `kubectl get -o yaml` shows it: kind and apiVersion set (list items may omit them), without
+ * managedFields (kubectl hides them unless --show-managed-fields).
+ */
+export function asShown(item: Record<string, unknown>, apiVersion: string, kind: string): LiveObject {
+  const metadata = { ...(item.metadata as Record<string, unknown>) };
+  delete metadata.managedFields;
+  return { ...item, apiVersion, kind, metadata } as LiveObject;
+}
