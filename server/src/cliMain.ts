@@ -1,5 +1,6 @@
 // Entry point of the `kube-ip-guard` binary (bundled to server/out/cli.js).
 import { fstatSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
 import { runCli } from './cli';
 import { readChunksBounded } from './commands/inputs';
 
@@ -13,12 +14,23 @@ function stdinKind(): 'piped' | 'none' {
   }
 }
 
+/** A yes/no question on the terminal (the question on stderr, so stdout stays the report). */
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
 runCli(process.argv.slice(2), {
   out: (t) => process.stdout.write(t + '\n'),
   err: (t) => process.stderr.write(t + '\n'),
   cwd: process.cwd(),
   readStdin: (maxBytes) => readChunksBounded(process.stdin, maxBytes).finally(() => process.stdin.destroy()),
   stdinKind,
+  ...(process.stdin.isTTY ? { confirm } : {}),
 }).then(
   (code) => {
     process.exitCode = code;

@@ -5,13 +5,14 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import Ajv from 'ajv-draft-04';
 import sarifSchema from '@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json';
-import { runAudit, type AuditIO } from '../../server/src/audit/command';
+import { runCli, type CliIO } from '../../server/src/cli';
 import { applyFixes, auditCluster } from '../../server/src/audit/audit';
 import { analyzeLive } from '../../server/src/audit/model';
 import { LIVE_KINDS, type LiveObject } from '../../server/src/audit/read';
 import { mergeFacts } from '../../server/src/engine/index';
 import { StandinApiServer, writeKubeconfig, type StandinOptions } from './standin';
 import { applyJsonPatch, type KubeObject } from './standinObjects';
+import { poolObjects, seedObjects, service } from './auditFixtures';
 import { tmpDir } from './helpers';
 
 const TOKEN = 'sekret-token-AUDIT';
@@ -19,28 +20,6 @@ const servers: StandinApiServer[] = [];
 after(async () => {
   await Promise.all(servers.map((s) => s.stop()));
 });
-
-export function service(ns: string, name: string, spec: Record<string, unknown> = {}, status?: Record<string, unknown>): KubeObject {
-  return {
-    metadata: { name, namespace: ns, uid: `uid-${ns}-${name}`, resourceVersion: '100', creationTimestamp: '2024-04-20T08:32:40Z', managedFields: [{ manager: 'kubectl', operation: 'Update' }] },
-    spec: { clusterIP: '10.70.0.50', clusterIPs: ['10.70.0.50'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }], selector: { app: name }, type: 'ClusterIP', ...spec },
-    status: status ?? { loadBalancer: {} },
-  };
-}
-
-/** The seed cluster (two nodes, IPVS, API server 192.168.0.10:6443) whose default/busybox has a node's address at index 1. */
-function seedObjects(): NonNullable<StandinOptions['objects']> {
-  return {
-    '/api/v1/services': {
-      kind: 'Service',
-      items: [
-        service('default', 'kubernetes', { clusterIP: '10.70.0.1', clusterIPs: ['10.70.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], selector: undefined }),
-        service('default', 'busybox', { clusterIP: '10.70.0.60', clusterIPs: ['10.70.0.60'], externalIPs: ['192.168.0.20', '192.168.0.11'] }),
-        service('kube-system', 'kube-dns', { clusterIP: '10.70.0.10', clusterIPs: ['10.70.0.10'], ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }] }),
-      ],
-    },
-  };
-}
 
 async function standin(opts: StandinOptions = {}): Promise<StandinApiServer> {
   const s = await StandinApiServer.start({ tokens: { [TOKEN]: 'alice' }, ...opts });
@@ -60,10 +39,10 @@ interface Captured {
   err: string;
 }
 
-async function audit(args: string[], confirm?: AuditIO['confirm']): Promise<Captured> {
+async function audit(args: string[], confirm?: CliIO['confirm']): Promise<Captured> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runAudit(args, { out: (t) => out.push(t), err: (t) => err.push(t), cwd: process.cwd(), ...(confirm ? { confirm } : {}) });
+  const code = await runCli(['audit', ...args], { out: (t) => out.push(t), err: (t) => err.push(t), cwd: process.cwd(), ...(confirm ? { confirm } : {}) });
   const c = { code, out: out.join('\n'), err: err.join('\n') };
   assert.doesNotMatch(c.out + c.err, new RegExp(TOKEN), 'the token is never printed');
   return c;
@@ -154,23 +133,6 @@ test('a clean cluster exits 0 and says which pool kinds it does not have', async
   assert.match(r.out, /Not installed in this cluster: ipaddresspools\.metallb\.io, ippools\.crd\.projectcalico\.org, gateways\.gateway\.networking\.k8s\.io\./);
   assert.doesNotMatch(r.out, /NOT READ/);
 });
-
-function poolObjects(): NonNullable<StandinOptions['objects']> {
-  const objects = seedObjects();
-  (objects['/api/v1/services'].items[1].spec as { externalIPs: string[] }).externalIPs = ['192.168.0.20'];
-  objects['/api/v1/services'].items.push(
-    service('web', 'ingress', { type: 'LoadBalancer', clusterIP: '10.70.0.70', clusterIPs: ['10.70.0.70'] }, { loadBalancer: { ingress: [{ ip: '192.168.0.30', ipMode: 'VIP' }, { ip: '192.168.0.11', ipMode: 'VIP' }] } }),
-  );
-  objects['/apis/metallb.io/v1beta1/ipaddresspools'] = {
-    kind: 'IPAddressPool',
-    items: [{ metadata: { name: 'lan', namespace: 'metallb-system', resourceVersion: '7' }, spec: { addresses: ['192.168.1.0/24', '192.168.0.8-192.168.0.15'], autoAssign: true } }],
-  };
-  objects['/apis/crd.projectcalico.org/v1/ippools'] = {
-    kind: 'IPPool',
-    items: [{ metadata: { name: 'default-ipv4-ippool', resourceVersion: '8' }, spec: { cidr: '10.0.0.0/16', ipipMode: 'Always', natOutgoing: true } }],
-  };
-  return objects;
-}
 
 test('pools and load-balancer status: worst first, the status subresource patch, the pool split around the nodes', async () => {
   const s = await standin({ objects: poolObjects() });
@@ -308,4 +270,19 @@ test('usage errors exit 2', async () => {
   assert.equal((await audit(['--yes'])).code, 2);
   assert.equal((await audit(['--proxy-mode', 'userspace'])).code, 2);
   assert.equal((await audit(['stray'])).code, 2);
+});
+
+test('the built command line: kube-ip-guard audit against the stand-in (progress on stderr, the report on stdout)', async () => {
+  const s = await standin({ objects: seedObjects() });
+  const kc = kubeconfig(s.url);
+  const { execFile } = await import('node:child_process');
+  const r = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+    execFile(process.execPath, ['server/out/cli.js', 'audit', '--kubeconfig', kc], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) =>
+      done({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+    ),
+  );
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /^1\. error Service default\/busybox spec\.externalIPs\[1\] = 192\.168\.0\.11 \[externalip-node\]$/m);
+  assert.match(r.stderr, /kube-ip-guard: services: 3 read/);
+  assert.doesNotMatch(r.stdout + r.stderr, new RegExp(TOKEN));
 });

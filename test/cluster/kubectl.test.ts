@@ -6,6 +6,10 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadClusterFacts } from '../../server/src/facts/cluster';
+import { auditCluster } from '../../server/src/audit/audit';
+import { fixCommand } from '../../server/src/audit/fix';
+import { parse as parseYaml } from 'yaml';
+import { poolObjects, service } from './auditFixtures';
 import { StandinApiServer, manyNodes, writeKubeconfig, AuthKind } from './standin';
 import { tmpDir } from './helpers';
 
@@ -84,4 +88,51 @@ test('kubectl reads the same kube-proxy mode and API server endpoints', { skip }
   const theirs = slices.items.flatMap((sl) => sl.endpoints.flatMap((e) => e.addresses.map((a) => `${a}:${sl.ports[0].port}`)));
   assert.deepEqual(theirs, ['192.168.0.10:6443']);
   for (const t of theirs) assert.ok(r.contribution!.apiServers!.some((a) => `${a.address}:${a.port}` === t));
+});
+
+test('kubectl get svc -A -o json lists the same Services, spec and status, as the audit read (600, paginated)', { skip }, async () => {
+  const objects = poolObjects();
+  const items = objects['/api/v1/services'].items;
+  for (let i = 0; i < 600; i++) items.push(service(`team-${i % 7}`, `svc-${i}`, { clusterIP: `10.70.9.${i % 250}`, ...(i % 3 === 0 ? { externalIPs: [`198.51.100.${i % 250}`] } : {}) }));
+  const s = await StandinApiServer.start({ tokens: { [TOKEN]: 'alice' }, objects });
+  servers.push(s);
+  const kc = writeKubeconfig(tmpDir(), [{ server: s.url, auth: 'token', token: TOKEN, context: 'lab' }]);
+  const out = JSON.parse(await run(kc, ['get', 'svc', '-A', '-o', 'json', '--chunk-size', '250'])) as { items: { metadata: { namespace: string; name: string }; spec: unknown; status: unknown }[] };
+  const report = await auditCluster({ kubeconfigPath: kc });
+  const ours = report.analysis.documents.filter((d) => d.ref.kind === 'Service').map((d) => parseYaml(d.yaml) as { metadata: { namespace: string; name: string }; spec: unknown; status: unknown });
+  const key = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
+  assert.equal(out.items.length, items.length);
+  assert.deepEqual(ours.map(key).sort(), out.items.map(key).sort());
+  const theirs = new Map(out.items.map((o) => [key(o), o]));
+  for (const o of ours) {
+    assert.deepEqual(o.spec, theirs.get(key(o))!.spec, key(o));
+    assert.deepEqual(o.status, theirs.get(key(o))!.status, key(o));
+  }
+});
+
+test('the fix commands the audit prints run as they are with kubectl, and leave a clean cluster', { skip }, async () => {
+  const s = await StandinApiServer.start({ tokens: { [TOKEN]: 'alice' }, objects: poolObjects() });
+  servers.push(s);
+  const kc = writeKubeconfig(tmpDir(), [{ server: s.url, auth: 'token', token: TOKEN, context: 'lab' }]);
+  const before = await auditCluster({ kubeconfigPath: kc });
+  assert.equal(before.exitCode, 1);
+  assert.equal(before.analysis.fixes.length, 2);
+  for (const fix of before.analysis.fixes) {
+    const cmd = fixCommand(fix, { kubeconfig: kc });
+    // As a person would paste it into a shell (the kubectl found on PATH).
+    await new Promise<void>((resolve, reject) =>
+      execFile('/bin/sh', ['-c', cmd], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PATH: `${path.dirname(kubectl!)}${path.delimiter}${process.env.PATH ?? ''}`, KUBECACHEDIR: path.join(tmpDir(), 'kubectl-cache') } }, (err, _o, stderr) =>
+        err ? reject(new Error(`${cmd} failed: ${stderr.slice(0, 500)}`)) : resolve(),
+      ),
+    );
+  }
+  assert.deepEqual(
+    s.store.patches.map((p) => [p.path, p.contentType]).sort(),
+    [
+      ['/api/v1/namespaces/web/services/ingress/status', 'application/json-patch+json'],
+      ['/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools/lan', 'application/json-patch+json'],
+    ],
+  );
+  const after_ = await auditCluster({ kubeconfigPath: kc });
+  assert.equal(after_.exitCode, 0, after_.analysis.findings.map((f) => f.message).join('\n'));
 });

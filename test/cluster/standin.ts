@@ -510,7 +510,7 @@ export class StandinApiServer {
 
   private groups(): unknown[] {
     const g = (name: string) => ({ name, versions: [{ groupVersion: `${name}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' } });
-    return this.opts.serviceCIDRs === null ? [g('discovery.k8s.io')] : [g('discovery.k8s.io'), g('networking.k8s.io')];
+    return [...(this.opts.serviceCIDRs === null ? [g('discovery.k8s.io')] : [g('discovery.k8s.io'), g('networking.k8s.io')]), ...this.store.groups()];
   }
 
   private listNodes(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams): void {

@@ -45,9 +45,36 @@ export class ObjectStore {
     return o && structuredClone(o);
   }
 
+  /** The API groups of the stored custom resources, for /apis discovery (kubectl needs it to resolve a resource). */
+  groups(): { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion: { groupVersion: string; version: string } }[] {
+    const out = new Map<string, { groupVersion: string; version: string }>();
+    for (const c of this.collections) {
+      if (c.prefix === '/api/v1') continue;
+      const [name, version] = c.apiVersion.split('/');
+      out.set(name, { groupVersion: c.apiVersion, version });
+    }
+    return [...out].map(([name, v]) => ({ name, versions: [v], preferredVersion: v }));
+  }
+
   /** Answer the request if it is for a stored collection; false otherwise (the caller goes on routing). */
   handle(req: http.IncomingMessage, res: http.ServerResponse, u: URL, r: Responder): boolean {
     const p = u.pathname.replace(/\/+$/, '');
+    const inGroup = this.collections.filter((c) => c.prefix === p && p !== '/api/v1');
+    if (inGroup.length && req.method === 'GET') {
+      r.json(req, res, {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: inGroup[0].apiVersion,
+        resources: inGroup.flatMap((c) => {
+          const namespaced = c.items.some((i) => i.metadata.namespace !== undefined);
+          return [
+            { name: c.plural, singularName: c.kind.toLowerCase(), namespaced, kind: c.kind, verbs: ['get', 'list', 'patch'] },
+            { name: `${c.plural}/status`, singularName: '', namespaced, kind: c.kind, verbs: ['get', 'patch'] },
+          ];
+        }),
+      });
+      return true;
+    }
     for (const c of this.collections) {
       if (!p.startsWith(c.prefix + '/')) continue;
       const rest = p.slice(c.prefix.length + 1).split('/');

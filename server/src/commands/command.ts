@@ -10,6 +10,8 @@ export interface CliIO {
   readStdin?: (maxBytes: number) => Promise<string>;
   /** What standard input is: a pipe or a redirected file ('piped'), a terminal or nothing ('none'). */
   stdinKind?: () => 'piped' | 'none';
+  /** Ask a yes/no question on the terminal; undefined when there is no one to ask (stdin is not a terminal). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 /** A usage error: one line on stderr after "kube-ip-guard: ", then the command's usage, exit 2. */
