@@ -14,6 +14,7 @@ import {
   TrustNotification,
   type InitializationOptions,
 } from '../../server/src/protocol';
+import { registerAudit, type AuditView } from './audit';
 
 let client: LanguageClient | undefined;
 
@@ -30,6 +31,7 @@ function kubernetesExtensionKubeconfig(): string | undefined {
 /** What tests (and curious users) can read back from the extension. */
 export interface KubeIpGuardApi {
   readonly client: LanguageClient | undefined;
+  readonly audit: AuditView;
   statusText(): string;
   statusTooltip(): string;
 }
@@ -82,6 +84,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KubeIp
     status.backgroundColor = s.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : s.state === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   };
 
+  const audit = registerAudit(context, () => client, output);
   context.subscriptions.push(
     output,
     status,
@@ -152,6 +155,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KubeIp
     get client() {
       return client;
     },
+    audit,
     statusText: () => status.text,
     statusTooltip: () => (typeof status.tooltip === 'string' ? status.tooltip : status.tooltip?.value ?? ''),
   };

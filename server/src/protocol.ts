@@ -2,7 +2,7 @@
 // (vscode-eslint's pattern, its `shared/customMessages.ts`): every message is a typed `RequestType` /
 // `NotificationType`, and both sides register and send it through `.type`, so a method name or a parameter shape
 // cannot drift between them.
-import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, RequestType0, type Range } from 'vscode-languageserver-protocol';
 import type { FactSourceSummary, ProxyMode, RuleSeveritySetting } from './engine/facts';
 
 export const LANGUAGE_SERVER_ID = 'kubeIpGuard';
@@ -129,6 +129,87 @@ export namespace CheckWorkspaceRequest {
     warnings: number;
     infos: number;
     cancelled: boolean;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/**
+ * Client -> server: audit the live cluster of the configured kubeconfig context ("Kube IP Guard: Audit cluster").
+ * Each offending object comes back as its YAML (as `kubectl get -o yaml` shows it) with its findings, for a
+ * read-only virtual document; the fixes are kept by the server under `auditId` for `ApplyAuditFixRequest`.
+ */
+export namespace AuditClusterRequest {
+  export const method = 'kubeIpGuard/auditCluster';
+  export interface Params {
+    /** Judge the objects as if kube-proxy ran in this mode. */
+    proxyMode?: ProxyMode;
+  }
+  export interface Finding {
+    rule: string;
+    severity: 'error' | 'warning' | 'info';
+    message: string;
+    /** In the object's YAML. */
+    range: Range;
+    field?: string;
+    value?: string;
+    collidesWith?: string;
+    /** Index into `Result.fixes`. */
+    fix?: number;
+    manualFix?: string;
+    /** The rule's page. */
+    href: string;
+  }
+  export interface LiveDocument {
+    /** `k8s://<namespace>/<Kind>/<name>`, as in the CLI's SARIF. */
+    object: string;
+    kind: string;
+    namespace?: string;
+    name: string;
+    yaml: string;
+    findings: Finding[];
+  }
+  export interface Fix {
+    /** The kubectl command that applies it, to copy. */
+    command: string;
+    summary: string;
+    object: string;
+  }
+  export interface Result {
+    /** Names this audit's fixes for `ApplyAuditFixRequest`; 0 when nothing could be read. */
+    auditId: number;
+    state: 'ok' | 'partial' | 'failed';
+    context?: string;
+    server?: string;
+    message: string;
+    notRead: string[];
+    proxyMode: ProxyMode;
+    documents: LiveDocument[];
+    fixes: Fix[];
+    errors: number;
+    warnings: number;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** Server -> client: one line of an audit's progress ("services: 500 read"). */
+export namespace AuditProgressNotification {
+  export const method = 'kubeIpGuard/auditProgress';
+  export interface Params {
+    message: string;
+  }
+  export const type = new NotificationType<Params>(method);
+}
+
+/** Client -> server: apply one fix of the last audit to the cluster (the client asks the user first, in a modal). */
+export namespace ApplyAuditFixRequest {
+  export const method = 'kubeIpGuard/applyAuditFix';
+  export interface Params {
+    auditId: number;
+    fix: number;
+  }
+  export interface Result {
+    ok: boolean;
+    message: string;
   }
   export const type = new RequestType<Params, Result, void>(method);
 }

@@ -8,6 +8,7 @@ import { registerWorkspaceHandlers } from './lsp/handlers/workspace';
 import { registerLanguageHandlers } from './lsp/handlers/language';
 import { registerCommandHandlers } from './lsp/handlers/commands';
 import { registerDocumentHandlers } from './lsp/handlers/documents';
+import { registerAuditHandlers } from './lsp/handlers/audit';
 
 export function startServer(connection: Connection): ServerContext {
   // Console output must never corrupt the stdio channel: route it to the client's log.
@@ -22,6 +23,7 @@ export function startServer(connection: Connection): ServerContext {
   registerLanguageHandlers(ctx);
   registerCommandHandlers(ctx);
   registerDocumentHandlers(ctx);
+  registerAuditHandlers(ctx);
   connection.listen();
   return ctx;
 }

@@ -1,5 +1,5 @@
 // The audit's report as text (for a person in an outage), JSON and SARIF 2.1.0 (for scripts and code scanning).
-import { ruleDocUrl } from '../engine/index';
+import { LineIndex, ruleDocUrl } from '../engine/index';
 import type { AuditReport } from './audit';
 import { fixCommand, type KubectlTarget } from './fix';
 import { objectName, objectUri, type AuditFinding } from './model';
@@ -117,12 +117,8 @@ export function toAuditSarif(r: AuditReport, target: KubectlTarget = {}): object
 }
 
 function regionOf(text: string, start: number, end: number): { startLine: number; startColumn: number; endLine: number; endColumn: number } {
-  const pos = (o: number) => {
-    const before = text.slice(0, o);
-    const line = before.split('\n').length;
-    return { line, column: o - (before.lastIndexOf('\n') + 1) + 1 };
-  };
-  const a = pos(start);
-  const b = pos(end);
+  const lines = new LineIndex(text);
+  const a = lines.position(start);
+  const b = lines.position(end);
   return { startLine: a.line, startColumn: a.column, endLine: b.line, endColumn: b.column };
 }

@@ -130,12 +130,17 @@ export class ServerContext {
   /** The cluster follows the user's own settings: the kubeconfig path and context are machine-scoped in VS Code. */
   async configureCluster(): Promise<void> {
     const s = await this.settings(null);
-    await this.cluster.configure({
-      mode: s.cluster.mode,
+    await this.cluster.configure({ mode: s.cluster.mode, ...(await this.clusterTarget()) });
+  }
+
+  /** Which kubeconfig and context the cluster is read from, and the time bounds: the facts' and the audit's. */
+  async clusterTarget(): Promise<{ kubeconfigPath?: string; context?: string; connectTimeoutMs: number; requestTimeoutMs: number }> {
+    const s = await this.settings(null);
+    return {
       kubeconfigPath: s.kubeconfig.path || this.init.kubernetesExtensionKubeconfig || undefined,
       context: s.kubeconfig.context || undefined,
       connectTimeoutMs: s.cluster.connectTimeoutMs,
       requestTimeoutMs: s.cluster.requestTimeoutMs,
-    });
+    };
   }
 }
