@@ -286,3 +286,15 @@ test('the built command line: kube-ip-guard audit against the stand-in (progress
   assert.match(r.stderr, /kube-ip-guard: services: 3 read/);
   assert.doesNotMatch(r.stdout + r.stderr, new RegExp(TOKEN));
 });
+
+test('the VIP of the kubeconfig hijacked by a Service: found through --server as an API server address', async () => {
+  const objects = seedObjects();
+  (objects['/api/v1/services'].items[1].spec as { externalIPs: string[] }).externalIPs = ['192.168.0.100'];
+  const s = await standin({ objects });
+  // Never contacted: with --server only the override is; the VIP stays an API server address.
+  const kc = kubeconfig('https://192.168.0.100:6443');
+  const r = await audit(['--kubeconfig', kc, '--server', s.url]);
+  assert.equal(r.code, 1, r.out + r.err);
+  assert.match(r.out, /^1\. error Service default\/busybox spec\.externalIPs\[0\] = 192\.168\.0\.100 \[externalip-apiserver\]$/m);
+  assert.match(r.out, /collides with: the API server 192\.168\.0\.100:6443\n/);
+});

@@ -65,3 +65,16 @@ test('an override that is not an http(s) URL is an error, and never carries user
   assert.match(r.message, /is not an http\(s\) URL/);
   assert.doesNotMatch(r.message, /sekret-pass/);
 });
+
+test('with --server the context server stays an API server address: a Service that took the VIP is still found', async () => {
+  const s = await StandinApiServer.start({ tokens: { [TOKEN]: 'alice' } });
+  servers.push(s);
+  // The kubeconfig's server is a VIP that is never contacted here (the override is used); it is only an address.
+  const kc = writeKubeconfig(tmpDir(), [{ server: 'https://192.168.0.100:6443', auth: 'token', token: TOKEN, context: 'lab' }]);
+  const r = await read({ kubeconfigPath: kc, server: s.url });
+  assert.equal(r.state, 'ok', r.message);
+  const api = r.contribution!.apiServers!.map((a) => `${a.address}:${a.port}`);
+  assert.ok(api.includes('192.168.0.100:6443'), api.join(', '));
+  assert.ok(api.includes(`127.0.0.1:${s.port}`), api.join(', '));
+  assert.ok(s.requests.length > 0 && s.requests.every((q) => q.identity === 'token:alice'));
+});

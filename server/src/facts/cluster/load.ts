@@ -74,6 +74,8 @@ export class ClusterSession {
   env?: LoadEnv;
   where?: Where;
   url?: URL;
+  /** With --server: the context's own server, still an API server address (the VIP a Service may have taken). */
+  contextUrl?: URL;
   userName?: string;
 
   private constructor(private readonly opts: SessionOptions) {
@@ -185,6 +187,11 @@ export class ClusterSession {
         // the context's server is not a URL: only the override is used
       }
       const tlsServerName = opts.tlsServerName ?? cluster.tlsServerName ?? (ownHost && !net.isIP(ownHost.replace(/^\[(.*)\]$/, '$1')) ? ownHost : undefined);
+      try {
+        this.contextUrl = new URL(cluster.server);
+      } catch {
+        // not a URL: nothing to add to the API server addresses
+      }
       cluster = { ...cluster, server: opts.server, ...(tlsServerName ? { tlsServerName } : {}) };
       replaceCluster(kc, cluster);
       this.log(`server overridden: ${sanitizeServerUrl(opts.server)}${tlsServerName ? ` (certificate checked for ${tlsServerName})` : ''}`);
@@ -270,7 +277,10 @@ export class ClusterSession {
     const nodesP = listNodes(env);
     nodesP.catch(() => ctl.abort()); // nothing else matters once the nodes failed: end the side requests now
     const sideP = Promise.all([
-      resolveServerHost(url, source, Math.min(connectTimeoutMs, 3_000), ctl.signal),
+      Promise.all([url, ...(this.contextUrl ? [this.contextUrl] : [])].map((u) => resolveServerHost(u, source, Math.min(connectTimeoutMs, 3_000), ctl.signal))).then((rs) => ({
+        facts: rs.flatMap((r) => r.facts),
+        missing: rs.map((r) => r.missing).filter((m): m is string => !!m).join('; ') || undefined,
+      })),
       readApiEndpoints(env),
       readProxyMode(env),
       readServiceCIDRs(env),
