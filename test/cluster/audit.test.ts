@@ -298,3 +298,11 @@ test('the VIP of the kubeconfig hijacked by a Service: found through --server as
   assert.match(r.out, /^1\. error Service default\/busybox spec\.externalIPs\[0\] = 192\.168\.0\.100 \[externalip-apiserver\]$/m);
   assert.match(r.out, /collides with: the API server 192\.168\.0\.100:6443\n/);
 });
+
+test('a 404 on the Service list is a failure to read, never "not installed"', async () => {
+  const s = await standin({});
+  const r = await audit(['--kubeconfig', kubeconfig(s.url)]);
+  assert.equal(r.code, 2, r.out);
+  assert.match(r.out, /NOT READ \(the audit is incomplete\): services: not found \(404\)\./);
+  assert.doesNotMatch(r.out, /Not installed in this cluster: services/);
+});

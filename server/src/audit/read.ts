@@ -84,7 +84,9 @@ export async function listKind(env: LoadEnv, k: LiveKind, progress?: ListProgres
       return { kind: k, objects: [], failed: describeListError(e, k.resource) };
     }
   }
-  return { kind: k, objects: [], ...(lastNotFound ? { absent: true } : { failed: 'no version served' }) };
+  // Every cluster serves Services: a 404 there is a proxy or a wrong --server path, not an absent CRD.
+  if (lastNotFound && !k.essential) return { kind: k, objects: [], absent: true };
+  return { kind: k, objects: [], failed: `${k.resource}: ${lastNotFound ? 'not found (404)' : 'no version served'}` };
 }
 
 export function describeListError(e: unknown, resource: string): string {
