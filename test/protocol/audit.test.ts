@@ -20,11 +20,11 @@ async function setup(objects = seedObjects()) {
   const kc = writeKubeconfig(tmpDir(), [{ server: s.url, auth: 'token', token: TOKEN, context: 'lab' }]);
   const c = await LspTestClient.start({ settings: { kubeconfig: { path: kc, context: '' }, cluster: { mode: 'off' } } });
   stops.push(() => c.stop());
-  return { s, c };
+  return { s, c, kc };
 }
 
 test('the audit request returns the offending object as kubectl shows it, the finding on the address, and progress', async () => {
-  const { c } = await setup();
+  const { c, kc } = await setup();
   const r = await c.conn.sendRequest(AuditClusterRequest.type, {});
   assert.equal(r.state, 'ok', r.message);
   assert.equal(r.context, 'lab');
@@ -41,7 +41,8 @@ test('the audit request returns the offending object as kubectl shows it, the fi
   const line = doc.yaml.split('\n')[f.range.start.line];
   assert.equal(line.slice(f.range.start.character, f.range.end.character), '192.168.0.11');
   assert.equal(line, '  - 192.168.0.11');
-  assert.match(r.fixes[f.fix!].command, /^kubectl --context lab -n default patch service busybox --type=json -p '\[\{"op":"test","path":"\/spec\/externalIPs\/1","value":"192\.168\.0\.11"\},\{"op":"remove","path":"\/spec\/externalIPs\/1"\}\]'$/);
+  assert.ok(r.fixes[f.fix!].command.startsWith(`kubectl --kubeconfig ${kc} --context lab -n default`), r.fixes[f.fix!].command);
+  assert.match(r.fixes[f.fix!].command, /^kubectl --kubeconfig \S+ --context lab -n default patch service busybox --type=json -p '\[\{"op":"test","path":"\/spec\/externalIPs\/1","value":"192\.168\.0\.11"\},\{"op":"remove","path":"\/spec\/externalIPs\/1"\}\]'$/);
   const progress = c.notifications.filter((n) => n.method === AuditProgressNotification.method).map((n) => (n.params as { message: string }).message);
   assert.ok(progress.some((m) => /^services: 3 read$/.test(m)), progress.join('\n'));
   assert.doesNotMatch(JSON.stringify(r) + c.stderr + c.logs.join('\n') + JSON.stringify(c.notifications), new RegExp(TOKEN));

@@ -3,7 +3,7 @@
 // findings; and applying one of its fixes, which the client confirms with the user first.
 import { LineIndex, ruleDocUrl } from '../../engine/index';
 import { applyFixes, auditCluster, type AuditReport } from '../../audit/audit';
-import { fixCommand } from '../../audit/fix';
+import { fixCommand, type KubectlTarget } from '../../audit/fix';
 import { objectUri, type AuditFix } from '../../audit/model';
 import { ApplyAuditFixRequest, AuditClusterRequest, AuditProgressNotification } from '../../protocol';
 import type { ServerContext } from '../serverContext';
@@ -11,15 +11,16 @@ import type { ServerContext } from '../serverContext';
 /** The fixes of recent audits, by id; only these can be applied (the client names one, never sends a patch). */
 const MAX_KEPT_AUDITS = 5;
 
-export function toAuditResult(report: AuditReport, auditId: number): AuditClusterRequest.Result {
+export function toAuditResult(report: AuditReport, auditId: number, target: KubectlTarget = {}): AuditClusterRequest.Result {
   const { documents, findings, fixes } = report.analysis;
+  const docsByUri = new Map(documents.map((d) => [objectUri(d.ref), d]));
   const byObject = new Map<string, AuditClusterRequest.LiveDocument>();
   const lines = new Map<string, LineIndex>();
   for (const f of findings) {
     const uri = objectUri(f.object);
     let doc = byObject.get(uri);
     if (!doc) {
-      const d = documents.find((x) => objectUri(x.ref) === uri);
+      const d = docsByUri.get(uri);
       if (!d) continue;
       doc = { object: uri, kind: d.ref.kind, ...(d.ref.namespace ? { namespace: d.ref.namespace } : {}), name: d.ref.name, yaml: d.yaml, findings: [] };
       byObject.set(uri, doc);
@@ -50,7 +51,7 @@ export function toAuditResult(report: AuditReport, auditId: number): AuditCluste
     notRead: report.notRead,
     proxyMode: report.proxyMode,
     documents: [...byObject.values()],
-    fixes: fixes.map((x: AuditFix) => ({ command: fixCommand(x, report.context ? { context: report.context } : {}), summary: x.summary, object: objectUri(x.object) })),
+    fixes: fixes.map((x: AuditFix) => ({ command: fixCommand(x, target), summary: x.summary, object: objectUri(x.object) })),
     errors: findings.filter((f) => f.severity === 'error').length,
     warnings: findings.filter((f) => f.severity === 'warning').length,
   };
@@ -73,11 +74,13 @@ export function registerAuditHandlers(ctx: ServerContext): void {
         progress: (message) => void connection.sendNotification(AuditProgressNotification.type, { message }).catch(() => undefined),
       });
       ctx.log(`Kube IP Guard: audit: ${report.state}: ${report.message}${report.notRead.length ? ` (not read: ${report.notRead.join('; ')})` : ''}`);
-      if (report.state === 'failed') return toAuditResult(report, 0);
+      // The commands to copy reach the cluster the way the audit did.
+      const kubectl: KubectlTarget = { ...(target.kubeconfigPath ? { kubeconfig: target.kubeconfigPath } : {}), ...(report.context ? { context: report.context } : {}) };
+      if (report.state === 'failed') return toAuditResult(report, 0, kubectl);
       const id = nextId++;
       kept.set(id, { fixes: report.analysis.fixes, target });
       for (const k of kept.keys()) if (kept.size > MAX_KEPT_AUDITS) kept.delete(k);
-      return toAuditResult(report, id);
+      return toAuditResult(report, id, kubectl);
     } finally {
       sub.dispose();
     }
