@@ -47,9 +47,17 @@ await Promise.all([
   }),
   esbuild.build({
     ...common,
+    entryPoints: ['server/src/kubectlMain.ts'],
+    outfile: 'server/out/kubectl-ip_guard.js',
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [k8sOnDemand],
+  }),
+  esbuild.build({
+    ...common,
     entryPoints: ['client/src/extension.ts'],
     outfile: 'client/out/extension.js',
     external: [...common.external, 'vscode'],
   }),
 ]);
 chmodSync('server/out/cli.js', 0o755);
+chmodSync('server/out/kubectl-ip_guard.js', 0o755);

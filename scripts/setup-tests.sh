@@ -11,5 +11,11 @@ if ! command -v kubectl >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null
 fi
 echo "setup-tests: $(kubectl version --client 2>/dev/null | head -1)"
+if ! command -v unzip >/dev/null 2>&1; then
+  echo "setup-tests: apt-get install unzip (the package tests unpack the .vsix)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends unzip >/dev/null
+fi
 bash scripts/e2e-setup.sh
 bash scripts/editors-setup.sh
