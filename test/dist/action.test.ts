@@ -53,7 +53,7 @@ function runAction(dir: string, given: Record<string, string>): { steps: Record<
     assert.doesNotMatch(step.run, /\$\{\{/, 'a shell step reads its inputs from env (no expression injection)');
     const output = join(work, `output-${Math.random().toString(36).slice(2)}`);
     writeFileSync(output, '');
-    const env = { ...process.env, GITHUB_OUTPUT: output, GITHUB_WORKSPACE: dir, RUNNER_TEMP: work };
+    const env: NodeJS.ProcessEnv = { ...process.env, GITHUB_OUTPUT: output, GITHUB_WORKSPACE: dir, RUNNER_TEMP: work };
     for (const [k, v] of Object.entries(step.env ?? {})) env[k] = expand(v);
     // The runner's bash for `shell: bash`: bash --noprofile --norc -eo pipefail {0}
     const script = join(work, `step-${i}.sh`);
