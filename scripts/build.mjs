@@ -36,7 +36,8 @@ await Promise.all([
     // Bundled CommonJS dependencies call require(); give the ES module one.
     banner: { js: "import { createRequire as __kigCreateRequire } from 'node:module'; const require = __kigCreateRequire(import.meta.url);" },
   }),
-  esbuild.build({ ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'server/out/server.js', plugins: [k8sOnDemand] }),
+  // Also the `kube-ip-guard-language-server` binary of the npm package (other editors run it with --stdio).
+  esbuild.build({ ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'server/out/server.js', banner: { js: '#!/usr/bin/env node' }, plugins: [k8sOnDemand] }),
   esbuild.build({ ...common, entryPoints: ['server/src/lsp/readWorker.ts'], outfile: 'server/out/readWorker.js' }),
   esbuild.build({
     ...common,
@@ -61,3 +62,4 @@ await Promise.all([
 ]);
 chmodSync('server/out/cli.js', 0o755);
 chmodSync('server/out/kubectl-ip_guard.js', 0o755);
+chmodSync('server/out/server.js', 0o755);

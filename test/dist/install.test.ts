@@ -98,8 +98,9 @@ test('kubectl ip-guard: help in kubectl layout, and kubectl finds the plugin on 
   assert.match(r.stdout, /deployment\.yaml:29:5 error .*\[externalip-node\]/);
 });
 
-test('the installed language server answers initialize over stdio', async () => {
-  const proc = spawn(process.execPath, [join(installed, 'server', 'out', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: cleanEnv });
+test('the installed language server (kube-ip-guard-language-server) answers initialize over stdio', async () => {
+  assert.equal(pkg.bin['kube-ip-guard-language-server'], 'server/out/server.js');
+  const proc = spawn(join(prefix, 'bin', 'kube-ip-guard-language-server'), ['--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: cleanEnv });
   let stderr = '';
   proc.stderr.on('data', (d) => (stderr += String(d)));
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
