@@ -306,3 +306,20 @@ test('a 404 on the Service list is a failure to read, never "not installed"', as
   assert.match(r.out, /NOT READ \(the audit is incomplete\): services: not found \(404\)\./);
   assert.doesNotMatch(r.out, /Not installed in this cluster: services/);
 });
+
+test('a Service list that fails after some pages: the pages read are checked, the rest is named as not read', async () => {
+  const items: KubeObject[] = [];
+  for (let i = 0; i < 1200; i++) {
+    const ip = `10.70.${(i >> 8) & 255}.${(i & 255) + 1}`;
+    items.push(service('apps', `svc-${String(i).padStart(4, '0')}`, { clusterIP: ip, clusterIPs: [ip], ...(i === 7 ? { externalIPs: ['192.168.0.11'] } : {}) }));
+  }
+  const s = await standin({ objects: { '/api/v1/services': { kind: 'Service', items } } });
+  s.store.failFrom.set('/api/v1/services', { offset: 1000, status: 504 });
+  const r = await audit(['--kubeconfig', kubeconfig(s.url), '--format', 'json']);
+  assert.equal(r.code, 1, 'the culprit on a page that was read is reported');
+  const j = JSON.parse(r.out) as { state: string; notRead: string[]; read: { resource: string; count: number; failed?: string }[]; findings: { object: { name: string } }[] };
+  assert.equal(j.state, 'partial');
+  assert.deepEqual(j.findings.map((f) => f.object.name), ['svc-0007']);
+  assert.equal(j.read.find((x) => x.resource === 'services')!.count, 1000);
+  assert.deepEqual(j.notRead, ['services: HTTP 504 (Timeout) after 1000 were read']);
+});

@@ -26,6 +26,8 @@ export type StandinObjects = Record<string, { kind: string; items: KubeObject[] 
 
 export class ObjectStore {
   private readonly collections: Collection[] = [];
+  /** List requests of a collection path that start at or beyond `offset` answer `status` (a server failing mid-list). */
+  readonly failFrom = new Map<string, { offset: number; status: number }>();
   /** Every PATCH body received, by path. */
   readonly patches: { path: string; contentType: string; body: string }[] = [];
 
@@ -140,6 +142,8 @@ export class ObjectStore {
         return r.status(req, res, 400, 'BadRequest', 'invalid continue token');
       }
     }
+    const fail = this.failFrom.get(`${c.prefix}/${c.plural}`);
+    if (fail && offset >= fail.offset) return r.status(req, res, fail.status, fail.status === 504 ? 'Timeout' : 'InternalError', 'standin: failing mid-list');
     const limit = Number(q.get('limit') ?? '0');
     const end = limit > 0 ? Math.min(all.length, offset + limit) : all.length;
     const metadata: Record<string, unknown> = { resourceVersion: '5000' };

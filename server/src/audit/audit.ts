@@ -156,8 +156,8 @@ export async function auditCluster(opts: AuditOptions): Promise<AuditReport> {
 
 function describeRead(lists: ListOutcome[]): string {
   return lists
-    .filter((l) => !l.absent && !l.failed)
-    .map((l) => `${l.objects.length} ${l.kind.resource}`)
+    .filter((l) => !l.absent && (l.objects.length || !l.failed))
+    .map((l) => `${l.objects.length} ${l.kind.resource}${l.failed ? ' (incomplete)' : ''}`)
     .join(', ');
 }
 

@@ -73,15 +73,18 @@ export async function listKind(env: LoadEnv, k: LiveKind, progress?: ListProgres
   let lastNotFound = false;
   for (const v of k.versions) {
     const apiVersion = v.group ? `${v.group}/${v.version}` : v.version;
+    const read: LiveObject[] = [];
     try {
-      const objects = await listAll(env, listPath(k, v), apiVersion, k.kind, (n) => progress?.(k, n));
-      return { kind: k, objects, apiVersion };
+      await listAll(env, listPath(k, v), apiVersion, k.kind, read, (n) => progress?.(k, n));
+      return { kind: k, objects: read, apiVersion };
     } catch (e) {
-      if (e instanceof HttpError && e.kind === 'status' && e.status === 404) {
+      if (read.length === 0 && e instanceof HttpError && e.kind === 'status' && e.status === 404) {
         lastNotFound = true;
         continue;
       }
-      return { kind: k, objects: [], failed: describeListError(e, k.resource) };
+      // The pages read before the failure are still checked (a half-down cluster answers some of them).
+      const partial = read.length ? ` after ${read.length} were read` : '';
+      return { kind: k, objects: read, apiVersion, failed: `${describeListError(e, k.resource)}${partial}` };
     }
   }
   // Every cluster serves Services: a 404 there is a proxy or a wrong --server path, not an absent CRD.
@@ -110,8 +113,8 @@ export function describeListError(e: unknown, resource: string): string {
   }
 }
 
-async function listAll(env: LoadEnv, path: string, apiVersion: string, kind: string, progress: (n: number) => void): Promise<LiveObject[]> {
-  const out: LiveObject[] = [];
+/** Appends every object to `out` page by page (so a failure keeps the pages read before it). */
+async function listAll(env: LoadEnv, path: string, apiVersion: string, kind: string, out: LiveObject[], progress: (n: number) => void): Promise<void> {
   let cont: string | undefined;
   let restarted = false;
   let pages = 0;
@@ -147,7 +150,6 @@ async function listAll(env: LoadEnv, path: string, apiVersion: string, kind: str
     if (next === cont || pages >= MAX_PAGES) throw new HttpError('parse', 'the pagination does not end');
     cont = next;
   }
-  return out;
 }
 
 /**
