@@ -8,6 +8,7 @@ const EXAMPLES: [string, string][] = [
   ['Check the manifests of a directory (the nearest .kube-ip-guard.yaml upward from each file gives the facts)', 'kubectl ip-guard lint deploy/'],
   ['Check them against the nodes, API server and kube-proxy mode of the current context', 'kubectl ip-guard lint deploy/ --cluster'],
   ['Write SARIF for code scanning', 'kubectl ip-guard lint deploy/ --format sarif > kube-ip-guard.sarif'],
+  ['In an outage: which Service or pool of the live cluster holds a node\'s or the API server\'s address, and the fix', 'kubectl ip-guard audit'],
 ];
 
 /** kubectl's own help layout (description, Examples, Available Commands, Usage, the pointer to per-command help). */

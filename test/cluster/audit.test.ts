@@ -272,20 +272,22 @@ test('usage errors exit 2', async () => {
   assert.equal((await audit(['stray'])).code, 2);
 });
 
-test('the built command line: kube-ip-guard audit against the stand-in (progress on stderr, the report on stdout)', async () => {
-  const s = await standin({ objects: seedObjects() });
-  const kc = kubeconfig(s.url);
-  const { execFile } = await import('node:child_process');
-  const r = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-    execFile(process.execPath, ['server/out/cli.js', 'audit', '--kubeconfig', kc], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
-    ),
-  );
-  assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stdout, /^1\. error Service default\/busybox spec\.externalIPs\[1\] = 192\.168\.0\.11 \[externalip-node\]$/m);
-  assert.match(r.stderr, /kube-ip-guard: services: 3 read/);
-  assert.doesNotMatch(r.stdout + r.stderr, new RegExp(TOKEN));
-});
+for (const bin of ['cli.js', 'kubectl-ip_guard.js']) {
+  test(`the built ${bin}: audit against the stand-in (progress on stderr, the report on stdout)`, async () => {
+    const s = await standin({ objects: seedObjects() });
+    const kc = kubeconfig(s.url);
+    const { execFile } = await import('node:child_process');
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+      execFile(process.execPath, [`server/out/${bin}`, 'audit', '--kubeconfig', kc], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) =>
+        done({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+      ),
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^1\. error Service default\/busybox spec\.externalIPs\[1\] = 192\.168\.0\.11 \[externalip-node\]$/m);
+    assert.match(r.stderr, /kube-ip-guard: services: 3 read/);
+    assert.doesNotMatch(r.stdout + r.stderr, new RegExp(TOKEN));
+  });
+}
 
 test('the VIP of the kubeconfig hijacked by a Service: found through --server as an API server address', async () => {
   const objects = seedObjects();
