@@ -71,7 +71,7 @@ function! s:WaitCount(buf, n, what) abort
 endfunction
 
 function! s:Check(name, config_test) abort
-  execute 'edit ' . fnameescape($KIG_DIR . '/' . a:name)
+  execute 'edit ' . fnameescape($KIG_FILES . '/' . a:name)
   setlocal filetype=yaml
   let l:buf = bufnr('')
   let l:r = {'diagnostics': [], 'hover': '', 'actions': [], 'fixedText': '', 'diagnosticsAfterFix': -1}
@@ -98,7 +98,7 @@ function! s:Check(name, config_test) abort
   endif
 
   if a:config_test
-    let l:config = $KIG_DIR . '/.kube-ip-guard.yaml'
+    let l:config = $KIG_FILES . '/.kube-ip-guard.yaml'
     call writefile(split($KIG_MOVED_CONFIG, "\n", 1), l:config, 'b')
     let s:result.afterConfigMoved = s:WaitCount(l:buf, 0, 'config moved k8s-node-1')
     call writefile(split($KIG_CONFIG, "\n", 1), l:config, 'b')

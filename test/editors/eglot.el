@@ -5,7 +5,7 @@
 (require 'json)
 (require 'cl-lib)
 
-(defvar kig-dir (getenv "KIG_DIR"))
+(defvar kig-files (getenv "KIG_FILES"))
 (defvar kig-bound 30)
 (defvar kig-result (list (cons 'client "Emacs Eglot")
                          (cons 'version (format "%s, Eglot %s" emacs-version
@@ -50,7 +50,7 @@
 (defun kig-write (path text) (with-temp-file path (insert text)))
 
 (defun kig-check (name config-test)
-  (find-file (expand-file-name name kig-dir))
+  (find-file (expand-file-name name kig-files))
   ;; What M-x eglot does in the first buffer of a project; later buffers of that project are managed on their own.
   (unless (eglot-current-server) (apply #'eglot--connect (eglot--guess-contact)))
   (kig-wait (lambda () (eglot-current-server)) (concat name ": Eglot did not connect"))
@@ -69,7 +69,7 @@
             (setf (alist-get 'hover r) (or (plist-get contents :value) (format "%S" contents)))
             (setf (alist-get 'hoverKind r) (plist-get contents :kind))))
         (when config-test
-          (let ((config (expand-file-name ".kube-ip-guard.yaml" kig-dir)) (here (point)))
+          (let ((config (expand-file-name ".kube-ip-guard.yaml" kig-files)) (here (point)))
             (kig-write config (getenv "KIG_MOVED_CONFIG"))
             (kig-set 'afterConfigMoved (kig-wait-count 0 "config moved k8s-node-1"))
             (kig-write config (getenv "KIG_CONFIG"))

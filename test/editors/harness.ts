@@ -47,6 +47,9 @@ function expectedIn(path: string): Expected {
 }
 
 export interface EditorWorkspace {
+  /** The root the editor opens. */
+  top: string;
+  /** Where the manifests and their config are (examples/seed-cluster/ below the root). */
   dir: string;
   config: string;
   /** The config with k8s-node-1 moved to another address: the manifests no longer collide with it. */
@@ -59,11 +62,18 @@ export interface EditorWorkspace {
   cleanup(): void;
 }
 
+/**
+ * The workspace the editor opens is a repository's root (a git repository, so that Emacs's project.el finds it); the
+ * manifests and their config are in examples/seed-cluster/ below it, as in this repository, so the server must find
+ * the config upward from each file.
+ */
 export function editorWorkspace(): EditorWorkspace {
   const root = mkdtempSync(join(tmpdir(), 'kig-editor-'));
-  const dir = join(root, 'ws');
+  const top = join(root, 'ws');
+  const dir = join(top, 'examples', 'seed-cluster');
   const home = join(root, 'home');
   execFileSync('mkdir', ['-p', dir, home]);
+  execFileSync('git', ['init', '-q', top]);
   copyFileSync(join(SEED, '.kube-ip-guard.yaml'), join(dir, '.kube-ip-guard.yaml'));
   copyFileSync(join(SEED, 'deployment.yaml'), join(dir, 'deployment.yaml'));
   writeFileSync(join(dir, 'multibyte.yaml'), MULTIBYTE_YAML);
@@ -71,6 +81,7 @@ export function editorWorkspace(): EditorWorkspace {
   const movedConfig = config.replace(/address: 192\.168\.0\.11$/m, 'address: 192.168.0.12');
   assert.notEqual(movedConfig, config);
   return {
+    top,
     dir,
     config: join(dir, '.kube-ip-guard.yaml'),
     movedConfig,
@@ -130,9 +141,9 @@ export class Tmux {
  * `vars` go into the editor's environment (KIG_DIR, KIG_SERVER, KIG_RESULT, KIG_CONFIG, KIG_MOVED_CONFIG and more).
  */
 export async function runInTmux(ws: EditorWorkspace, command: string[], vars: Record<string, string> = {}): Promise<Result> {
-  const out = join(ws.dir, '..', 'result.json');
+  const out = join(ws.top, '..', 'result.json');
   const tmux = new Tmux({ ...ws.env, ...editorVars(ws, out), ...vars, TERM: 'xterm-256color' });
-  tmux.run(ws.dir, command);
+  tmux.run(ws.top, command);
   try {
     return await waitForResult(out, 240_000, () => tmux.alive() || existsSync(out), () => `screen:\n${tmux.screen()}`);
   } finally {
@@ -142,7 +153,7 @@ export async function runInTmux(ws: EditorWorkspace, command: string[], vars: Re
 
 /** What every editor script reads from its environment. */
 export function editorVars(ws: EditorWorkspace, out: string): Record<string, string> {
-  return { KIG_DIR: ws.dir, KIG_SERVER: SERVER, KIG_RESULT: out, KIG_CONFIG: readFileSync(ws.config, 'utf8'), KIG_MOVED_CONFIG: ws.movedConfig };
+  return { KIG_DIR: ws.top, KIG_FILES: ws.dir, KIG_SERVER: SERVER, KIG_RESULT: out, KIG_CONFIG: readFileSync(ws.config, 'utf8'), KIG_MOVED_CONFIG: ws.movedConfig };
 }
 
 /**

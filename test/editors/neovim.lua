@@ -1,7 +1,7 @@
 -- Drives Neovim's built-in LSP client (0.7's API: vim.lsp.start_client and buf_attach_client, which later releases
 -- keep) against the Kube IP Guard server, the way a user's configuration would, and writes what Neovim saw to the JSON
 -- file $KIG_RESULT. Positions are reported as Neovim holds them: 0-based lines, byte columns.
-local dir, server, out = vim.env.KIG_DIR, vim.env.KIG_SERVER, vim.env.KIG_RESULT
+local dir, files, server, out = vim.env.KIG_DIR, vim.env.KIG_FILES, vim.env.KIG_SERVER, vim.env.KIG_RESULT
 local BOUND = 30000
 local v = vim.version()
 local result = {
@@ -59,7 +59,7 @@ local function write_file(path, text)
 end
 
 local function check(name, config_test)
-  vim.cmd('edit ' .. vim.fn.fnameescape(dir .. '/' .. name))
+  vim.cmd('edit ' .. vim.fn.fnameescape(files .. '/' .. name))
   local bufnr = vim.api.nvim_get_current_buf()
   vim.bo[bufnr].filetype = 'yaml'
   vim.lsp.buf_attach_client(bufnr, client_id)
@@ -80,7 +80,7 @@ local function check(name, config_test)
   end
 
   if config_test then
-    local config_path = dir .. '/.kube-ip-guard.yaml'
+    local config_path = files .. '/.kube-ip-guard.yaml'
     write_file(config_path, vim.env.KIG_MOVED_CONFIG)
     result.afterConfigMoved = wait_count(bufnr, 0, 'config moved k8s-node-1')
     write_file(config_path, vim.env.KIG_CONFIG)

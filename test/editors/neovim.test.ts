@@ -10,9 +10,9 @@ test('Neovim: diagnostic range, hover, "Remove this address", config re-check', 
   const version = versionOf('nvim');
   if (!requireEditor('Neovim', version, t)) return;
   const ws = editorWorkspace();
-  const out = join(ws.dir, '..', 'result.json');
+  const out = join(ws.top, '..', 'result.json');
   const nvim = spawn('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-c', `luafile ${resolve('test/editors/neovim.lua')}`], {
-    cwd: ws.dir,
+    cwd: ws.top,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...ws.env, ...editorVars(ws, out) },
   });
