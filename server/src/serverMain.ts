@@ -1,9 +1,19 @@
-// Entry point of the language server (bundled to server/out/server.js). `--stdio`, `--node-ipc` and `--socket=N`
-// are read by createConnection itself.
+// Entry point of the language server (bundled to server/out/server.js): `--stdio`, `--node-ipc`, `--socket=N` or
+// `--pipe=NAME` (lsp/transport.ts), the LSP lifecycle enforced in front of the connection.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from './server';
+import { exitWithStream, openTransport } from './lsp/transport';
+import { installCrashHandlers } from './lsp/crash';
 
-const connection = createConnection(ProposedFeatures.all);
-process.on('uncaughtException', (e) => connection.console.error(`Kube IP Guard: unexpected error: ${e?.stack ?? e}`));
-process.on('unhandledRejection', (e) => connection.console.error(`Kube IP Guard: unexpected rejection: ${(e as Error)?.stack ?? e}`));
+const transport = openTransport();
+if (!transport) {
+  process.stderr.write('Kube IP Guard language server: say how to talk to the editor: --stdio, --node-ipc, --socket=PORT or --pipe=NAME\n');
+  process.exit(2);
+}
+exitWithStream(transport);
+const connection = createConnection(ProposedFeatures.all, transport.reader, transport.writer);
+installCrashHandlers(process, (line) => {
+  process.stderr.write(line + '\n');
+  connection.console.error(line);
+});
 startServer(connection);

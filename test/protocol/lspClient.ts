@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ClientProfile } from './clients';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -14,6 +15,7 @@ import {
   type PublishDiagnosticsParams,
   type Range,
   type TextEdit,
+  type InitializeResult,
 } from 'vscode-languageserver-protocol/node';
 
 export const SERVER = resolve('server/out/server.js');
@@ -32,6 +34,10 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Workspace folders (default: rootDir alone). */
   folders?: string[];
+  /** Announce exactly what this real client announces (test/protocol/clients.ts) instead of our defaults. */
+  profile?: ClientProfile;
+  /** Send no `initialize` (lifecycle tests do it themselves). */
+  skipInitialize?: boolean;
 }
 
 type Waiter = { uri: string; pred: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void };
@@ -45,6 +51,11 @@ export class LspTestClient {
   private versions = new Map<string, number>();
   private texts = new Map<string, string>();
   settings: Record<string, unknown>;
+  /** The server's answer to `initialize`. */
+  initializeResult?: InitializeResult;
+  /** How many `workspace/diagnostic/refresh` requests the server sent. */
+  refreshes = 0;
+  private refreshWaiters: (() => void)[] = [];
 
   private constructor(
     readonly proc: ChildProcess,
@@ -73,22 +84,68 @@ export class LspTestClient {
     (conn as unknown as { onNotification(h: (method: string, params: unknown) => void): void }).onNotification((method, params) => c.notifications.push({ method, params }));
     conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map(() => c.settings));
     conn.onRequest('client/registerCapability', () => null);
+    conn.onRequest('workspace/diagnostic/refresh', () => {
+      c.refreshes++;
+      const ws = c.refreshWaiters;
+      c.refreshWaiters = [];
+      for (const w of ws) w();
+      return null;
+    });
     conn.onRequest('window/workDoneProgress/create', () => null);
     conn.onRequest('window/showMessageRequest', () => null);
     conn.listen();
+    if (opts.skipInitialize) return c;
     const root = opts.rootDir;
-    await conn.sendRequest('initialize', {
+    const profile = opts.profile;
+    const roots = profile?.roots ?? 'workspaceFolders';
+    // Clients that do not announce workspace folders send rootUri and rootPath (ALE, vim-lsp) or only rootPath.
+    const params: Record<string, unknown> = {
       processId: process.pid,
-      rootUri: root ? fileUri(root) : null,
-      workspaceFolders: opts.folders ? opts.folders.map((f, i) => ({ uri: fileUri(f), name: `folder${i}` })) : root ? [{ uri: fileUri(root), name: 'test' }] : null,
-      capabilities: {
+      rootUri: root && roots !== 'rootPath' ? fileUri(root) : null,
+      rootPath: root ?? null,
+      capabilities: profile?.capabilities ?? {
         workspace: { configuration: opts.configuration ?? true, didChangeWatchedFiles: { dynamicRegistration: true }, workspaceFolders: true },
         textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true, dataSupport: true }, hover: { contentFormat: ['markdown'] } },
       },
       initializationOptions: opts.initializationOptions ?? {},
-    });
+    };
+    if (roots === 'workspaceFolders') params.workspaceFolders = opts.folders ? opts.folders.map((f, i) => ({ uri: fileUri(f), name: `folder${i}` })) : root ? [{ uri: fileUri(root), name: 'test' }] : null;
+    c.initializeResult = (await conn.sendRequest('initialize', params)) as InitializeResult;
     await conn.sendNotification('initialized', {});
     return c;
+  }
+
+  /** The server offers LSP 3.17 pull diagnostics to this client. */
+  get pulls(): boolean {
+    return !!this.initializeResult?.capabilities.diagnosticProvider;
+  }
+
+  /** Resolves at the server's next `workspace/diagnostic/refresh`. */
+  nextRefresh(): Promise<void> {
+    return new Promise((r) => this.refreshWaiters.push(r));
+  }
+
+  /** `textDocument/diagnostic` for the document's current version. */
+  async pull(uri: string): Promise<Diagnostic[]> {
+    const report = (await this.conn.sendRequest('textDocument/diagnostic', { textDocument: { uri } })) as { kind: string; items?: Diagnostic[] };
+    return report.items ?? [];
+  }
+
+  /**
+   * The document's diagnostics as this client sees them, once `pred` holds: pulled when the server offers pull
+   * diagnostics (again at each refresh the server asks for), else waited for in publishDiagnostics.
+   */
+  async diagnostics(uri: string, pred: (d: Diagnostic[]) => boolean = () => true, timeoutMs = 15000): Promise<Diagnostic[]> {
+    if (!this.pulls) return this.waitForDiagnostics(uri, pred, timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const refreshed = this.nextRefresh();
+      const d = await this.pull(uri);
+      if (pred(d)) return d;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching pulled diagnostics for ${uri} within ${timeoutMs} ms; last: ${JSON.stringify(d.map((x) => x.code))}`);
+      await Promise.race([refreshed, new Promise((r) => setTimeout(r, Math.min(left, 1000)))]);
+    }
   }
 
   // Notifications to a server a test killed on purpose fail to write; that is not the test's failure, so each send

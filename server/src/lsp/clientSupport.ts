@@ -1,21 +1,49 @@
 // What the client announced in `initialize`, read once into plain flags. Handlers ask these flags, never the raw
-// capabilities, and never assume a capability the client did not announce.
-import type { InitializeParams } from 'vscode-languageserver/node';
+// capabilities, and never assume a capability the client did not announce (LSP 3.17: "a server must not use a
+// capability the client did not announce").
+import { MarkupKind, type InitializeParams } from 'vscode-languageserver/node';
+import { pathToFileURL } from 'node:url';
 
 export interface ClientSupport {
   /** `workspace/configuration`: settings are pulled per resource; else `initializationOptions.settings`. */
   configurationPull: boolean;
   /** `workspace/didChangeWatchedFiles` with dynamic registration: the client watches files for us. */
   dynamicWatchers: boolean;
+  /** `workspace.workspaceFolders`: the client sends `workspace/didChangeWorkspaceFolders`. */
+  workspaceFolders: boolean;
+  /** The format hovers are written in: the first of the client's `hover.contentFormat` we can write. */
+  hoverFormat: MarkupKind;
 }
 
 /** Before `initialize`: nothing is assumed. */
-export const NO_CLIENT_SUPPORT: ClientSupport = { configurationPull: false, dynamicWatchers: false };
+export const NO_CLIENT_SUPPORT: ClientSupport = { configurationPull: false, dynamicWatchers: false, workspaceFolders: false, hoverFormat: MarkupKind.PlainText };
 
 export function readClientSupport(params: InitializeParams): ClientSupport {
-  const workspace = params.capabilities?.workspace;
+  const caps = params.capabilities ?? {};
+  const workspace = caps.workspace;
   return {
-    configurationPull: !!workspace?.configuration,
-    dynamicWatchers: !!workspace?.didChangeWatchedFiles?.dynamicRegistration,
+    configurationPull: workspace?.configuration === true,
+    dynamicWatchers: workspace?.didChangeWatchedFiles?.dynamicRegistration === true,
+    workspaceFolders: workspace?.workspaceFolders === true,
+    hoverFormat: preferredMarkup(caps.textDocument?.hover?.contentFormat),
   };
+}
+
+/** The client lists the formats it takes in its order of preference; one that lists none gets plain text. */
+function preferredMarkup(formats: unknown): MarkupKind {
+  if (!Array.isArray(formats)) return MarkupKind.PlainText;
+  for (const f of formats) if (f === MarkupKind.Markdown || f === MarkupKind.PlainText) return f;
+  return MarkupKind.PlainText;
+}
+
+/**
+ * The workspace folders of `initialize`: `workspaceFolders`, else `rootUri`, else the deprecated `rootPath` (ALE and
+ * vim-lsp send no folders; older clients only rootPath).
+ */
+export function initialFolders(params: InitializeParams): string[] {
+  const folders = Array.isArray(params.workspaceFolders) ? params.workspaceFolders.map((f) => f?.uri).filter((u): u is string => typeof u === 'string') : [];
+  if (folders.length) return folders;
+  if (typeof params.rootUri === 'string' && params.rootUri) return [params.rootUri];
+  if (typeof params.rootPath === 'string' && params.rootPath) return [pathToFileURL(params.rootPath).toString()];
+  return [];
 }

@@ -47,7 +47,7 @@ export class ServerContext {
       trusted: () => this.init.trusted !== false,
       settingsFor: (uri) => this.settings(uri),
       openText: (path) => this.documents.get(pathToFileURL(path).toString())?.getText(),
-      onStatus: (p) => void connection.sendNotification(StatusNotification.type, p),
+      onStatus: (p) => this.background('sending the status', connection.sendNotification(StatusNotification.type, p)),
       log,
       clusterContribution: () => this.cluster.contribution(),
       clusterStatus: () => this.cluster.status(),
@@ -74,7 +74,7 @@ export class ServerContext {
       documents: this.documents,
       scopes: this.scopes,
       getSettings: (uri) => this.settings(uri),
-      publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, version, diagnostics }),
+      publish: (uri, version, diagnostics) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, version, diagnostics })),
       log,
       indexedServices: (openPaths) => this.index.servicesExcept(openPaths),
       readers: this.readers,
@@ -84,12 +84,17 @@ export class ServerContext {
       settings: (uri) => this.settings(uri),
       scopes: this.scopes,
       workspaceServices: (uri) => this.analyzer.workspaceServices(uri),
-      publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+      publish: (uri, diagnostics) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, diagnostics })),
     });
   }
 
   log(line: string): void {
     this.connection.console.log(line);
+  }
+
+  /** Work started and not awaited: a failure is logged, never an unhandled rejection (which ends the server). */
+  background(what: string, work: Promise<unknown>): void {
+    work.catch((e) => this.log(`Kube IP Guard: ${what} failed: ${(e as Error)?.message ?? e}`));
   }
 
   /** `kubeIpGuard.*` settings for a resource (null: the user's own), pulled once per URI until settings change. */

@@ -43,8 +43,8 @@ export function registerDocumentHandlers(ctx: ServerContext): void {
     // A closed config file is read from disk again (its unsaved edits are gone).
     if (path) ctx.dependencyChanged(path);
     // A file reported by "Check workspace" keeps its findings, from disk; any other file's go with it.
-    if (path && closedFiles.has(uri)) void closedFiles.check(path);
-    else void connection.sendDiagnostics({ uri, diagnostics: [] });
+    if (path && closedFiles.has(uri)) ctx.background('checking a closed file', closedFiles.check(path));
+    else ctx.background('clearing diagnostics', connection.sendDiagnostics({ uri, diagnostics: [] }));
   });
 
   documents.listen(connection);

@@ -1,5 +1,6 @@
 // Hover and code actions, both read from the analysis of the document's current version.
-import { CodeActionKind, type CodeAction } from 'vscode-languageserver/node';
+import { CodeActionKind, MarkupKind, type CodeAction } from 'vscode-languageserver/node';
+import { markdownToPlainText } from '../markup';
 import { fixesFor, hoverAt } from '../../engine/index';
 import { offsetsOf } from '../convert';
 import type { ServerContext } from '../serverContext';
@@ -14,7 +15,8 @@ export function registerLanguageHandlers(ctx: ServerContext): void {
     if (!result) return null;
     const h = hoverAt(result.analysis, doc.offsetAt(params.position), result.facts);
     if (!h) return null;
-    return { contents: { kind: 'markdown', value: h.markdown }, range: { start: doc.positionAt(h.span.start), end: doc.positionAt(h.span.end) } };
+    const contents = ctx.client.hoverFormat === MarkupKind.Markdown ? { kind: MarkupKind.Markdown, value: h.markdown } : { kind: MarkupKind.PlainText, value: markdownToPlainText(h.markdown) };
+    return { contents, range: { start: doc.positionAt(h.span.start), end: doc.positionAt(h.span.end) } };
   });
 
   connection.onCodeAction(async (params) => {

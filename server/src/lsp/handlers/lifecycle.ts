@@ -3,17 +3,16 @@
 import { CodeActionKind, DidChangeWatchedFilesNotification, TextDocumentSyncKind, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
 import { CONFIG_FILE_NAME } from '../../engine/index';
 import type { InitializationOptions } from '../../protocol';
-import { readClientSupport } from '../clientSupport';
+import { initialFolders, readClientSupport } from '../clientSupport';
 import type { ServerContext } from '../serverContext';
 
 export function registerLifecycleHandlers(ctx: ServerContext): void {
   const { connection } = ctx;
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
-    ctx.init = (params.initializationOptions ?? {}) as InitializationOptions;
+    ctx.init = (params.initializationOptions && typeof params.initializationOptions === 'object' ? params.initializationOptions : {}) as InitializationOptions;
     ctx.client = readClientSupport(params);
-    ctx.folders = (params.workspaceFolders ?? []).map((f) => f.uri);
-    if (ctx.folders.length === 0 && params.rootUri) ctx.folders = [params.rootUri];
+    ctx.folders = initialFolders(params);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
@@ -27,19 +26,25 @@ export function registerLifecycleHandlers(ctx: ServerContext): void {
 
   connection.onInitialized(() => {
     if (ctx.client.dynamicWatchers) {
-      void connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/*.{yaml,yml,json}' }],
+      ctx.background(
+        'registering file watchers',
+        connection.client.register(DidChangeWatchedFilesNotification.type, {
+          watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/*.{yaml,yml,json}' }],
+        }),
+      );
+    }
+    // Only a client that announced workspace folders sends their changes (vscode-languageserver throws otherwise).
+    if (ctx.client.workspaceFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders((e) => {
+        ctx.folders = ctx.folders.filter((f) => !e.removed.some((r) => r.uri === f)).concat(e.added.map((a) => a.uri));
+        ctx.environmentChanged();
+        ctx.background('indexing the workspace', ctx.index.rescan());
       });
     }
-    connection.workspace.onDidChangeWorkspaceFolders((e) => {
-      ctx.folders = ctx.folders.filter((f) => !e.removed.some((r) => r.uri === f)).concat(e.added.map((a) => a.uri));
-      ctx.environmentChanged();
-      void ctx.index.rescan();
-    });
-    void ctx.index.rescan();
-    void ctx.configureCluster();
+    ctx.background('indexing the workspace', ctx.index.rescan());
+    ctx.background('configuring the cluster', ctx.configureCluster());
   });
 
   connection.onShutdown(() => ctx.cluster.stop());
-  connection.onExit(() => void ctx.readers.stop());
+  connection.onExit(() => ctx.background('stopping the readers', ctx.readers.stop()));
 }

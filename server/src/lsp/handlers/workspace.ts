@@ -17,12 +17,12 @@ export function filesChanged(ctx: ServerContext, changes: readonly FileEvent[]):
     // A config file appearing or going away changes which file a scope uses; any dependency change reloads it.
     if (basename(path) === CONFIG_FILE_NAME && c.type !== FileChangeType.Changed) changed = scopes.invalidateAll() || changed;
     else changed = scopes.invalidateDependency(path) || changed;
-    void index.fileChanged(path, c.type === FileChangeType.Deleted);
+    ctx.background('indexing a changed file', index.fileChanged(path, c.type === FileChangeType.Deleted));
     if (closedFiles.has(c.uri) && !documents.get(c.uri)) {
       if (c.type === FileChangeType.Deleted) closedFiles.deleted(c.uri);
-      else void closedFiles.check(path);
+      else ctx.background('checking a closed file', closedFiles.check(path));
     }
-    if (basename(path) === CONFIG_FILE_NAME) void index.rescan(); // its `ignore` globs may have changed
+    if (basename(path) === CONFIG_FILE_NAME) ctx.background('indexing the workspace', index.rescan()); // its `ignore` globs may have changed
   }
   if (changed) analyzer.revalidateAll();
 }
@@ -32,13 +32,13 @@ export function registerWorkspaceHandlers(ctx: ServerContext): void {
 
   connection.onDidChangeConfiguration(() => {
     ctx.settingsChanged();
-    void ctx.index.rescan();
-    void ctx.configureCluster();
+    ctx.background('indexing the workspace', ctx.index.rescan());
+    ctx.background('configuring the cluster', ctx.configureCluster());
   });
 
   connection.onNotification(ClientSettingsNotification.type, (p) => {
     ctx.init.kubernetesExtensionKubeconfig = p.kubernetesExtensionKubeconfig;
-    void ctx.configureCluster();
+    ctx.background('configuring the cluster', ctx.configureCluster());
   });
 
   connection.onNotification(TrustNotification.type, (p) => {

@@ -1,0 +1,108 @@
+// The LSP lifecycle and the byte stream, as a careless or hostile client drives them: requests before initialize and
+// after shutdown, exit with or without shutdown, a pipe closed without exit, and broken framing.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { LspTestClient, SERVER } from './lspClient';
+
+function exited(proc: ChildProcess, timeoutMs = 20000): Promise<number | null> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not exit within ${timeoutMs} ms`)), timeoutMs);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolvePromise(code);
+    });
+  });
+}
+
+const hover = { textDocument: { uri: 'file:///tmp/x.yaml' }, position: { line: 0, character: 0 } };
+
+describe('lifecycle', () => {
+  test('a request before initialize is answered ServerNotInitialized (-32002); initialize then works', async () => {
+    const client = await LspTestClient.start({ skipInitialize: true });
+    try {
+      await assert.rejects(client.conn.sendRequest('textDocument/hover', hover), (e: { code?: number }) => e.code === -32002);
+      const r = (await client.conn.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} })) as { capabilities: object };
+      assert.ok(r.capabilities);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  test('after shutdown, requests are answered InvalidRequest (-32600); exit then exits 0', async () => {
+    const client = await LspTestClient.start({});
+    await client.conn.sendRequest('shutdown');
+    await assert.rejects(client.conn.sendRequest('textDocument/hover', hover), (e: { code?: number }) => e.code === -32600);
+    await client.conn.sendNotification('exit');
+    assert.equal(await exited(client.proc), 0);
+    client.conn.dispose();
+  });
+
+  test('exit without shutdown exits 1', async () => {
+    const client = await LspTestClient.start({});
+    await client.conn.sendNotification('exit');
+    assert.equal(await exited(client.proc), 1);
+    client.conn.dispose();
+  });
+
+  test('shutdown, then the pipe closed without exit: the process exits (0)', async () => {
+    const client = await LspTestClient.start({});
+    await client.conn.sendRequest('shutdown');
+    client.proc.stdin!.end();
+    assert.equal(await exited(client.proc), 0);
+    client.conn.dispose();
+  });
+
+  test('the pipe closed with neither shutdown nor exit: the process exits (1)', async () => {
+    const client = await LspTestClient.start({});
+    client.proc.stdin!.end();
+    assert.equal(await exited(client.proc), 1);
+    client.conn.dispose();
+  });
+});
+
+/** The bytes of one framed message. */
+function frame(body: string, length = Buffer.byteLength(body)): string {
+  return `Content-Length: ${length}\r\n\r\n${body}`;
+}
+const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
+const HOVER = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'textDocument/hover', params: hover });
+
+async function feed(chunks: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d) => (stdout += String(d)));
+  proc.stderr!.on('data', (d) => (stderr += String(d)));
+  proc.stdin!.on('error', () => undefined);
+  // The first message is well framed: once it is answered, the rest arrives.
+  const answered = new Promise<void>((r) => proc.stdout!.on('data', () => stdout.includes('"id":1') && r()));
+  proc.stdin!.write(chunks[0]);
+  await answered;
+  for (const c of chunks.slice(1)) proc.stdin!.write(c);
+  try {
+    return { code: await exited(proc), stdout, stderr };
+  } finally {
+    if (proc.exitCode === null) proc.kill();
+  }
+}
+
+describe('broken framing ends the server with a message (the client restarts it), never a silent hang', () => {
+  const cases: [string, string[]][] = [
+    ['Content-Length missing', [frame(INIT), `Content-Type: application/vscode-jsonrpc\r\n\r\n${HOVER}`]],
+    ['Content-Length negative', [frame(INIT), frame(HOVER, -5)]],
+    ['Content-Length not a number', [frame(INIT), frame(HOVER).replace(/\d+/, '12abc')]],
+    ['Content-Length too small', [frame(INIT), frame(HOVER, 10), frame(HOVER)]],
+    ['Content-Length too large, then the next message', [frame(INIT), frame(HOVER, Buffer.byteLength(HOVER) + 40), frame(HOVER)]],
+    ['a header line without a colon', [frame(INIT), `Content-Length ${Buffer.byteLength(HOVER)}\r\n\r\n${HOVER}`]],
+  ];
+  for (const [name, chunks] of cases) {
+    test(name, async () => {
+      const r = await feed(chunks);
+      assert.equal(r.code, 1, `exit code; stderr: ${r.stderr}`);
+      assert.match(r.stderr, /LSP message stream is broken/);
+      assert.match(r.stdout, /"id":1,"result"/, 'the well-framed initialize before it was answered');
+    });
+  }
+});
