@@ -47,6 +47,14 @@ test('the packaged README shows its screenshots from inside the package', { skip
   }
 });
 
+test('every relative link of the packaged README leads to a file in the package', { skip: !haveUnzip && 'unzip is not installed' }, () => {
+  const readme = unzip('-p', vsix, 'extension/readme.md').toString('utf8');
+  const links = [...readme.matchAll(/\]\(([^)\s#]+)(#[^)]*)?\)/g)].map((x) => x[1]).filter((l) => !/^[a-z]+:/i.test(l));
+  assert.ok(links.length > 0);
+  const missing = [...new Set(links)].filter((l) => !entries.includes(`extension/${l}`));
+  assert.deepEqual(missing, [], 'links broken on the details page: add their files to package.json "files", or do not link them');
+});
+
 test('the package has an icon (a PNG of at least 128 px) and a changelog', { skip: !haveUnzip && 'unzip is not installed' }, () => {
   const manifest = unzip('-p', vsix, 'extension.vsixmanifest').toString('utf8');
   const icon = /<Icon>([^<]+)<\/Icon>/.exec(manifest)?.[1];
