@@ -28,7 +28,7 @@ runCli(process.argv.slice(2), {
   out: (t) => process.stdout.write(t + '\n'),
   err: (t) => process.stderr.write(t + '\n'),
   cwd: process.cwd(),
-  readStdin: (maxBytes) => readChunksBounded(process.stdin, maxBytes).finally(() => process.stdin.destroy()),
+  readStdin: (maxLength) => readChunksBounded(process.stdin, maxLength).finally(() => process.stdin.destroy()),
   stdinKind,
   ...(process.stdin.isTTY ? { confirm } : {}),
 }).then(

@@ -164,3 +164,28 @@ describe('upward config discovery', () => {
     }
   });
 });
+
+describe('bounded reads', () => {
+  test('/dev/zero as a path is read up to the size limit and reported as skipped, not read forever', () => {
+    const r = run(['lint', '/dev/zero', '--max-file-size', '1', '--node-ip', '192.168.0.11', '--format', 'json'], process.cwd());
+    assert.equal(r.code, 0, r.stderr);
+    const [f] = JSON.parse(r.stdout);
+    assert.equal(f.rule, 'analysis-limit');
+    assert.match(f.message, /over the limit of 1 MB/);
+  });
+
+  test('the limit counts characters, not bytes: 1.8 MB of 3-byte characters under a 1 MB limit is checked', () => {
+    const dir = tempDir();
+    try {
+      const text = `# ${'€'.repeat(600_000)}\n${SEED}`;
+      assert.ok(Buffer.byteLength(text) > 1.5 * 1048576 && text.length < 1048576);
+      writeFileSync(join(dir, 'wide.yaml'), text);
+      const args = ['lint', '-', '--stdin-filename', 'wide.yaml', '--max-file-size', '1', '--node-ip', '192.168.0.11', '--format', 'json'];
+      const r = spawnSync('sh', ['-c', `cat wide.yaml | '${process.execPath}' '${CLI}' ${args.map((a) => `'${a}'`).join(' ')}`], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24 });
+      assert.equal(r.status, 1, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout).map((f: { rule: string }) => f.rule), ['externalip-node']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -223,6 +223,31 @@ describe('the workspace index', () => {
     }
   });
 
+  test("a config below the folder's root has its own ignore, as in the CLI", async () => {
+    const ws = dirIn('index-nested-ignore');
+    mkdirSync(join(ws, 'chart', 'rendered'), { recursive: true });
+    writeFileSync(join(ws, '.kube-ip-guard.yaml'), 'rules: {externalip-node: off}\n');
+    writeFileSync(join(ws, 'chart', 'rendered', 'other.yaml'), CLASH);
+    writeFileSync(join(ws, 'svc.yaml'), SEED);
+    for (const ignored of [false, true]) {
+      writeFileSync(join(ws, 'chart', '.kube-ip-guard.yaml'), ignored ? 'ignore: [rendered/**]\n' : 'rules: {}\n');
+      const client = await start(ws);
+      try {
+        const uri = fileUri(join(ws, 'svc.yaml'));
+        client.open(uri, SEED);
+        if (!ignored) {
+          await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'externalip-port-clash'));
+        } else {
+          const result = (await client.conn.sendRequest('kubeIpGuard/checkWorkspace', {})) as { files: number };
+          assert.equal(result.files, 1, 'only svc.yaml is checked');
+          assert.deepEqual((await client.waitForDiagnostics(uri)).map((x) => x.code), []);
+        }
+      } finally {
+        await client.stop();
+      }
+    }
+  });
+
   test('never crawls /proc, /sys or /dev, even in a trusted workspace', async () => {
     const ws = dirIn('index-system');
     symlinkSync('/proc', join(ws, 'proc'));

@@ -6,8 +6,8 @@ export interface CliIO {
   out(text: string): void;
   err(text: string): void;
   cwd: string;
-  /** Standard input, read whole up to `maxBytes` (`-`); undefined when this caller has none. */
-  readStdin?: (maxBytes: number) => Promise<string>;
+  /** Standard input (`-`), read whole up to `maxLength` UTF-16 code units; undefined when this caller has none. */
+  readStdin?: (maxLength: number) => Promise<string>;
   /** What standard input is: a pipe or a redirected file ('piped'), a terminal or nothing ('none'). */
   stdinKind?: () => 'piped' | 'none';
   /** Ask a yes/no question on the terminal; undefined when there is no one to ask (stdin is not a terminal). */

@@ -10,7 +10,7 @@ import { toWorkspaceServices } from '../workspace/serviceIndex';
 import { isLoaded, loadClusterFacts, loadFactsCache, saveFactsCache } from '../facts/cluster/index';
 import { choiceOf, positiveNumberOf, stringOf, stringsOf, UsageError, type CliIO, type Command, type OptionSpecs, type Parsed } from './command';
 import { displayPath, escapeText, FORMATS, render, type CliResult, type Format } from './output';
-import { byteBound, readPathBounded } from './inputs';
+import { readPathBounded } from './inputs';
 import { renderedSources, type RenderedSource } from './rendered';
 
 const USAGE = `Usage: kube-ip-guard lint [files, directories or - ...] [options]
@@ -242,7 +242,7 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
     }
     let text: string;
     try {
-      text = input.stdin ? await readStdin(io, byteBound(maxLength)) : await readPathBounded(input.path, byteBound(maxLength));
+      text = input.stdin ? await readStdin(io, maxLength) : await readPathBounded(input.path, maxLength);
     } catch (e) {
       unreadable.push(`${escapeText(input.name)}: error: cannot be read: ${escapeText((e as Error).message.replace(/^[A-Z]+: /, ''))}`);
       continue;
@@ -291,9 +291,9 @@ function shownPath(path: string, cwd: string): string {
   return rel.startsWith('..') && path.split(sep)[1] !== resolve(cwd).split(sep)[1] ? path : rel;
 }
 
-async function readStdin(io: CliIO, maxBytes: number): Promise<string> {
+async function readStdin(io: CliIO, maxLength: number): Promise<string> {
   if (!io.readStdin) throw new Error('no standard input');
-  return io.readStdin(maxBytes);
+  return io.readStdin(maxLength);
 }
 
 function formatProblem(p: FileProblem, cwd: string): string {

@@ -3,6 +3,7 @@
 // index and the document analyzer. Handlers hold no state of their own beyond what lives here.
 import { TextDocuments, type Connection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WorkspaceIndex } from './workspaceIndex';
 import { ClusterSource } from './clusterSource';
@@ -58,6 +59,10 @@ export class ServerContext {
     this.index = new WorkspaceIndex({
       folders: () => this.folders,
       trusted: () => this.init.trusted !== false,
+      configIgnore: async (path) => {
+        const { configPath, ignore } = (await this.scopes.forUri(pathToFileURL(path).toString())).folderFacts;
+        return configPath && ignore.length ? { base: dirname(configPath), globs: ignore } : undefined;
+      },
       ignoreFor: async (folder) => {
         const scope = await this.scopes.forUri(folder);
         const exclude = this.client.configurationPull

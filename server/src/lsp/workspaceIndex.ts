@@ -11,6 +11,8 @@ export interface WorkspaceIndexHost {
   folders(): string[];
   /** False in an untrusted workspace: no link out of the folders is followed. */
   trusted(): boolean;
+  /** The `ignore` globs of the config file a manifest uses (a config below the folder's root has its own). */
+  configIgnore(path: string): Promise<{ base: string; globs: string[] } | undefined>;
   /** Globs to skip below a folder: files.exclude and the config's `ignore`. */
   ignoreFor(folderUri: string): Promise<string[]>;
   maxBytes(): number;
@@ -56,9 +58,15 @@ export class WorkspaceIndex {
       this.ignores.set(folder, { root, globs });
       const confine = this.host.trusted() ? undefined : [root];
       const files = await findManifestFiles([root], { ignore: globs, base: root, cancelled, confine, onSkip: (p, reason) => this.skipOnce(p, reason) });
-      for (const f of files) found.add(f);
+      for (const f of files) if (!(await this.ignoredByConfig(f))) found.add(f);
     }
     return [...found];
+  }
+
+  /** Does the config file this manifest uses (the nearest one upward, as for its facts) ignore it? */
+  private async ignoredByConfig(path: string): Promise<boolean> {
+    const c = await this.host.configIgnore(path);
+    return !!c && isIgnored(path, c.base, c.globs);
   }
 
   private async scan(gen: number): Promise<void> {
@@ -128,7 +136,7 @@ export class WorkspaceIndex {
       const root = pathOf(f);
       return root && (path === root || path.startsWith(root.endsWith('/') ? root : root + '/'));
     });
-    if (!inFolder) return;
+    if (!inFolder || (await this.ignoredByConfig(path))) return;
     let changed: boolean;
     if (deleted) {
       changed = this.entries.delete(path);
