@@ -84,6 +84,7 @@ describe('one config discovery: the nearest .kube-ip-guard.yaml upward, within t
       await codesOf(client, join(ws, 'with', 'svc.yaml'));
       const all = statusesOf(client);
       assert.equal(all.find((s) => s.scope === fileUri(ws))?.noFacts, true, JSON.stringify(all));
+      assert.match((all.find((s) => s.scope === fileUri(ws)) as unknown as { tooltip: string }).tooltip, /No node or API server address is known: only the checks that need none run/);
       assert.equal(all.find((s) => s.scope === fileUri(join(ws, 'with')))?.noFacts, false, JSON.stringify(all));
     } finally {
       await client.stop();

@@ -161,7 +161,10 @@ export class FactScopes {
     const tooltip = [
       `**Kube IP Guard** — ${text}`,
       '',
-      sourceLines.length ? sourceLines.join('\n') : `No facts: add ${CONFIG_FILE_NAME} (nodes, apiServer) or kubeIpGuard.* settings.`,
+      ...(sourceLines.length ? [sourceLines.join('\n')] : []),
+      ...(scope.folderFacts.noFacts
+        ? [`${sourceLines.length ? '\n' : ''}No node or API server address is known: only the checks that need none run. Add them to ${CONFIG_FILE_NAME} (nodes, apiServer) or the kubeIpGuard.* settings.`]
+        : []),
       ...clusterLines,
       ...(problemLines.length ? ['', '**Problems**', ...problemLines] : []),
     ].join('\n');
