@@ -325,3 +325,17 @@ test('a Service list that fails after some pages: the pages read are checked, th
   assert.equal(j.read.find((x) => x.resource === 'services')!.count, 1000);
   assert.deepEqual(j.notRead, ['services: HTTP 504 (Timeout) after 1000 were read']);
 });
+
+test('information findings (nothing breaks) come after the collisions, one line each', async () => {
+  const objects = seedObjects();
+  // A headless Service: kube-proxy ignores its externalIPs (externalip-ignored, info).
+  objects['/api/v1/services'].items.push(service('default', 'headless', { clusterIP: 'None', clusterIPs: ['None'], externalIPs: ['192.168.0.11'] }));
+  const s = await standin({ objects });
+  const r = await audit(['--kubeconfig', kubeconfig(s.url)]);
+  assert.equal(r.code, 1);
+  const lines = r.out.split('\n');
+  const info = lines.indexOf('Information (no outage):');
+  assert.ok(info > lines.findIndex((l) => l.startsWith('1. error Service default/busybox')), r.out);
+  assert.match(lines[info + 1], /^ {2}Service default\/headless spec\.externalIPs\[0\]: .*\[externalip-ignored\]$/);
+  assert.match(r.out, /^1 collision \(1 error, 0 warnings\) and 1 info; /m);
+});

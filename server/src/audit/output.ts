@@ -20,25 +20,33 @@ export function renderText(r: AuditReport, target: KubectlTarget = {}): string {
   lines.push(`kube-ip-guard audit: ${r.message}; ${modeLine(r)}`);
   const { findings, fixes } = r.analysis;
   const shown = new Set<number>();
-  findings.forEach((f, i) => {
+  // Errors and warnings in full, worst first; information (nothing breaks) one line each after them.
+  const serious = findings.filter((f) => f.severity !== 'info');
+  const infos = findings.filter((f) => f.severity === 'info');
+  serious.forEach((f, i) => {
     lines.push('');
     lines.push(`${i + 1}. ${f.severity} ${f.object.kind} ${objectName(f.object)}${f.field ? ` ${f.field}` : ''}${f.value !== undefined ? ` = ${f.value}` : ''} [${f.rule}]`);
     if (f.collidesWith) lines.push(`   collides with: ${f.collidesWith}`);
     lines.push(`   why: ${f.message}`);
     if (f.fix !== undefined) {
       const fix = fixes[f.fix];
-      if (shown.has(f.fix)) lines.push(`   fix: the command above (it also ${fix.summary.split('; ').find((s) => f.value !== undefined && s.includes(f.value)) ?? fix.summary})`);
+      if (shown.has(f.fix)) lines.push(`   fix: the command above (it also does this: ${fix.summary.split('; ').find((s) => f.value !== undefined && s.includes(f.value)) ?? fix.summary})`);
       else lines.push(`   fix: ${fixCommand(fix, target)}`);
       if (fix.subresource === 'status') lines.push('        (the load-balancer controller may write the address again: fix its pool first)');
       shown.add(f.fix);
     } else if (f.manualFix) lines.push(`   fix: ${f.manualFix}`);
   });
+  if (infos.length) {
+    lines.push('');
+    lines.push('Information (no outage):');
+    for (const f of infos) lines.push(`  ${f.object.kind} ${objectName(f.object)}${f.field ? ` ${f.field}` : ''}: ${f.message} [${f.rule}]`);
+  }
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   lines.push('');
   lines.push(
-    findings.length
-      ? `${plural(findings.length, 'finding')} (${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${count('info')} info)${count('error') ? '; the same command with --fix applies the fixes of the errors' : ''}`
-      : 'No collisions: no Service, pool or load-balancer address is a node\'s or the API server\'s.',
+    serious.length
+      ? `${plural(serious.length, 'collision')} (${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')})${infos.length ? ` and ${infos.length} info` : ''}${count('error') ? '; the same command with --fix applies the fixes of the errors' : ''}`
+      : `No collisions: no Service, pool or load-balancer address is a node's or the API server's${infos.length ? ` (${infos.length} info)` : ''}.`,
   );
   const absent = r.read.filter((x) => x.absent).map((x) => x.resource);
   if (absent.length) lines.push(`Not installed in this cluster: ${absent.join(', ')}.`);
