@@ -73,8 +73,8 @@ describe('standard input', () => {
     const r = piped(join(SEED_DIR, 'deployment.yaml'), ['lint', '/dev/stdin', '--config', SEED_CONFIG, '--format', 'json']);
     assert.equal(r.code, 1, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout).map((f: { file: string; line: number }) => `${f.file}:${f.line}`), ['/dev/stdin:29']);
-    const both = run(['lint', '-', SEED_DIR, '--config', SEED_CONFIG, '--format', 'json'], { input: SEED });
-    assert.deepEqual(JSON.parse(both.stdout).map((f: { file: string }) => f.file), ['<stdin>', 'examples/seed-cluster/deployment.yaml']);
+    const both = run(['lint', '-', SEED_DIR, join(SEED_DIR, 'deployment.yaml'), '--config', SEED_CONFIG, '--format', 'json'], { input: SEED });
+    assert.deepEqual(JSON.parse(both.stdout).map((f: { file: string }) => f.file), ['<stdin>', 'examples/seed-cluster/deployment.yaml'], 'a file named twice is checked once');
   });
 
   test('usage errors: - twice, --stdin-filename without -', () => {

@@ -144,6 +144,8 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
   const show = (path: string) => shownPath(path, io.cwd);
   let first: FactContribution | undefined;
   const inputs: Input[] = [];
+  /** Files already listed (a file named twice, or inside two directories given). */
+  const seen = new Set<string>();
   try {
     first = cliContribution(opts);
     let paths = opts.paths;
@@ -163,7 +165,11 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
       const found = await findManifestFiles([resolve(io.cwd, p)], { onSkip: (q, reason) => say(`skipped ${show(q)}: ${reason}`) }).catch((e: Error) => {
         throw new UsageError(e.message.replace(io.cwd + '/', ''));
       });
-      for (const f of found) if (!inputs.some((i) => !i.stdin && i.path === f)) inputs.push({ path: f, name: show(f), stdin: false });
+      for (const f of found) {
+        if (seen.has(f)) continue;
+        seen.add(f);
+        inputs.push({ path: f, name: show(f), stdin: false });
+      }
     }
   } catch (e) {
     if (e instanceof UsageError) {
