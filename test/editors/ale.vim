@@ -6,7 +6,7 @@ set nocompatible
 set runtimepath^=/usr/share/vim-ale
 filetype plugin on
 syntax off
-set noswapfile nobackup nowritebackup shortmess+=I
+set noswapfile nobackup nowritebackup shortmess+=I hidden
 
 let g:ale_linters = {'yaml': ['kube_ip_guard']}
 let g:ale_linters_explicit = 1
