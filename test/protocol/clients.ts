@@ -73,6 +73,31 @@ export const NEOVIM_07: ClientProfile = {
   },
 };
 
+/**
+ * neovim/neovim runtime/lua/vim/lsp/protocol.lua, make_client_capabilities, 0.10 and later on Linux: encodings in
+ * the order utf-8, utf-16, utf-32; pull diagnostics; no file watching on Linux (dynamicRegistration only on macOS and
+ * Windows).
+ */
+export const NEOVIM_010: ClientProfile = {
+  name: 'Neovim 0.10+',
+  roots: 'workspaceFolders',
+  echoesDiagnosticData: true,
+  capabilities: {
+    general: { positionEncodings: ['utf-8', 'utf-16', 'utf-32'] },
+    textDocument: {
+      ...NEOVIM_07.capabilities.textDocument,
+      diagnostic: { dynamicRegistration: false },
+      publishDiagnostics: { relatedInformation: true, tagSupport: { valueSet: [1, 2] }, dataSupport: true },
+    },
+    workspace: {
+      ...NEOVIM_07.capabilities.workspace,
+      didChangeConfiguration: { dynamicRegistration: false },
+      didChangeWatchedFiles: { dynamicRegistration: false, relativePatternSupport: true },
+    },
+    window: NEOVIM_07.capabilities.window,
+  },
+};
+
 /** emacs-lsp/lsp-mode lsp-mode.el, lsp--client-capabilities (counts code points whatever the server answers). */
 export const LSP_MODE: ClientProfile = {
   name: 'Emacs lsp-mode',
@@ -177,4 +202,4 @@ export const COC: ClientProfile = {
   },
 };
 
-export const PROFILES = [ALE, VIM_LSP, NEOVIM_07, LSP_MODE, EGLOT, COC];
+export const PROFILES = [ALE, VIM_LSP, NEOVIM_07, NEOVIM_010, LSP_MODE, EGLOT, COC];

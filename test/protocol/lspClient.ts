@@ -209,12 +209,22 @@ export class LspTestClient {
     return this.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics, only: ['quickfix'] } });
   }
 
+  /** The text edits of a code action for `uri`: `documentChanges` (checked against our version) or `changes`. */
+  editsOf(uri: string, action: CodeAction): TextEdit[] {
+    const change = action.edit?.documentChanges?.[0] as { textDocument: { uri: string; version: number }; edits: TextEdit[] } | undefined;
+    if (change) {
+      if (change.textDocument.uri !== uri) throw new Error(`action "${action.title}" edits another document`);
+      if (change.textDocument.version !== this.version(uri)) throw new Error('edit is for another version');
+      return change.edits;
+    }
+    const edits = action.edit?.changes?.[uri];
+    if (!edits) throw new Error(`action "${action.title}" has no edit for ${uri}`);
+    return edits;
+  }
+
   /** Apply a code action's edit to our copy of the text and send it to the server; returns the new text. */
-  applyAction(uri: string, action: CodeAction): string {
-    const change = action.edit?.documentChanges?.[0] as { textDocument: { version: number }; edits: TextEdit[] } | undefined;
-    if (!change) throw new Error(`action "${action.title}" has no document edit`);
-    if (change.textDocument.version !== this.version(uri)) throw new Error('edit is for another version');
-    const text = applyTextEdits(this.text(uri), change.edits);
+  applyAction(uri: string, action: CodeAction, encoding: Encoding = 'utf-16'): string {
+    const text = applyTextEdits(this.text(uri), this.editsOf(uri, action), encoding);
     this.change(uri, text);
     return text;
   }
@@ -240,18 +250,46 @@ export class LspTestClient {
   }
 }
 
-export function offsetAt(text: string, pos: { line: number; character: number }): number {
+export type Encoding = 'utf-8' | 'utf-16' | 'utf-32';
+
+/** The UTF-16 index of `units` units of `encoding` into `line` (computed independently of the server's code). */
+export function columnIn(line: string, units: number, encoding: Encoding = 'utf-16'): number {
+  if (encoding === 'utf-16') return units;
+  let n = 0;
+  let i = 0;
+  for (const ch of line) {
+    if (n >= units) break;
+    n += encoding === 'utf-8' ? Buffer.byteLength(ch, 'utf8') : 1;
+    i += ch.length;
+  }
+  return i;
+}
+
+/** `line.slice` with columns counted in `encoding`. */
+export function sliceIn(line: string, start: number, end: number, encoding: Encoding): string {
+  return line.slice(columnIn(line, start, encoding), columnIn(line, end, encoding));
+}
+
+/** The column (in `encoding` units) of UTF-16 index `index` of `line`. */
+export function unitsIn(line: string, index: number, encoding: Encoding): number {
+  const before = line.slice(0, index);
+  return encoding === 'utf-16' ? before.length : encoding === 'utf-8' ? Buffer.byteLength(before, 'utf8') : [...before].length;
+}
+
+export function offsetAt(text: string, pos: { line: number; character: number }, encoding: Encoding = 'utf-16'): number {
   let offset = 0;
   for (let l = 0; l < pos.line; l++) {
     const nl = text.indexOf('\n', offset);
     if (nl < 0) return text.length;
     offset = nl + 1;
   }
-  return offset + pos.character;
+  let lineEnd = text.indexOf('\n', offset);
+  if (lineEnd < 0) lineEnd = text.length;
+  return offset + columnIn(text.slice(offset, lineEnd), pos.character, encoding);
 }
 
-export function applyTextEdits(text: string, edits: TextEdit[]): string {
-  const withOffsets = edits.map((e) => ({ start: offsetAt(text, e.range.start), end: offsetAt(text, e.range.end), newText: e.newText }));
+export function applyTextEdits(text: string, edits: TextEdit[], encoding: Encoding = 'utf-16'): string {
+  const withOffsets = edits.map((e) => ({ start: offsetAt(text, e.range.start, encoding), end: offsetAt(text, e.range.end, encoding), newText: e.newText }));
   withOffsets.sort((a, b) => b.start - a.start);
   let out = text;
   for (const e of withOffsets) out = out.slice(0, e.start) + e.newText + out.slice(e.end);

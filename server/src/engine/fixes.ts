@@ -276,7 +276,15 @@ function textualRemoval(at: Located): OffsetEdit | undefined {
     // A key that is the first of a block sequence item (`- externalIPs: [...]`) cannot lose its line.
     if (/-/.test(t.slice(ls, key.range[0]))) return undefined;
     const valueEnd = seq.range[1];
-    return { start: ls, end: lineEndOf(t, Math.max(valueEnd - 1, key.range[1])), newText: '' };
+    const end = lineEndOf(t, Math.max(valueEnd - 1, key.range[1]));
+    // `externalIPs: [a] # why` loses its key, not its comment: the comment stays, on a line of its own.
+    const comment = seq.flow ? /^[ \t]*(#[^\r\n]*)/.exec(t.slice(valueEnd, end)) : null;
+    if (comment) {
+      const indent = /^[ \t]*/.exec(t.slice(ls, key.range[0]))![0];
+      const eol = t.slice(ls, end).endsWith('\r\n') ? '\r\n' : end > ls && t[end - 1] === '\n' ? '\n' : '';
+      return { start: ls, end, newText: `${indent}${comment[1].trimEnd()}${eol}` };
+    }
+    return { start: ls, end, newText: '' };
   }
   const pIdx = map.items.indexOf(pair as never);
   const nextPair = map.items[pIdx + 1] as Pair | undefined;

@@ -13,10 +13,12 @@ export interface ClientSupport {
   workspaceFolders: boolean;
   /** The format hovers are written in: the first of the client's `hover.contentFormat` we can write. */
   hoverFormat: MarkupKind;
+  /** `workspaceEdit.documentChanges`: versioned edits; else `changes`, keyed by URI. */
+  documentChanges: boolean;
 }
 
 /** Before `initialize`: nothing is assumed. */
-export const NO_CLIENT_SUPPORT: ClientSupport = { configurationPull: false, dynamicWatchers: false, workspaceFolders: false, hoverFormat: MarkupKind.PlainText };
+export const NO_CLIENT_SUPPORT: ClientSupport = { configurationPull: false, dynamicWatchers: false, workspaceFolders: false, hoverFormat: MarkupKind.PlainText, documentChanges: false };
 
 export function readClientSupport(params: InitializeParams): ClientSupport {
   const caps = params.capabilities ?? {};
@@ -26,6 +28,7 @@ export function readClientSupport(params: InitializeParams): ClientSupport {
     dynamicWatchers: workspace?.didChangeWatchedFiles?.dynamicRegistration === true,
     workspaceFolders: workspace?.workspaceFolders === true,
     hoverFormat: preferredMarkup(caps.textDocument?.hover?.contentFormat),
+    documentChanges: workspace?.workspaceEdit?.documentChanges === true,
   };
 }
 

@@ -13,7 +13,8 @@ export interface ClosedFilesHost {
   settings(uri: string): Promise<Settings>;
   scopes: FactScopes;
   workspaceServices(uri: string): WorkspaceService[];
-  publish(uri: string, diagnostics: Diagnostic[]): void;
+  /** `text`: what the positions were computed in (the file as read). */
+  publish(uri: string, diagnostics: Diagnostic[], text: string): void;
 }
 
 export class ClosedFiles {
@@ -29,7 +30,7 @@ export class ClosedFiles {
   /** The file was deleted: its findings go with it. */
   deleted(uri: string): void {
     this.checked.delete(uri);
-    this.host.publish(uri, []);
+    this.host.publish(uri, [], '');
   }
 
   /** Analyze a file that is not open and publish its diagnostics; the severities found, or undefined if unreadable. */
@@ -47,7 +48,7 @@ export class ClosedFiles {
       workspaceServices: this.host.workspaceServices(uri),
     });
     this.checked.add(uri);
-    this.host.publish(uri, toDiagnostics(doc, analysis));
+    this.host.publish(uri, toDiagnostics(doc, analysis), text);
     return analysis.findings.map((f) => f.severity);
   }
 }

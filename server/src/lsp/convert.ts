@@ -1,7 +1,7 @@
 // Engine offsets -> LSP positions, and back.
 import { DiagnosticSeverity, type Diagnostic, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { ruleDocUrl, SOURCE, type Analysis, type Severity, type Span } from '../engine/index';
+import { ruleDocUrl, SOURCE, type Analysis, type Finding, type Severity, type Span } from '../engine/index';
 import type { FileProblem } from '../facts/workspaceFacts';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -23,6 +23,39 @@ export const MAX_DIAGNOSTICS_PER_FILE = 1000;
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
+/**
+ * The span of a value without its quotes: `"192.168.0.11"` is underlined, and hovered, from its first digit to its
+ * last. The engine's spans keep the quotes (its fixes edit the scalar as written).
+ */
+export function unquoted(doc: TextDocument, span: Span): Span {
+  const n = span.end - span.start;
+  if (n < 2 || n > 256) return span;
+  const s = doc.getText(rangeOf(doc, span));
+  const q = s[0];
+  return (q === '"' || q === "'") && s[s.length - 1] === q && s.length === n ? { start: span.start + 1, end: span.end - 1 } : span;
+}
+
+/** One finding as an LSP diagnostic (UTF-16 positions in `doc`). */
+export function toDiagnostic(doc: TextDocument, f: Finding): Diagnostic {
+  const d: Diagnostic = {
+    range: rangeOf(doc, unquoted(doc, f.span)),
+    severity: SEVERITY[f.severity],
+    source: SOURCE,
+    code: f.rule,
+    codeDescription: { href: ruleDocUrl(f.rule) },
+    message: f.message,
+    data: f.data,
+  };
+  const related = f.related.map((r) => ({
+    location: r.location
+      ? { uri: r.location.uri, range: { start: { line: r.location.line, character: r.location.character }, end: { line: r.location.endLine, character: r.location.endCharacter } } }
+      : { uri: doc.uri, range: rangeOf(doc, r.span ?? f.span) },
+    message: r.message,
+  }));
+  if (related.length) d.relatedInformation = related;
+  return d;
+}
+
 export function toDiagnostics(doc: TextDocument, analysis: Analysis, max = MAX_DIAGNOSTICS_PER_FILE): Diagnostic[] {
   let findings = analysis.findings;
   let dropped = 0;
@@ -32,25 +65,7 @@ export function toDiagnostics(doc: TextDocument, analysis: Analysis, max = MAX_D
     findings.sort((a, b) => a.span.start - b.span.start);
     dropped = analysis.findings.length - max;
   }
-  const diagnostics = findings.map((f) => {
-    const d: Diagnostic = {
-      range: rangeOf(doc, f.span),
-      severity: SEVERITY[f.severity],
-      source: SOURCE,
-      code: f.rule,
-      codeDescription: { href: ruleDocUrl(f.rule) },
-      message: f.message,
-      data: f.data,
-    };
-    const related = f.related.map((r) => ({
-      location: r.location
-        ? { uri: r.location.uri, range: { start: { line: r.location.line, character: r.location.character }, end: { line: r.location.endLine, character: r.location.endCharacter } } }
-        : { uri: doc.uri, range: rangeOf(doc, r.span ?? f.span) },
-      message: r.message,
-    }));
-    if (related.length) d.relatedInformation = related;
-    return d;
-  });
+  const diagnostics = findings.map((f) => toDiagnostic(doc, f));
   if (dropped > 0) {
     diagnostics.push({
       range: rangeOf(doc, { start: 0, end: 0 }),

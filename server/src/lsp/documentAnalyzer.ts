@@ -4,7 +4,7 @@
 import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pathOf } from './uris';
 import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, isHelmValuesFile, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type WorkspaceService } from '../engine/index';
 import type { Settings } from '../protocol';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
@@ -101,7 +101,8 @@ export class DocumentAnalyzer {
     const openPaths = new Set<string>();
     const out: WorkspaceService[] = [];
     for (const doc of this.host.documents.all()) {
-      if (doc.uri.startsWith('file:')) openPaths.add(fileURLToPath(doc.uri));
+      const p = pathOf(doc.uri);
+      if (p) openPaths.add(p);
       if (doc.uri === uri) continue;
       const last = this.states.get(doc.uri)?.last;
       if (!last) continue;
@@ -147,7 +148,7 @@ export class DocumentAnalyzer {
       const s = this.state(uri);
       if (s.last?.version === version && s.last.facts === scope.folderFacts.facts && !s.stale) return;
       s.stale = false;
-      const path = uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+      const path = pathOf(uri);
       const diagnostics: Diagnostic[] = path ? problemsToDiagnostics(cur, this.host.scopes.problemsIn(scope, path)) : [];
       const facts = scope.folderFacts.facts;
       let analysis: Analysis;

@@ -1,10 +1,13 @@
 // The services of one language server session, built once by the composition root (`server.ts`) and handed to every
 // handler module: the open documents, what the client announced, settings, fact scopes, the cluster, the workspace
 // index and the document analyzer. Handlers hold no state of their own beyond what lives here.
-import { TextDocuments, type Connection } from 'vscode-languageserver/node';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import { TextDocuments, type Connection, type Diagnostic, type Range } from 'vscode-languageserver/node';
+import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { readTextFromDisk } from '../facts/workspaceFacts';
+import { linesOfDocument, linesOfText, PositionCodec, type LineSource } from './positions';
+import { pathOf } from './uris';
 import { WorkspaceIndex } from './workspaceIndex';
 import { ClusterSource } from './clusterSource';
 import { ReaderPool } from './readerPool';
@@ -16,7 +19,22 @@ import { SETTINGS_SECTION, StatusNotification, type InitializationOptions, type 
 import { toSettings } from '../settings';
 
 export class ServerContext {
-  readonly documents = new TextDocuments(TextDocument);
+  /** The negotiated position encoding (set by `initialize`): every position read or written goes through it. */
+  codec = new PositionCodec('utf-16');
+  /** Open documents; incremental changes arrive in the client's encoding and are applied in UTF-16. */
+  readonly documents = new TextDocuments<TextDocument>({
+    create: TextDocument.create,
+    update: (doc, changes, version) => {
+      if (this.codec.identity) return TextDocument.update(doc, changes, version);
+      // One change at a time: each range is counted in the text the changes before it left.
+      let d = doc;
+      for (const c of changes) {
+        const change: TextDocumentContentChangeEvent = 'range' in c && c.range ? { range: this.codec.rangeFromClient(c.range, linesOfDocument(d)), text: c.text } : { text: c.text };
+        d = TextDocument.update(d, [change], version);
+      }
+      return d;
+    },
+  });
   /** Set by `initialize`. */
   init: InitializationOptions = {};
   client: ClientSupport = NO_CLIENT_SUPPORT;
@@ -79,7 +97,7 @@ export class ServerContext {
       documents: this.documents,
       scopes: this.scopes,
       getSettings: (uri) => this.settings(uri),
-      publish: (uri, version, diagnostics) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, version, diagnostics })),
+      publish: (uri, version, diagnostics) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, version, diagnostics: this.diagnosticsToClient(uri, diagnostics) })),
       log,
       indexedServices: (openPaths) => this.index.servicesExcept(openPaths),
       readers: this.readers,
@@ -89,12 +107,47 @@ export class ServerContext {
       settings: (uri) => this.settings(uri),
       scopes: this.scopes,
       workspaceServices: (uri) => this.analyzer.workspaceServices(uri),
-      publish: (uri, diagnostics) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, diagnostics })),
+      publish: (uri, diagnostics, text) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, diagnostics: this.diagnosticsToClient(uri, diagnostics, linesOfText(text)) })),
     });
   }
 
   log(line: string): void {
     this.connection.console.log(line);
+  }
+
+  /** Lines of `uri` as the server counts them: the open document's, else the file's on disk. */
+  linesOf(uri: string): LineSource {
+    const doc = this.documents.get(uri);
+    if (doc) return linesOfDocument(doc);
+    const path = pathOf(uri);
+    let text: string | undefined | null = null;
+    return (n) => {
+      if (text === null) text = path ? readTextFromDisk(path) : undefined;
+      return text === undefined ? undefined : linesOfText(text)(n);
+    };
+  }
+
+  /** A range in `uri` as the client counts it. */
+  rangeToClient(uri: string, range: Range, lines: LineSource = this.linesOf(uri)): Range {
+    return this.codec.rangeToClient(range, lines);
+  }
+
+  /** Diagnostics of `uri` (and their related locations, in any file) as the client counts positions. */
+  diagnosticsToClient(uri: string, diagnostics: Diagnostic[], lines?: LineSource): Diagnostic[] {
+    if (this.codec.identity) return diagnostics;
+    const sources = new Map<string, LineSource>();
+    const linesFor = (u: string) => {
+      let l = sources.get(u);
+      if (!l) sources.set(u, (l = u === uri && lines ? lines : this.linesOf(u)));
+      return l;
+    };
+    return diagnostics.map((d) => ({
+      ...d,
+      range: this.codec.rangeToClient(d.range, linesFor(uri)),
+      ...(d.relatedInformation
+        ? { relatedInformation: d.relatedInformation.map((r) => ({ ...r, location: { uri: r.location.uri, range: this.codec.rangeToClient(r.location.range, linesFor(r.location.uri)) } })) }
+        : {}),
+    }));
   }
 
   /** Work started and not awaited: a failure is logged, never an unhandled rejection (which ends the server). */

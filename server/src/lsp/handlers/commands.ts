@@ -5,16 +5,19 @@ import { pathToFileURL } from 'node:url';
 import { emptyFacts } from '../../engine/index';
 import { CheckWorkspaceRequest, FactsRequest, RefreshClusterRequest, ReloadRequest } from '../../protocol';
 import type { ServerContext } from '../serverContext';
+import { guarded, invalidParams } from '../params';
 
 export function registerCommandHandlers(ctx: ServerContext): void {
   const { connection, documents, analyzer, scopes, index, closedFiles, cluster } = ctx;
+  const log = (line: string) => ctx.log(line);
 
   connection.onRequest(RefreshClusterRequest.type, async () => {
     const s = await cluster.refresh();
     return { state: s.state, context: s.context, message: s.message, nodeCount: s.nodeCount };
   });
 
-  connection.onRequest(FactsRequest.type, async (p) => {
+  connection.onRequest(FactsRequest.type, guarded(FactsRequest.method, log, async (p: FactsRequest.Params) => {
+    if (p?.uri !== undefined && p?.uri !== null && typeof p.uri !== 'string') throw invalidParams(FactsRequest.method, 'uri must be a string');
     const uri = p?.uri ?? ctx.folders[0] ?? null;
     const scope = uri ? await scopes.forUri(uri) : undefined;
     const facts = scope?.folderFacts.facts ?? emptyFacts();
@@ -30,7 +33,7 @@ export function registerCommandHandlers(ctx: ServerContext): void {
       sources: facts.sources,
       problems: scope?.folderFacts.problems.map((pr) => pr.message) ?? [],
     };
-  });
+  }));
 
   connection.onRequest(CheckWorkspaceRequest.type, async (_params, token) => {
     const progress = await connection.window.createWorkDoneProgress();

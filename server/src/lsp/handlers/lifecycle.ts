@@ -4,6 +4,7 @@ import { CodeActionKind, DidChangeWatchedFilesNotification, TextDocumentSyncKind
 import { CONFIG_FILE_NAME } from '../../engine/index';
 import type { InitializationOptions } from '../../protocol';
 import { initialFolders, readClientSupport } from '../clientSupport';
+import { negotiateEncoding, PositionCodec } from '../positions';
 import type { ServerContext } from '../serverContext';
 
 export function registerLifecycleHandlers(ctx: ServerContext): void {
@@ -13,8 +14,10 @@ export function registerLifecycleHandlers(ctx: ServerContext): void {
     ctx.init = (params.initializationOptions && typeof params.initializationOptions === 'object' ? params.initializationOptions : {}) as InitializationOptions;
     ctx.client = readClientSupport(params);
     ctx.folders = initialFolders(params);
+    ctx.codec = new PositionCodec(negotiateEncoding(params.capabilities?.general?.positionEncodings));
     return {
       capabilities: {
+        positionEncoding: ctx.codec.encoding,
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
