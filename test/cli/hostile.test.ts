@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -184,6 +184,26 @@ describe('bounded reads', () => {
       const r = spawnSync('sh', ['-c', `cat wide.yaml | '${process.execPath}' '${CLI}' ${args.map((a) => `'${a}'`).join(' ')}`], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24 });
       assert.equal(r.status, 1, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout).map((f: { rule: string }) => f.rule), ['externalip-node']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('links that would make the CLI search the machine', () => {
+  test('a link to /, to .. or into /proc is not followed, and said so', () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir, 'svc.yaml'), SEED);
+      symlinkSync('/', join(dir, 'root'));
+      symlinkSync('..', join(dir, 'up'));
+      symlinkSync('/proc/self', join(dir, 'self'));
+      const r = run(['lint', '.', '--node-ip', '192.168.0.11'], dir);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stdout, /in 1 file\n$/);
+      assert.match(r.stderr, /skipped root: it leads to \/, which holds the directory being searched/);
+      assert.match(r.stderr, /skipped up: it leads to .*, which holds the directory being searched/);
+      assert.match(r.stderr, /skipped self: \/proc\/\d+ is a system directory, never searched/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

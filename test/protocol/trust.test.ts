@@ -249,13 +249,18 @@ describe('the workspace index', () => {
     }
   });
 
-  test('never crawls /proc, /sys or /dev, even in a trusted workspace', async () => {
+  test('never crawls /proc, /sys or /dev, nor through a link to / or .., even in a trusted workspace', async () => {
     const ws = dirIn('index-system');
     symlinkSync('/proc', join(ws, 'proc'));
+    symlinkSync('/', join(ws, 'root'));
+    symlinkSync('..', join(ws, 'up'));
     const client = await start(ws, { initializationOptions: { trusted: true } });
     try {
       await client.conn.sendRequest('kubeIpGuard/checkWorkspace', {});
       assert.ok(client.logs.some((l) => /skipped .*\/proc: \/proc is a system directory, never searched/.test(l)), client.logs.join('\n').slice(0, 2000));
+      // Links to a directory holding the workspace would make it search the machine: not followed either.
+      assert.ok(client.logs.some((l) => /skipped .*\/root: it leads to \/, which holds the directory being searched/.test(l)), client.logs.join('\n').slice(0, 2000));
+      assert.ok(client.logs.some((l) => /skipped .*\/up: it leads to .*, which holds the directory being searched/.test(l)), client.logs.join('\n').slice(0, 2000));
     } finally {
       await client.stop();
     }

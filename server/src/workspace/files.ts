@@ -1,7 +1,7 @@
 // Finding the manifests of a workspace or of a CLI run: *.yaml and *.yml below the given roots, never inside
 // node_modules or .git, following symlinks but never around a loop, skipping what the `ignore` globs exclude. Never
 // into /proc, /sys or /dev (a link to `/` must not make us crawl the machine), and, for an untrusted workspace, never
-// through a link out of it.
+// through a link out of it; never through a link to a directory that holds the one searched (`/`, `..`).
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { Minimatch } from 'minimatch';
@@ -65,6 +65,8 @@ export async function findManifestFiles(roots: readonly string[], options: FindO
   const seenDirs = new Set<string>();
   const ignore = options.ignore ?? [];
   const confine = options.confine && (await Promise.all(options.confine.map((r) => realpath(r).catch(() => r))));
+  // A link to a directory that holds a root (`/`, `..`) would make us search the whole machine around it.
+  const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => r)));
   /** Why a real path is not entered, or undefined. */
   const refused = (real: string): string | undefined => {
     if (isSystemPath(real)) return `${real} is a system directory, never searched`;
@@ -103,7 +105,7 @@ export async function findManifestFiles(roots: readonly string[], options: FindO
         st = await lstat(p);
         if (st.isSymbolicLink()) {
           const target = await realpath(p);
-          const whyNot = refused(target);
+          const whyNot = realRoots.some((r) => inside(r, target)) ? `it leads to ${target}, which holds the directory being searched` : refused(target);
           if (whyNot) {
             options.onSkip?.(p, whyNot);
             continue;
