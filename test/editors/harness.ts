@@ -197,36 +197,55 @@ export interface Result {
 
 export type Unit = 'bytes' | 'utf16' | 'codepoints';
 
-/** The checks every client must pass, whatever it is. */
+/**
+ * The checks every client must pass, whatever it is. All of them are made, and every one that fails is reported
+ * (with what the editor saw), so that one run tells everything that is wrong with a client.
+ */
 export function checkResult(r: Result, ws: EditorWorkspace, unit: Unit): void {
   console.log(`editor suite: ran ${r.client} ${r.version}${r.encoding ? ` (position encoding ${r.encoding})` : ''}`);
+  const failed: string[] = [];
+  const check = (fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      failed.push((e as Error).message.split('\n')[0]);
+    }
+  };
   // Lisp writes an empty list as null.
-  assert.deepEqual(r.errors ?? [], [], `the editor script reported errors; it saw:\n${JSON.stringify(r, null, 1)}`);
+  for (const e of r.errors ?? []) failed.push(`the editor script: ${e}`);
   for (const [name, exp] of [['deployment.yaml', ws.seed], ['multibyte.yaml', ws.multibyte]] as const) {
     const f = r.files[name];
-    assert.ok(f, `no result for ${name}`);
-    const d = f.diagnostics.filter((x) => x.message.includes(ADDRESS));
-    assert.equal(d.length, 1, `${name}: one diagnostic on ${ADDRESS}: ${JSON.stringify(f.diagnostics)}`);
-    assert.deepEqual(
-      { line: d[0].line, col: d[0].col, endLine: d[0].endLine, endCol: d[0].endCol },
-      { line: exp.line, col: exp[unit][0], endLine: exp.line, endCol: exp[unit][1] },
-      `${name}: the diagnostic covers exactly ${ADDRESS} (${unit})`,
-    );
-    assert.match(f.hover, /k8s-node-1/, `${name}: the hover names the node`);
-    assert.ok((f.actions ?? []).some((a) => a.startsWith('Remove this address')), `${name}: "Remove this address" offered: ${JSON.stringify(f.actions)}`);
-    assert.ok(!f.fixedText.includes(ADDRESS), `${name}: the address is gone:\n${f.fixedText}`);
-    // Valid YAML, and exactly the original objects less the Service's externalIPs (a fix applied at the wrong column,
-    // as a confusion of position encodings would do it, breaks one or the other).
-    const fixed = parseAllDocuments(f.fixedText);
-    for (const doc of fixed) assert.deepEqual(doc.errors, [], `${name}: valid YAML after the fix:\n${f.fixedText}`);
-    const want = parseAllDocuments(readFileSync(exp.file, 'utf8')).map((doc) => {
-      const o = doc.toJS() as { kind?: string; spec?: Record<string, unknown> };
-      if (o.kind === 'Service') delete o.spec!.externalIPs;
-      return o;
+    if (!f) {
+      failed.push(`no result for ${name}`);
+      continue;
+    }
+    check(() => {
+      const d = f.diagnostics.filter((x) => x.message.includes(ADDRESS));
+      assert.equal(d.length, 1, `${name}: one diagnostic on ${ADDRESS}, not ${d.length}`);
+      assert.deepEqual(
+        { line: d[0].line, col: d[0].col, endLine: d[0].endLine, endCol: d[0].endCol },
+        { line: exp.line, col: exp[unit][0], endLine: exp.line, endCol: exp[unit][1] },
+        `${name}: the diagnostic covers exactly ${ADDRESS} (${unit}): ${JSON.stringify(d[0])}`,
+      );
     });
-    assert.deepEqual(fixed.map((doc) => doc.toJS()), want, `${name}: only the address was removed:\n${f.fixedText}`);
-    assert.equal(f.diagnosticsAfterFix, 0, `${name}: no diagnostic after the fix`);
+    check(() => assert.match(f.hover, /k8s-node-1/, `${name}: the hover names the node`));
+    check(() => assert.ok((f.actions ?? []).some((a) => a.startsWith('Remove this address')), `${name}: "Remove this address" offered: ${JSON.stringify(f.actions)}`));
+    check(() => {
+      assert.ok(f.fixedText && !f.fixedText.includes(ADDRESS), `${name}: the address is gone after the fix`);
+      // Valid YAML, and exactly the original objects less the Service's externalIPs (a fix applied at the wrong
+      // column, as a confusion of position encodings would do it, breaks one or the other).
+      const fixed = parseAllDocuments(f.fixedText);
+      for (const doc of fixed) assert.deepEqual(doc.errors, [], `${name}: valid YAML after the fix: ${JSON.stringify(f.fixedText)}`);
+      const want = parseAllDocuments(readFileSync(exp.file, 'utf8')).map((doc) => {
+        const o = doc.toJS() as { kind?: string; spec?: Record<string, unknown> };
+        if (o.kind === 'Service') delete o.spec!.externalIPs;
+        return o;
+      });
+      assert.deepEqual(fixed.map((doc) => doc.toJS()), want, `${name}: only the address was removed: ${JSON.stringify(f.fixedText)}`);
+    });
+    check(() => assert.equal(f.diagnosticsAfterFix, 0, `${name}: no diagnostic after the fix (${f.diagnosticsAfterFix})`));
   }
-  assert.equal(r.afterConfigMoved, 0, 'the manifest is re-checked when the config changes on disk: k8s-node-1 moved away');
-  assert.equal(r.afterConfigRestored, 1, 'and again when it is restored');
+  check(() => assert.equal(r.afterConfigMoved, 0, 'the manifest is re-checked when the config changes on disk: k8s-node-1 moved away'));
+  check(() => assert.equal(r.afterConfigRestored, 1, 'and again when it is restored'));
+  if (failed.length) assert.fail(`${r.client}: ${failed.length} check(s) failed:\n- ${failed.join('\n- ')}\nwhat the editor saw:\n${JSON.stringify(r, null, 1)}`);
 }
