@@ -95,7 +95,8 @@ export class ObjectStore {
       const sub = rest[2];
       if (rest.length > 3 || (sub !== undefined && sub !== 'status')) return false;
       const obj = c.items.find((i) => i.metadata.name === name && i.metadata.namespace === ns);
-      if (!obj) return (r.status(req, res, 404, 'NotFound', `${c.plural} "${name}" not found`), true);
+      // Not stored here: the stand-in's own routes may serve it (the kube-proxy ConfigMap), else they answer 404.
+      if (!obj) return false;
       if (req.method === 'GET') return (r.json(req, res, { apiVersion: c.apiVersion, kind: c.kind, ...obj }), true);
       if (req.method !== 'PATCH') return (r.status(req, res, 405, 'MethodNotAllowed', 'GET or PATCH'), true);
       const chunks: Buffer[] = [];
