@@ -47,6 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KubeIp
     trusted: vscode.workspace.isTrusted,
     storagePath: context.globalStorageUri.fsPath,
     kubernetesExtensionKubeconfig: kubernetesExtensionKubeconfig(),
+    statusWarnings: true,
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [

@@ -45,6 +45,11 @@ export interface InitializationOptions {
   settings?: Partial<Settings>;
   /** The Kubernetes extension's `vs-kubernetes.kubeconfig`, from the user's settings only. */
   kubernetesExtensionKubeconfig?: string;
+  /**
+   * The client shows the warnings of `kubeIpGuard/status` itself (the VS Code extension does, with a "Show facts"
+   * button); other clients get them as `window/showMessage`.
+   */
+  statusWarnings?: boolean;
 }
 
 /** Client -> server: the user-level settings only the extension can read (they change at run time). */

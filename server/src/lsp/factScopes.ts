@@ -48,6 +48,8 @@ export interface FactScopesHost {
   settingsFor(uri: string | null): Promise<Settings>;
   openText(path: string): string | undefined;
   onStatus(p: StatusNotification.Params): void;
+  /** A scope finished loading (its facts, problems and the files it read). */
+  onLoaded?(scope: Scope): void;
   log(line: string): void;
   /** The live cluster's facts (lowest precedence) and state. */
   clusterContribution(): FactContribution | undefined;
@@ -137,6 +139,7 @@ export class FactScopes {
     folderFacts.problems.push(...notes);
     const scope: Scope = { key: where.key, settingsUri: where.settingsUri, folderFacts };
     this.report(scope);
+    this.host.onLoaded?.(scope);
     return scope;
   }
 

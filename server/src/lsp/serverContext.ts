@@ -1,13 +1,17 @@
 // The services of one language server session, built once by the composition root (`server.ts`) and handed to every
 // handler module: the open documents, what the client announced, settings, fact scopes, the cluster, the workspace
 // index and the document analyzer. Handlers hold no state of their own beyond what lives here.
-import { TextDocuments, type Connection, type Diagnostic, type Range } from 'vscode-languageserver/node';
+import { MessageType, ShowMessageNotification, TextDocuments, type Connection, type Diagnostic, type FileEvent, type Range } from 'vscode-languageserver/node';
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readTextFromDisk } from '../facts/workspaceFacts';
 import { linesOfDocument, linesOfText, PositionCodec, type LineSource } from './positions';
 import { pathOf } from './uris';
+import { ServerFileWatcher } from './fileWatcher';
+import { ConfigProblems } from './configProblems';
+import { CONFIG_FILE_NAME } from '../engine/index';
+import { join } from 'node:path';
 import { WorkspaceIndex } from './workspaceIndex';
 import { ClusterSource } from './clusterSource';
 import { ReaderPool } from './readerPool';
@@ -47,6 +51,14 @@ export class ServerContext {
   readonly index: WorkspaceIndex;
   readonly analyzer: DocumentAnalyzer;
   readonly closedFiles: ClosedFiles;
+  readonly configProblems: ConfigProblems;
+  /** Our own watcher, for clients that cannot watch files (started only for them). */
+  readonly watcher: ServerFileWatcher;
+  /** Files changed on disk, from the client's watcher or ours (set by the workspace handlers). */
+  onFilesChanged: (events: FileEvent[]) => void = () => undefined;
+  /** Files each loaded scope read (config files, node manifests), for our own watcher. */
+  private readonly scopeFiles = new Map<string, string[]>();
+  private initialized = false;
 
   private readonly settingsCache = new Map<string, Promise<Settings>>();
 
@@ -67,6 +79,11 @@ export class ServerContext {
       settingsFor: (uri) => this.settings(uri),
       openText: (path) => this.documents.get(pathToFileURL(path).toString())?.getText(),
       onStatus: (p) => this.background('sending the status', connection.sendNotification(StatusNotification.type, p)),
+      onLoaded: (scope) => {
+        this.configProblems.update(scope);
+        this.scopeFiles.set(scope.key, scope.folderFacts.dependencies);
+        this.watchFiles();
+      },
       log,
       clusterContribution: () => this.cluster.contribution(),
       clusterStatus: () => this.cluster.status(),
@@ -103,6 +120,16 @@ export class ServerContext {
       readers: this.readers,
     });
 
+    this.configProblems = new ConfigProblems({
+      isOpen: (uri) => !!this.documents.get(uri),
+      publish: (uri, diagnostics, text) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, diagnostics: this.diagnosticsToClient(uri, diagnostics, linesOfText(text)) })),
+      get showWarning() {
+        return init().statusWarnings === true ? undefined : (message: string) => void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message }).catch(() => undefined);
+      },
+    });
+
+    this.watcher = new ServerFileWatcher((events) => this.onFilesChanged(events), log);
+
     this.closedFiles = new ClosedFiles({
       settings: (uri) => this.settings(uri),
       scopes: this.scopes,
@@ -113,6 +140,27 @@ export class ServerContext {
 
   log(line: string): void {
     this.connection.console.log(line);
+  }
+
+  /** `initialized` arrived: start what needs the client's capabilities. */
+  started(): void {
+    this.initialized = true;
+    this.watchFiles();
+  }
+
+  /**
+   * For a client that cannot watch files: watch each folder's config file (it may be created) and every file a
+   * loaded scope read. Never for a client that watches them itself.
+   */
+  private watchFiles(): void {
+    if (!this.initialized || this.client.dynamicWatchers) return;
+    const paths = new Set<string>();
+    for (const f of this.folders) {
+      const root = pathOf(f);
+      if (root) paths.add(join(root, CONFIG_FILE_NAME));
+    }
+    for (const files of this.scopeFiles.values()) for (const p of files) paths.add(p);
+    this.watcher.watch(paths);
   }
 
   /** Lines of `uri` as the server counts them: the open document's, else the file's on disk. */

@@ -44,10 +44,14 @@ export function registerLifecycleHandlers(ctx: ServerContext): void {
         ctx.background('indexing the workspace', ctx.index.rescan());
       });
     }
+    ctx.started();
     ctx.background('indexing the workspace', ctx.index.rescan());
     ctx.background('configuring the cluster', ctx.configureCluster());
   });
 
-  connection.onShutdown(() => ctx.cluster.stop());
+  connection.onShutdown(async () => {
+    await ctx.watcher.close();
+    await ctx.cluster.stop();
+  });
   connection.onExit(() => ctx.background('stopping the readers', ctx.readers.stop()));
 }

@@ -47,5 +47,6 @@ export function registerWorkspaceHandlers(ctx: ServerContext): void {
     void ctx.index.rescan(); // links out of the folders may be followed now
   });
 
-  connection.onDidChangeWatchedFiles((params) => filesChanged(ctx, params.changes));
+  ctx.onFilesChanged = (events) => filesChanged(ctx, events);
+  connection.onDidChangeWatchedFiles((params) => filesChanged(ctx, Array.isArray(params?.changes) ? params.changes.filter((c) => typeof c?.uri === 'string') : []));
 }
