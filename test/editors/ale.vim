@@ -124,6 +124,7 @@ function! s:Check(name, config_test) abort
     call s:Fail(a:name . ': no "Remove this address"')
     return
   endif
+  let l:r.sentEdit = get(l:chosen, 'edit', {})
   call ale#codefix#ApplyLSPCodeAction(l:data, l:chosen)
   let l:r.fixedText = join(getline(1, '$'), "\n") . "\n"
   call ale#Queue(0)
