@@ -418,7 +418,7 @@ function incrementalCosts(text: string, facts: ClusterFacts, edit: (i: number) =
     time('cache lookups (hash every relevant chunk)', () => relevant.map((c) => cache.get(c.text)));
     const model = time('readManifest with cache (all of the above + shifting)', () => readManifest(t, { cache })) as ReturnType<typeof readManifest>;
     time('Suppressions(text)', () => new Suppressions(t));
-    time('checkModel (rules + suppressions + sort)', () => checkModel(t, model, facts, []));
+    time('checkModel (rules + suppressions + sort)', () => checkModel(t, model, facts));
     time('analyze with cache (total)', () => analyze(t, facts, { cache }));
     // The server's side of an edit: TextDocument.update (incremental), then getText and positions for diagnostics.
     const mid = Math.floor(t.length / 2);

@@ -134,7 +134,7 @@ export function analyzeLive(objects: { object: LiveObject; kind: LiveKind }[], f
   }
   const text = parts.join('');
   const model = readManifest(text, { parseAll: true });
-  const analysis = checkModel(text, model, facts, []);
+  const analysis = checkModel(text, model, facts);
   const inventory = inventoryOf(facts);
   const modelObjects = [...model.objects].sort((a, b) => a.span.start - b.span.start);
 

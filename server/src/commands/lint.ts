@@ -1,7 +1,7 @@
 // `kube-ip-guard lint`: the same engine as the language server, for CI.
 import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyze, checkModel, DEFAULT_MAX_LENGTH, isHelmValuesFile, readManifest, type Analysis, type FactContribution, type Finding, type NodeFact, type WorkspaceService } from '../engine/index';
+import { analyze, checkModel, DEFAULT_MAX_LENGTH, isHelmValuesFile, readManifest, type Analysis, type FactContribution, type Finding, type NodeFact, CrossFileIndex } from '../engine/index';
 import { parseIP, splitHostPort } from '../engine/addresses';
 import { cliDiscoveryStop, discoverConfig, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import { LineIndex } from '../engine/lineIndex';
@@ -271,13 +271,15 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
     }
     say(`${why}: only the checks that need no cluster facts ran`);
   }
-  const servicesByFile = read.map((r) => {
-    const services = r.model?.objects.filter((o) => o.kind === 'Service') ?? [];
-    return services.length ? toWorkspaceServices({ uri: pathToFileURL(r.input.path).toString(), services: services as never, lines: r.lines }) : [];
-  });
+  // The cross-file index is built once, then each file is checked against it less its own Services.
+  const index = new CrossFileIndex();
+  const uris = read.map((r) => pathToFileURL(r.input.path).toString());
   for (const [i, r] of read.entries()) {
-    const others: WorkspaceService[] = servicesByFile.flatMap((s, j) => (j === i ? [] : s));
-    const analysis: Analysis = r.model ? checkModel(r.text, r.model, r.folder.facts, others) : analyze(r.text, r.folder.facts, { maxLength });
+    const services = r.model?.objects.filter((o) => o.kind === 'Service') ?? [];
+    if (services.length) index.set(uris[i], toWorkspaceServices({ uri: uris[i], services: services as never, lines: r.lines }));
+  }
+  for (const [i, r] of read.entries()) {
+    const analysis: Analysis = r.model ? checkModel(r.text, r.model, r.folder.facts, index.except(uris[i])) : analyze(r.text, r.folder.facts, { maxLength });
     const sourceAt = renderedSources(r.text, r.lines);
     for (const f of analysis.findings) results.push(toResult(r.input.name, r.lines, f, sourceAt?.(f.span.start)));
   }

@@ -6,7 +6,8 @@ import { inventoryOf } from './inventory';
 import { readManifest, readManifestSliced, type DocumentCache, type ManifestModel, type ManifestObject, type ServiceObject } from './manifest';
 import { ignoredBecause } from './serviceProxying';
 import { META_RULES, RULES } from './rules/index';
-import type { ExternalIPEntry, Rule, RuleContext, WorkspaceService } from './rules/rule';
+import type { ExternalIPEntry, Rule, RuleContext } from './rules/rule';
+import { CrossFileIndex, EMPTY_LOOKUP, layered, lookupOf, type WorkspaceLookup, type WorkspaceService } from './crossFile';
 import { ignoredByAnnotation, Suppressions } from './suppression';
 
 export interface AnalyzeOptions {
@@ -16,6 +17,8 @@ export interface AnalyzeOptions {
   parseAll?: boolean;
   /** Services from other files of the workspace, for cross-file rules (this document's own are added). */
   workspaceServices?: readonly WorkspaceService[];
+  /** The same as an index built once for many documents (wins over `workspaceServices`). */
+  workspace?: WorkspaceLookup;
   /** Read the text as a Helm values file (its `service.externalIPs`, `service.loadBalancerIP`, ... are addresses). */
   helmValues?: boolean;
   /** Files larger than this (in UTF-16 code units) are not analyzed; an information finding says so. */
@@ -63,10 +66,15 @@ export function analyze(text: string, facts: ClusterFacts, options: AnalyzeOptio
   if (text.length > maxLength) {
     const message = `Kube IP Guard skipped this file: it is ${(text.length / 1048576).toFixed(1)} MB, over the limit of ${(maxLength / 1048576).toFixed(0)} MB (setting kubeIpGuard.maxFileSizeMB, CLI --max-file-size).`;
     const skipped: ManifestModel = { objects: [], syntax: [], limits: [{ message, span: { start: 0, end: 0 } }], parsedDocuments: 0, skippedDocuments: 0 };
-    return checkModel(text, skipped, facts, []);
+    return checkModel(text, skipped, facts, EMPTY_LOOKUP);
   }
   const model = readManifest(text, { parseAll: options.parseAll, cache: options.cache, helmValues: options.helmValues });
-  return checkModel(text, model, facts, options.workspaceServices ?? []);
+  return checkModel(text, model, facts, workspaceOf(options));
+}
+
+/** The other files' Services of `options`, as one lookup. */
+export function workspaceOf(options: AnalyzeOptions): WorkspaceLookup {
+  return options.workspace ?? lookupOf(options.workspaceServices ?? []);
 }
 
 /**
@@ -76,12 +84,12 @@ export function analyze(text: string, facts: ClusterFacts, options: AnalyzeOptio
 export async function analyzeSliced(text: string, facts: ClusterFacts, options: AnalyzeOptions, pause: () => boolean | Promise<boolean>): Promise<Analysis | undefined> {
   if (text.length > (options.maxLength ?? DEFAULT_MAX_LENGTH)) return analyze(text, facts, options);
   const model = await readManifestSliced(text, { parseAll: options.parseAll, cache: options.cache, helmValues: options.helmValues }, pause);
-  return model && checkModelSliced(text, model, facts, options.workspaceServices ?? [], pause);
+  return model && checkModelSliced(text, model, facts, workspaceOf(options), pause);
 }
 
 /** `checkModel` in slices: `pause` between batches of objects; undefined when it returns false. */
-export async function checkModelSliced(text: string, model: ManifestModel, facts: ClusterFacts, workspaceServices: readonly WorkspaceService[], pause: () => boolean | Promise<boolean>): Promise<Analysis | undefined> {
-  const steps = checkSteps(text, model, facts, workspaceServices);
+export async function checkModelSliced(text: string, model: ManifestModel, facts: ClusterFacts, workspace: WorkspaceLookup, pause: () => boolean | Promise<boolean>): Promise<Analysis | undefined> {
+  const steps = checkSteps(text, model, facts, workspace);
   for (let r = steps.next(); ; r = steps.next()) {
     if (r.done) return r.value;
     if (!(await pause())) return undefined;
@@ -89,15 +97,15 @@ export async function checkModelSliced(text: string, model: ManifestModel, facts
 }
 
 /** Run the rules over an already-read manifest. */
-export function checkModel(text: string, model: ManifestModel, facts: ClusterFacts, workspaceServices: readonly WorkspaceService[]): Analysis {
-  const steps = checkSteps(text, model, facts, workspaceServices);
+export function checkModel(text: string, model: ManifestModel, facts: ClusterFacts, workspace: WorkspaceLookup = EMPTY_LOOKUP): Analysis {
+  const steps = checkSteps(text, model, facts, workspace);
   for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
 }
 
 /** Objects checked between two chances for a sliced analysis to give control back. */
 const OBJECTS_PER_STEP = 1000;
 
-function* checkSteps(text: string, model: ManifestModel, facts: ClusterFacts, workspaceServices: readonly WorkspaceService[]): Generator<void, Analysis, void> {
+function* checkSteps(text: string, model: ManifestModel, facts: ClusterFacts, workspace: WorkspaceLookup): Generator<void, Analysis, void> {
   const suppressions = new Suppressions(text);
   const findings: Finding[] = [];
   let suppressed = 0;
@@ -111,10 +119,15 @@ function* checkSteps(text: string, model: ManifestModel, facts: ClusterFacts, wo
   };
   const own: WorkspaceService[] = [];
   for (const o of model.objects) if (o.kind === 'Service') own.push({ service: o });
+  let ownIndex: CrossFileIndex | undefined;
+  if (own.length) {
+    ownIndex = new CrossFileIndex();
+    ownIndex.set('', own);
+  }
   const ctx: RuleContext = {
     facts,
     inventory: inventoryOf(facts),
-    workspaceServices: own.length ? [...own, ...workspaceServices] : workspaceServices,
+    workspace: ownIndex ? layered(ownIndex.except(undefined), workspace) : workspace,
     isEnabled: (id) => (severities.get(id) ?? 'off') !== 'off',
     report(rule: Rule, r) {
       const configured = facts.rules[rule.id];

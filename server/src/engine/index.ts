@@ -2,6 +2,7 @@
 export * from './addresses';
 export * from './analyze';
 export * from './config';
+export * from './crossFile';
 export * from './facts';
 export * from './findings';
 export * from './fixes';
@@ -11,6 +12,6 @@ export * from './manifest';
 export * from './serviceProxying';
 export { RULES, META_RULES, RULE_IDS, ruleById } from './rules/index';
 export { ruleDocUrl, RULE_DOCS_BASE } from './rules/rule';
-export type { Rule, WorkspaceService } from './rules/rule';
+export type { Rule } from './rules/rule';
 export { Suppressions } from './suppression';
 export { LineIndex } from './lineIndex';

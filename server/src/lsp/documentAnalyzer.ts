@@ -5,10 +5,9 @@ import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
 import { pathOf } from './uris';
-import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, isHelmValuesFile, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type WorkspaceService } from '../engine/index';
+import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, crossFileSignature, lookupOf, isHelmValuesFile, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type WorkspaceService } from '../engine/index';
 import type { Settings } from '../protocol';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
-import { servicesSignature } from '../workspace/serviceIndex';
 import type { ReaderPool } from './readerPool';
 import type { FactScopes } from './factScopes';
 
@@ -185,7 +184,7 @@ export class DocumentAnalyzer {
               return undefined;
             });
             if (failed) sliced = await analyzeSliced(text, facts, options, pause);
-            else if (model) sliced = await checkModelSliced(text, model, facts, options.workspaceServices, pause);
+            else if (model) sliced = await checkModelSliced(text, model, facts, lookupOf(options.workspaceServices), pause);
           } else {
             sliced = await analyzeSliced(text, facts, options, pause);
           }
@@ -204,8 +203,9 @@ export class DocumentAnalyzer {
       if (this.host.documents.get(uri)?.version !== version) return;
       this.host.publish(uri, version, diagnostics);
       // Other open documents' cross-file findings depend on this one's Services.
-      const sig = servicesSignature(analysis.model.objects.filter((o): o is ServiceObject => o.kind === 'Service'));
-      if (s.servicesSignature !== undefined && sig !== s.servicesSignature) {
+      // A first analysis counts as a change from nothing: other files were checked without this one's Services.
+      const sig = crossFileSignature(analysis.model.objects.filter((o): o is ServiceObject => o.kind === 'Service'));
+      if (sig !== (s.servicesSignature ?? crossFileSignature([]))) {
         for (const other of this.host.documents.all()) if (other.uri !== uri) {
           this.state(other.uri).stale = true;
           this.schedule(other.uri, CROSS_FILE_DELAY_MS);

@@ -3,9 +3,9 @@
 // watcher events, and skipping node_modules, .git, `files.exclude` and the config file's `ignore` globs.
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { pathOf } from './uris';
-import type { WorkspaceService } from '../engine/index';
+import { crossFileSignature, type WorkspaceService } from '../engine/index';
 import { allowedRealPath, findManifestFiles, isIgnored } from '../workspace/files';
-import { indexFileSliced, servicesSignature, toWorkspaceServices, type IndexedFile } from '../workspace/serviceIndex';
+import { indexFileSliced, toWorkspaceServices, type IndexedFile } from '../workspace/serviceIndex';
 
 export interface WorkspaceIndexHost {
   folders(): string[];
@@ -28,7 +28,7 @@ interface Entry {
 }
 
 function signature(file: IndexedFile | undefined): string {
-  return file ? servicesSignature(file.services) : '';
+  return file ? crossFileSignature(file.services) : '';
 }
 
 export class WorkspaceIndex {

@@ -26,38 +26,6 @@ function servicesOf(path: string, text: string, model: ManifestModel): IndexedFi
   return { uri: pathToFileURL(path).toString(), services, lines: new LineIndex(text) };
 }
 
-/**
- * What other files' rules read of these Services, as a hash: equal signatures mean nothing for them changed. Two
- * independent 32-bit FNV-1a hashes over the fields, streamed (a 50 MB file's Services would make a huge string).
- */
-export function servicesSignature(services: readonly ServiceObject[]): string {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  const add = (v: string | number | undefined) => {
-    const s = v === undefined ? '\u0000' : String(v);
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    }
-    h1 = Math.imul(h1 ^ 0x1f, 0x01000193);
-    h2 = Math.imul(h2 ^ 0x1f, 0x5bd1e995);
-  };
-  for (const s of services) {
-    add(s.namespace);
-    add(s.name);
-    add(s.clusterIP);
-    for (const c of s.clusterIPs) add(c);
-    for (const p of s.ports) {
-      add(p.port);
-      add(p.protocol);
-    }
-    add(s.externalIPs?.length);
-    for (const f of s.externalIPs ?? []) add(f.value);
-  }
-  return `${services.length}:${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}`;
-}
-
 export function toWorkspaceServices(file: IndexedFile): WorkspaceService[] {
   const locate = (span: Span): FactLocation => {
     const a = file.lines.position(span.start);

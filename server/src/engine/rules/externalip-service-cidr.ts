@@ -1,6 +1,6 @@
 // An externalIP inside the Service CIDR collides with ClusterIPs, which kube-proxy also binds (IPVS) or DNATs: the
 // first address of the range is the `kubernetes` Service, i.e. the API server as every pod sees it.
-import { addressKey, ipToBigInt } from '../addresses';
+import { ipToBigInt } from '../addresses';
 import type { Rule } from './rule';
 import { staleNote } from '../inventory';
 
@@ -25,7 +25,7 @@ export const externalIPServiceCIDR: Rule = {
         });
         return;
       }
-      const owner = ctx.workspaceServices.find((ws) => ws.service !== entry.service && [ws.service.clusterIP, ...ws.service.clusterIPs].some((c) => c && addressKey(c) === entry.ip!.key));
+      const owner = ctx.workspace.clusterIPOwner(entry.ip.key, entry.service);
       if (owner) {
         const name = `${owner.service.namespace ? owner.service.namespace + '/' : ''}${owner.service.name ?? '(unnamed)'}`;
         ctx.report(this, {

@@ -1,6 +1,7 @@
 // The shape every rule has. A rule lives in one file beside its test and its page docs/rules/<id>.md.
 import type { ParsedIP, SpecialRange } from '../addresses';
-import type { ClusterFacts, FactLocation } from '../facts';
+import type { ClusterFacts } from '../facts';
+import type { WorkspaceLookup, WorkspaceService } from '../crossFile';
 import type { Finding, FixKind, RelatedInfo, Severity } from '../findings';
 import type { NodeInventory } from '../inventory';
 import type { AddressField, AddressPoolObject, ServiceObject, Span } from '../manifest';
@@ -47,17 +48,11 @@ export interface RuleContext {
   /** False when the rule is turned off by configuration. */
   isEnabled(ruleId: string): boolean;
   report(rule: Rule, r: Report): void;
-  /** Services known in the workspace (cross-file rules): those of the current document and of other files. */
-  readonly workspaceServices: readonly WorkspaceService[];
+  /** The Services of the workspace (cross-file rules): those of the current document first, then other files'. */
+  readonly workspace: WorkspaceLookup;
 }
 
-/** A Service known to the workspace: of the document being analyzed (no `uri`) or of another file. */
-export interface WorkspaceService {
-  uri?: string;
-  service: ServiceObject;
-  /** For another file: where a span of it is, for relatedInformation. */
-  locate?(span: Span): FactLocation;
-}
+export type { WorkspaceService };
 
 export interface Rule {
   readonly id: string;
