@@ -399,3 +399,69 @@ export function corpusFiles(maxBytes = 150_000): CorpusFile[] {
 }
 
 export const CORPUS_SKIP = `corpus not found at ${CORPUS}: corpus-based robustness cases skipped (they run where ../shared/corpus exists)`;
+
+// ---- amplification: small texts that ask for a lot of work ---------------------------------------------------------
+
+/** 1,000 Services in one `List` whose externalIPs alias one anchored list of `addresses` entries (the last a node's). */
+export function aliasFanOut(addresses: number, services: number, block = false): string {
+  const ips = Array.from({ length: addresses }, (_, i) => (i === addresses - 1 ? '192.168.0.11' : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`));
+  const items = [`- apiVersion: v1\n  kind: Service\n  metadata: {name: s0}\n  spec:\n    ports: [{port: 80}]\n    externalIPs: &ips ${block ? '\n' + ips.map((ip) => `    - ${ip}\n`).join('') : `[${ips.join(', ')}]\n`}`];
+  for (let i = 1; i < services; i++) items.push(`- apiVersion: v1\n  kind: Service\n  metadata: {name: s${i}}\n  spec:\n    ports: [{port: 80}]\n    externalIPs: *ips\n`);
+  return `apiVersion: v1\nkind: List\nitems:\n${items.join('')}`;
+}
+
+/** A Service whose spec merges a chain of maps, each merging `fanOut` aliases of the one below, `levels` deep. */
+export function mergeKeyBomb(fanOut: number, levels: number): string {
+  const lines = ['apiVersion: v1', 'kind: Service', 'metadata: {name: merge-bomb}', 'x:', '  l0: &l0 {loadBalancerClass: none}'];
+  for (let i = 1; i <= levels; i++) lines.push(`  l${i}: &l${i} {<<: [${Array(fanOut).fill(`*l${i - 1}`).join(', ')}]}`);
+  lines.push('spec:', `  <<: *l${levels}`, '  ports: [{port: 80}]', '  externalIPs: [192.168.0.11]', '');
+  return lines.join('\n');
+}
+
+/** Compact nested sequences on one line (`- - - … x`) under a Service beside a colliding address. */
+export function compactNesting(depth: number): string {
+  return `apiVersion: v1\nkind: Service\nmetadata: {name: compact}\nspec:\n  externalIPs: [192.168.0.11]\n  deep:\n  ${'- '.repeat(depth)}x\n`;
+}
+
+/** One anchored map (`labels`, ports, a whole spec) aliased by every item of a List. */
+export function aliasedSpecs(services: number, ports: number): string {
+  const portList = Array.from({ length: ports }, (_, i) => `{port: ${1000 + i}}`).join(', ');
+  const items = [`- apiVersion: v1\n  kind: Service\n  metadata: {name: s0}\n  spec: &spec\n    externalIPs: [192.168.0.11, 10.1.2.3]\n    ports: [${portList}]\n`];
+  for (let i = 1; i < services; i++) items.push(`- {apiVersion: v1, kind: Service, metadata: {name: s${i}}, spec: *spec}\n`);
+  return `apiVersion: v1\nkind: List\nitems:\n${items.join('')}`;
+}
+
+/** Many anchors of one name, each aliased right after: resolving must not scan them all each time. */
+export function reusedAnchors(n: number): string {
+  const lines = ['apiVersion: v1', 'kind: Service', 'metadata: {name: anchors}', 'spec:', '  x:'];
+  for (let i = 0; i < n; i++) lines.push(`    a${i}: &a 10.0.${(i >> 8) & 255}.${i & 255}`, `    b${i}: *a`);
+  lines.push('  externalIPs: [*a, 192.168.0.11]', '');
+  return lines.join('\n');
+}
+
+/** A Service whose spec holds `keys` keys (the YAML parser's duplicate-key check compares each with every other). */
+export function wideMap(keys: number, duplicate = false): string {
+  const lines = ['apiVersion: v1', 'kind: Service', 'metadata: {name: wide}', 'spec:', '  externalIPs: [192.168.0.11]'];
+  for (let i = 0; i < keys; i++) lines.push(`  k${i}: v`);
+  if (duplicate) lines.push('  k0: again');
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** One Service with `ips` externalIPs and `ports` ports: ips × ports triples for the port-clash rule. */
+export function portsTimesAddresses(ips: number, ports: number): string {
+  const list = Array.from({ length: ips }, (_, i) => (i === 0 ? '192.168.0.11' : `10.9.${(i >> 8) & 255}.${i & 255}`));
+  const portList = Array.from({ length: ports }, (_, i) => `{port: ${1 + i}}`);
+  return `apiVersion: v1\nkind: Service\nmetadata: {name: wide-claims}\nspec:\n  externalIPs: [${list.join(', ')}]\n  ports: [${portList.join(', ')}]\n`;
+}
+
+/** Each shape at a size that stays quick in the properties (the issue's full sizes are in amplification.test.ts). */
+export const amplificationArb: fc.Arbitrary<string> = fc.oneof(
+  fc.tuple(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 200 }), fc.boolean()).map(([a, s, b]) => aliasFanOut(a, s, b)),
+  fc.tuple(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 16 })).map(([f, l]) => mergeKeyBomb(f, l)),
+  fc.integer({ min: 1, max: 2000 }).map(compactNesting),
+  fc.tuple(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 100 })).map(([s, p]) => aliasedSpecs(s, p)),
+  fc.integer({ min: 1, max: 2000 }).map(reusedAnchors),
+  fc.tuple(fc.integer({ min: 1, max: 5000 }), fc.boolean()).map(([k, d]) => wideMap(k, d)),
+  fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 })).map(([i, p]) => portsTimesAddresses(i, p)),
+);

@@ -1,6 +1,6 @@
 // Quick fixes as offset edits. Every text edit is checked by re-parsing the edited document; when a formatting-
 // preserving edit would not give clean YAML, we fall back to a structural edit of that one document.
-import { isMap, isPair, parseAllDocuments, visit, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isPair, parseAllDocuments, visit, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { bigIntToText, canonicalText, parseIP, specialRange, type AddressRange } from './addresses';
 import type { ClusterFacts } from './facts';
 import type { FixKind } from './findings';
@@ -96,14 +96,20 @@ function isSingleLineScalar(text: string, span: Span): boolean {
 
 /** How broken a YAML stream is: parse errors, aliases without an anchor, and how many documents it holds. */
 function health(chunkText: string): { errors: number; unresolved: number; documents: number } {
-  const docs = parseAllDocuments(chunkText, { merge: true }) as Document.Parsed[];
+  // Duplicate keys cannot come from our edits, and the parser's check of them is quadratic in a map's size.
+  const docs = parseAllDocuments(chunkText, { merge: true, uniqueKeys: false }) as Document.Parsed[];
   let errors = 0;
   let unresolved = 0;
   for (const doc of docs) {
     errors += doc.errors.length;
+    // An alias resolves when an anchor of its name came before it (in document order, as `visit` goes); asking each
+    // alias to resolve itself would walk the whole document once per alias.
+    const anchors = new Set<string>();
     visit(doc, {
-      Alias(_key, alias) {
-        if (!alias.resolve(doc)) unresolved++;
+      Node(_key, node) {
+        if (isAlias(node)) {
+          if (!anchors.has(node.source)) unresolved++;
+        } else if (node.anchor) anchors.add(node.anchor);
       },
     });
   }
@@ -200,7 +206,7 @@ function locate(text: string, span: Span): Located | undefined {
   const chunk = chunkAt(text, span.start, false);
   if (!chunk) return undefined;
   const rel = span.start - chunk.start;
-  for (const doc of parseAllDocuments(chunk.text, { merge: true }) as Document.Parsed[]) {
+  for (const doc of parseAllDocuments(chunk.text, { merge: true, uniqueKeys: false }) as Document.Parsed[]) {
     let found: Located | undefined;
     visit(doc, {
       Seq(_key, seq, path) {

@@ -5,6 +5,7 @@
 // parse only the documents that mention a field we check, and cache each document's extraction by its text, so an
 // edit re-parses the documents it touched and reuses the rest.
 import { IGNORE_ANNOTATION, parseIgnoreAnnotation } from './suppression';
+import { MAX_CLAIMS_PER_SERVICE } from './crossFile';
 import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 
 /** An offset range [start, end) into the whole text. */
@@ -275,7 +276,8 @@ function shiftField<T extends AddressField>(f: T, by: number): T {
 
 function appendShifted(model: ManifestModel, cm: ChunkModel, by: number): void {
   for (const p of cm.syntax) model.syntax.push({ message: p.message, span: shift(p.span, by) });
-  for (const p of cm.limits) model.limits.push({ message: p.message, span: shift(p.span, by) });
+  // A limit is said once per file, where it was first met: a stream of a thousand alias-heavy documents is one note.
+  for (const p of cm.limits) if (!model.limits.some((l) => l.message === p.message)) model.limits.push({ message: p.message, span: shift(p.span, by) });
   for (const o of cm.objects) {
     if (o.kind === 'Service') {
       model.objects.push({
@@ -299,6 +301,21 @@ function appendShifted(model: ManifestModel, cm: ChunkModel, by: number): void {
 /** How deep we follow aliases and merge keys before giving up (alias bombs, self-references). */
 const MAX_ALIAS_HOPS = 16;
 
+/**
+ * What aliases and merge keys may multiply, per YAML document, in proportion to the document's own text (so that the
+ * memory and time of a read stay proportional to the file, whatever its anchors): `steps` bounds the map entries
+ * looked at and the merge sources followed (a merge-key chain of fan-out 10 over 16 levels is 10^16 lookups);
+ * `copies` bounds the entries of collections read a second time through another alias (1,000 Services aliasing one
+ * list of 3,000 addresses are 3,000,000 entries from a few KB of text). A document without aliases stays far below.
+ */
+const STEPS_BASE = 20_000;
+const STEPS_PER_CHAR = 16;
+const COPIES_BASE = 1_000;
+const CHARS_PER_COPY = 8;
+
+const HOPS_LIMIT_MESSAGE = `Aliases or merge keys chained deeper than ${MAX_ALIAS_HOPS} levels were not followed; what they bring in was not checked.`;
+const WORK_LIMIT_MESSAGE = 'Aliases or merge keys here repeat more entries than this document holds; what they bring in beyond that was not checked.';
+
 /** How a value was reached: through an alias or merge key, and where that alias is used (where we report). */
 interface Via {
   alias: boolean;
@@ -308,16 +325,50 @@ interface Via {
 const direct = (): Via => ({ alias: false });
 
 class DocReader {
+  /** Anchored nodes by name, in document order. */
   private anchors?: Map<string, Node[]>;
-  limitHit?: Span;
-  constructor(private readonly doc: Document.Parsed) {}
+  /** Collections whose entries were read once already: a second read comes through another alias and is charged. */
+  private readonly seen = new WeakSet<object>();
+  private steps: number;
+  private copies: number;
+  limitHit?: SyntaxProblem;
+  constructor(private readonly doc: Document.Parsed, length: number) {
+    this.steps = STEPS_BASE + STEPS_PER_CHAR * length;
+    this.copies = COPIES_BASE + Math.floor(length / CHARS_PER_COPY);
+  }
+
+  private limit(message: string, at: unknown): void {
+    this.limitHit ??= { message, span: spanOf(at as Node) };
+  }
+
+  /** Spend `n` steps; false (and the limit reported) once the document's share is spent. */
+  private step(n: number, at: unknown): boolean {
+    this.steps -= n;
+    if (this.steps >= 0) return true;
+    this.limit(WORK_LIMIT_MESSAGE, at);
+    return false;
+  }
+
+  /** The entries of a collection, charged when it was read before; [] once the document's share is spent. */
+  items<T>(node: { items: T[] }, at: unknown): T[] {
+    if (this.seen.has(node)) {
+      this.copies -= node.items.length;
+      if (this.copies < 0) {
+        this.limit(WORK_LIMIT_MESSAGE, at);
+        return [];
+      }
+    } else {
+      this.seen.add(node);
+    }
+    return this.step(node.items.length, at) ? node.items : [];
+  }
 
   /** Follow aliases to the node they name (the latest anchor of that name before the alias, as YAML defines it). */
   deref(node: unknown, via: Via = direct()): Node | undefined {
     let cur = node as Node | undefined;
     for (let hops = 0; cur && isAlias(cur); hops++) {
       if (hops >= MAX_ALIAS_HOPS) {
-        this.limitHit ??= spanOf(cur);
+        this.limit(HOPS_LIMIT_MESSAGE, cur);
         return undefined;
       }
       via.alias = true;
@@ -346,18 +397,25 @@ class DocReader {
         if (isMap(n) || isSeq(n)) for (const item of n.items) walk(item, depth + 1);
       };
       walk(this.doc.contents, 0);
+      for (const list of anchors.values()) list.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
     }
     const at = alias.range?.[0] ?? Infinity;
     const list = this.anchors.get(alias.source);
     if (!list) return undefined;
-    let found: Node | undefined;
-    for (const n of list) if ((n.range?.[0] ?? 0) < at) found = n;
-    return found;
+    // The last anchor starting before the alias, by binary search (a document may reuse one name thousands of times).
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((list[mid].range?.[0] ?? 0) < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 ? list[lo - 1] : undefined;
   }
 
   /** `map[key]`, honouring merge keys (`<<: *base`); explicit keys win over merged ones. */
   get(map: YAMLMap | undefined, key: string, via: Via = direct(), hops = 0): { value: unknown; keyNode: unknown } | undefined {
-    if (!map) return undefined;
+    if (!map || !this.step(map.items.length + 1, map)) return undefined;
     const merges: unknown[] = [];
     for (const item of map.items) {
       if (!isPair(item)) continue;
@@ -368,13 +426,13 @@ class DocReader {
       if (kv === '<<' || (typeof kv === 'symbol' && kv.description === '<<')) merges.push(item.value);
     }
     if (merges.length && hops >= MAX_ALIAS_HOPS) {
-      this.limitHit ??= spanOf(merges[0] as Node);
+      this.limit(HOPS_LIMIT_MESSAGE, merges[0]);
       return undefined;
     }
     for (const m of merges) {
       const mergeVia: Via = { alias: true, span: via.span ?? spanOf(m as Node) };
       const target = this.deref(m, mergeVia);
-      const sources = isSeq(target) ? target.items.map((i) => this.deref(i, mergeVia)) : [target];
+      const sources = isSeq(target) ? this.items(target, m).map((i) => this.deref(i, mergeVia)) : [target];
       for (const s of sources) {
         if (isMap(s)) {
           const r = this.get(s, key, mergeVia, hops + 1);
@@ -407,7 +465,7 @@ class DocReader {
     const n = r && this.deref(r.value);
     if (!isSeq(n)) return [];
     const out: string[] = [];
-    for (const item of n.items) {
+    for (const item of this.items(n, r!.value)) {
       const v = this.deref(item);
       if (isScalar(v) && v.value !== null && v.value !== undefined) out.push(String(v.value));
     }
@@ -433,7 +491,7 @@ class DocReader {
     const target = this.deref(value, via);
     if (target === undefined || (isScalar(target) && target.value === null)) return { entries: [] };
     if (!isSeq(target)) return { notList: isMap(target) ? 'map' : isScalar(target) ? typeof target.value : 'unknown' };
-    return { entries: (target as YAMLSeq).items.map((item, i) => this.field(item, i, via)) };
+    return { entries: this.items(target as YAMLSeq, value).map((item, i) => this.field(item, i, via)) };
   }
 }
 
@@ -454,7 +512,11 @@ export function isHelmValuesFile(path: string): boolean {
 /** Deeper than this, the YAML parser's recursion could overflow the stack, at a depth that varies from run to run. */
 export const MAX_NESTING = 256;
 
-/** A cheap upper bound of how deep a document nests: flow brackets, and indentation (one level per column). */
+/**
+ * A cheap upper bound of how deep a document nests: flow brackets, and indentation (one level per column). The
+ * indicators of compact nested collections count as indentation: `- - - x` is three sequences deep on one line, as
+ * its items' columns say (YAML 1.2 §8.2.1, "compact nested sequences").
+ */
 function nestingDepth(text: string): number {
   let flow = 0;
   let maxFlow = 0;
@@ -469,8 +531,16 @@ function nestingDepth(text: string): number {
       continue;
     }
     if (lineStart) {
-      if (c === 32) {
+      if (c === 32 || c === 9) {
         if (++indent > maxIndent) maxIndent = indent;
+        continue;
+      }
+      // `-`, `?` or `:` followed by a blank: a compact block entry, one level deeper.
+      const next = text.charCodeAt(i + 1);
+      if ((c === 45 || c === 63 || c === 58) && (next === 32 || next === 9)) {
+        indent += 2;
+        if (indent > maxIndent) maxIndent = indent;
+        i++;
         continue;
       }
       lineStart = false;
@@ -490,33 +560,67 @@ function readChunk(text: string, helmValues: boolean): ChunkModel {
   }
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { merge: true, prettyErrors: false, lineCounter: new LineCounter() }) as Document.Parsed[];
+    // The parser's own duplicate-key check compares each key with every earlier one (a map of 100,000 keys is 10^10
+    // comparisons): we make the same check with a set per map instead (firstDuplicateKey).
+    docs = parseAllDocuments(text, { merge: true, prettyErrors: false, uniqueKeys: false, lineCounter: new LineCounter() }) as Document.Parsed[];
   } catch (e) {
     cm.syntax.push({ message: `YAML could not be read: ${(e as Error).message}`, span: { start: 0, end: Math.min(text.length, 1) } });
     return cm;
   }
   if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
   for (const doc of docs) {
-    if (doc.errors.length > 0) {
+    const duplicate = firstDuplicateKey(doc.contents);
+    const parseError = doc.errors[0];
+    const e = duplicate !== undefined && (!parseError || duplicate < parseError.pos[0]) ? { message: 'Map keys must be unique', pos: [duplicate, duplicate + 1] } : parseError;
+    if (e) {
       // One message per broken document, where the parser first stumbled: not a wall of follow-on errors.
-      const e = doc.errors[0];
       // An unclosed collection is reported by the parser at the end of input, which is the next document's `---`:
       // keep the error inside this document, on its last character.
       const limit = Math.max(0, text.trimEnd().length - 1);
       const start = Math.min(e.pos[0], limit);
       cm.syntax.push({ message: `YAML syntax error: ${firstLine(e.message)}`, span: { start, end: Math.max(Math.min(e.pos[1], text.length), start + 1) } });
     }
-    const reader = new DocReader(doc);
+    const reader = new DocReader(doc, doc.range ? doc.range[2] - doc.range[0] : text.length);
     const root = reader.deref(doc.contents);
     if (isMap(root)) {
       if (helmValues) readHelmValues(reader, root, [], cm);
       else readObject(reader, root, cm, 0);
     }
-    if (reader.limitHit) {
-      cm.limits.push({ message: `Aliases or merge keys chained deeper than ${MAX_ALIAS_HOPS} levels were not followed; what they bring in was not checked.`, span: reader.limitHit });
-    }
+    if (reader.limitHit) cm.limits.push(reader.limitHit);
   }
   return cm;
+}
+
+/**
+ * Where the first key repeating an earlier key of the same map starts, as the parser's `uniqueKeys` check would say
+ * (two scalar keys with the same value; yaml compose/util-map-includes.ts), in one pass over the document.
+ */
+function firstDuplicateKey(root: unknown): number | undefined {
+  let first: number | undefined;
+  const walk = (n: unknown, depth: number): void => {
+    if (!n || depth > MAX_NESTING * 2) return;
+    if (isMap(n)) {
+      const keys = new Set<unknown>();
+      for (const item of n.items) {
+        const k = item.key;
+        if (isScalar(k) && !Number.isNaN(k.value)) {
+          if (keys.has(k.value)) {
+            const at = k.range?.[0];
+            if (at !== undefined && (first === undefined || at < first)) first = at;
+          } else keys.add(k.value);
+        }
+        walk(k, depth + 1);
+        walk(item.value, depth + 1);
+      }
+    } else if (isSeq(n)) {
+      for (const item of n.items) walk(item, depth + 1);
+    } else if (isPair(n)) {
+      walk(n.key, depth + 1);
+      walk(n.value, depth + 1);
+    }
+  };
+  walk(root, 0);
+  return first;
 }
 
 function firstLine(s: string): string {
@@ -549,7 +653,7 @@ function readHelmValues(r: DocReader, map: YAMLMap, path: string[], cm: ChunkMod
     }
     cm.objects.push(svc);
   }
-  for (const item of map.items) {
+  for (const item of r.items(map, map)) {
     if (!isPair(item) || !isScalar(item.key)) continue;
     const child = r.deref(item.value);
     if (isMap(child)) readHelmValues(r, child, [...path, String(item.key.value)], cm);
@@ -564,7 +668,7 @@ function readObject(r: DocReader, obj: YAMLMap, cm: ChunkModel, depth: number): 
   if ((kind === 'List' || kind.endsWith('List')) && depth < 2) {
     const items = r.get(obj, 'items');
     const seq = items && r.deref(items.value);
-    if (isSeq(seq)) for (const item of seq.items) {
+    if (isSeq(seq)) for (const item of r.items(seq, items?.value)) {
       const m = r.deref(item);
       if (isMap(m)) readObject(r, m, cm, depth + 1);
     }
@@ -581,6 +685,9 @@ function readObject(r: DocReader, obj: YAMLMap, cm: ChunkModel, depth: number): 
     const svc = readService(r, obj, { name, namespace, span, kindSpan, metadata });
     if (ignore) svc.ignore = ignore;
     cm.objects.push(svc);
+    if ((svc.externalIPs?.length ?? 0) * svc.ports.length > MAX_CLAIMS_PER_SERVICE) {
+      cm.limits.push({ message: `This Service has more than ${MAX_CLAIMS_PER_SERVICE.toLocaleString('en-US')} (externalIP, port) pairs; port clashes were looked for among the first ${MAX_CLAIMS_PER_SERVICE.toLocaleString('en-US')}.`, span: kindSpan });
+    }
     return;
   }
   const pool = readPool(r, obj, kind, apiVersion);
@@ -609,7 +716,7 @@ function readService(
     ingress: [],
   };
   const labels = r.getMap(meta.metadata, 'labels');
-  if (labels) for (const item of labels.items) {
+  if (labels) for (const item of r.items(labels, labels)) {
     if (isPair(item) && isScalar(item.key)) {
       const v = r.deref(item.value);
       svc.labels[String(item.key.value)] = isScalar(v) && v.value !== null ? String(v.value) : '';
@@ -617,7 +724,7 @@ function readService(
   }
   const ports = r.get(spec, 'ports');
   const portSeq = ports && r.deref(ports.value);
-  if (isSeq(portSeq)) for (const item of portSeq.items) {
+  if (isSeq(portSeq)) for (const item of r.items(portSeq, ports?.value)) {
     const p = r.deref(item);
     if (!isMap(p)) continue;
     const portText = r.getString(p, 'port');
@@ -638,7 +745,7 @@ function readService(
   const lb = r.getMap(status, 'loadBalancer');
   const ingress = r.get(lb, 'ingress');
   const ingressSeq = ingress && r.deref(ingress.value);
-  if (isSeq(ingressSeq)) ingressSeq.items.forEach((item, i) => {
+  if (isSeq(ingressSeq)) r.items(ingressSeq, ingress?.value).forEach((item, i) => {
     const m = r.deref(item);
     if (!isMap(m)) return;
     const ip = r.get(m, 'ip');
@@ -662,7 +769,7 @@ function readPool(r: DocReader, obj: YAMLMap, kind: string, apiVersion: string):
     const a = r.get(spec, 'addresses');
     const seq = a && r.deref(a.value);
     const entries: AddressField[] = [];
-    if (isSeq(seq)) seq.items.forEach((item, i) => {
+    if (isSeq(seq)) r.items(seq, a?.value).forEach((item, i) => {
       const m = r.deref(item);
       if (!isMap(m)) return;
       // `type` defaults to IPAddress; Hostname and implementation-specific types are not addresses.
