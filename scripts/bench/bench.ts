@@ -22,6 +22,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, checkModel, mergeFacts, NodeInventory, parseConfig, readManifest, splitDocuments, Suppressions, type ClusterFacts, type DocumentCache } from '../../server/src/engine/index';
 import { generateInventoryConfig, generateManifest, middleAddressLine, nodeAddress } from './generate';
 import { BenchClient, fileUri, type ServerSpec } from './lsp';
+import { filesAxis, mainThreadBlocks, oneLineList, servicesStream } from './scale';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options
@@ -694,6 +695,18 @@ async function main(): Promise<void> {
     const floor = results.find((r) => r.name === g.name)!.floorMs;
     big.push(await bigFile(g, facts, floor));
   }
+  log('main-thread blocks while large files are analyzed');
+  const blockInputs = [
+    ...generated,
+    { name: 'services-10mb.yaml', text: servicesStream(10 * MB) },
+    { name: 'one-line-list-10mb.yaml', text: oneLineList(10 * MB) },
+    ...(QUICK ? [] : [{ name: 'services-60mb.yaml', text: servicesStream(60 * MB) }, { name: 'generated-64mb.yaml', text: generateManifest(64 * MB - 4096).text }]),
+  ];
+  const blocks = await mainThreadBlocks(SERVER, WS, blockInputs, log);
+  log('files axis: the CLI and Check workspace over 1k, 10k (, 100k) files');
+  const filesCounts = argValue('files')?.split(',').map(Number) ?? (QUICK ? [1000, 10000] : [1000, 10000, 100000]);
+  const filesRuns = await filesAxis(SERVER, resolve(ROOT, 'server/out/cli.js'), OUT, filesCounts, config, log);
+
   const biggest = generated[generated.length - 1];
   const peerMem = NO_PEER || QUICK || !biggest || biggest.bytes < 10 * MB ? undefined : await peerMemory(biggest);
 
@@ -803,6 +816,20 @@ async function main(): Promise<void> {
     },
   ];
 
+  targets.push({
+    target: 'main thread never blocked ≥ 50 ms while a file ≤ 64 MB is analyzed',
+    met: blocks.length > 0 && blocks.every((b) => b.maxBlockMs < 50),
+    detail: blocks.map((b) => `${b.name} ${ms(b.maxBlockMs)} ms`).join(', '),
+  });
+  const perFileCli = filesRuns.map((f) => f.cliMs / f.files);
+  const perFileCheck = filesRuns.map((f) => f.checkWorkspaceMs / f.files);
+  const growth = (xs: number[]) => max(xs.map((x) => x / xs[0]));
+  targets.push({
+    target: 'CLI and Check workspace linear in the number of files (time per file ≤ 2× the smallest count\'s)',
+    met: filesRuns.length > 1 && growth(perFileCli) <= 2 && growth(perFileCheck) <= 2,
+    detail: `time per file vs ${filesRuns[0]?.files} files: CLI ${perFileCli.map((x) => ratio(x / perFileCli[0])).join(' / ')}, Check workspace ${perFileCheck.map((x) => ratio(x / perFileCheck[0])).join(' / ')}`,
+  });
+
   const out: string[] = [];
   out.push(`Kube IP Guard benchmark (${QUICK ? 'quick' : 'full'}) of ${rev} — ${new Date().toISOString()}, ${cpus().length}× ${cpus()[0]?.model?.trim()}, ${(totalmem() / 1024 ** 3).toFixed(0)} GB, node ${process.version}, ${NODES}-node inventory`);
   out.push('Medians. floor = yaml parseAllDocuments in-process; engine = analyze() cold in-process; parseAll = analyze({parseAll:true}); open→diag over stdio, peer = yaml-language-server 2.0.0 (no schemas, its 200 ms validation delay included).');
@@ -830,6 +857,11 @@ async function main(): Promise<void> {
     }
     out.push('');
   }
+  out.push(table(['main thread while a large file is analyzed', 'MB', 'open→diagnostics ms', 'longest block ms', 'p99 block ms'], blocks.map((b) => [b.name, mb(b.bytes), ms(b.openToDiagnosticsMs), ms(b.maxBlockMs), ms(b.p99Ms)])));
+  out.push('(a fresh server per file; event-loop delay inside the server, node:perf_hooks monitorEventLoopDelay, from didOpen to its diagnostics)');
+  out.push('');
+  out.push(table(['files (one Service each)', 'CLI ms', 'CLI ms/file (× smallest)', 'Check workspace ms', 'Check workspace ms/file (× smallest)'], filesRuns.map((f, i) => [f.files, ms(f.cliMs), `${(perFileCli[i]).toFixed(3)} (${ratio(perFileCli[i] / perFileCli[0])})`, ms(f.checkWorkspaceMs), `${perFileCheck[i].toFixed(3)} (${ratio(perFileCheck[i] / perFileCheck[0])})`])));
+  out.push('');
   out.push(table(['target (issue 7)', 'met', 'measured'], targets.map((t) => [t.target, t.met ? 'yes' : 'NO', t.detail])));
   out.push(`(${((Date.now() - started) / 1000).toFixed(0)} s)`);
   const report = out.join('\n');
@@ -847,6 +879,8 @@ async function main(): Promise<void> {
     files: perFile.map((r) => ({ ...r, engineRatio: r.engineRatio, peerRatio: Number.isFinite(r.peerRatio) ? r.peerRatio : null })),
     summary: rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]]))),
     bigFiles: big,
+    mainThreadBlocks: blocks,
+    filesAxis: filesRuns,
     peerBiggestFile: peerMem ?? null,
     crashes,
     targets,

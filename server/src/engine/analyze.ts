@@ -121,8 +121,9 @@ function* checkSteps(text: string, model: ManifestModel, facts: ClusterFacts, wo
   for (const o of model.objects) if (o.kind === 'Service') own.push({ service: o });
   let ownIndex: CrossFileIndex | undefined;
   if (own.length) {
+    // 90,000 Services in one file are indexed in steps, so that a sliced analysis can answer requests meanwhile.
     ownIndex = new CrossFileIndex();
-    ownIndex.set('', own);
+    yield* ownIndex.setSteps('', own);
   }
   const ctx: RuleContext = {
     facts,

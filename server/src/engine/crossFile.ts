@@ -73,34 +73,44 @@ function clusterIPKeys(s: ServiceObject): string[] {
   return [...out];
 }
 
-/**
- * The cross-file view of these Services as a hash: equal signatures mean nothing other files' rules read changed.
- * Two independent 32-bit FNV-1a style hashes, streamed (a 50 MB file's Services would make a huge string).
- */
-export function crossFileSignature(services: readonly ServiceObject[]): string {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  const add = (s: string) => {
+/** Two independent 32-bit FNV-1a style hashes, streamed (a 50 MB file's Services would make a huge string). */
+class SignatureHash {
+  private h1 = 0x811c9dc5;
+  private h2 = 0x01000193;
+  private counted = 0;
+
+  add(s: string): void {
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      this.h1 = Math.imul(this.h1 ^ c, 0x01000193);
+      this.h2 = Math.imul(this.h2 ^ c, 0x5bd1e995);
     }
-    h1 = Math.imul(h1 ^ 0x1f, 0x01000193);
-    h2 = Math.imul(h2 ^ 0x1f, 0x5bd1e995);
-  };
-  let counted = 0;
-  for (const s of services) {
-    const v = crossFileView(s);
-    if (v.claims.length === 0 && v.clusterIPKeys.length === 0) continue;
-    counted++;
-    add(v.name);
-    for (const c of v.claims) add(c.key);
-    add('|');
-    for (const k of v.clusterIPKeys) add(k);
+    this.h1 = Math.imul(this.h1 ^ 0x1f, 0x01000193);
+    this.h2 = Math.imul(this.h2 ^ 0x1f, 0x5bd1e995);
   }
-  return `${counted}:${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}`;
+
+  service(v: CrossFileView): void {
+    if (v.claims.length === 0 && v.clusterIPKeys.length === 0) return;
+    this.counted++;
+    this.add(v.name);
+    for (const c of v.claims) this.add(c.key);
+    this.add('|');
+    for (const k of v.clusterIPKeys) this.add(k);
+  }
+
+  get value(): string {
+    return `${this.counted}:${(this.h1 >>> 0).toString(16)}${(this.h2 >>> 0).toString(16)}`;
+  }
 }
+
+/** The cross-file view of these Services as a hash: equal signatures mean nothing other files' rules read changed. */
+export function crossFileSignature(services: readonly ServiceObject[]): string {
+  const h = new SignatureHash();
+  for (const s of services) h.service(crossFileView(s));
+  return h.value;
+}
+
+const EMPTY_SIGNATURE = new SignatureHash().value;
 
 /** A Service known to the workspace: of the document being analyzed (no `uri`) or of another file. */
 export interface WorkspaceService {
@@ -179,6 +189,9 @@ interface OwnerEntry {
   ws: WorkspaceService;
 }
 
+/** Services indexed between two chances for a caller to give control back. */
+const SERVICES_PER_STEP = 2000;
+
 /** A claimant list names a few Services; looking further than this for them is not worth it. */
 const MAX_SCANNED = 1000;
 
@@ -193,24 +206,34 @@ export class CrossFileIndex {
 
   /** Replace the Services of file `uri`; true when what other files' rules read of it changed. */
   set(uri: string, services: readonly WorkspaceService[]): boolean {
-    const signature = crossFileSignature(services.map((s) => s.service));
-    const before = this.files.get(uri);
+    const steps = this.setSteps(uri, services);
+    for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+  }
+
+  /** `set` in steps of SERVICES_PER_STEP Services, for a caller that gives control back between them. */
+  *setSteps(uri: string, services: readonly WorkspaceService[]): Generator<void, boolean, void> {
+    const before = this.files.get(uri)?.signature ?? EMPTY_SIGNATURE;
     this.drop(uri);
-    if (services.length === 0) return before !== undefined && before.signature !== signature;
-    this.files.set(uri, { services, signature });
+    const entry = { services, signature: EMPTY_SIGNATURE };
+    if (services.length) this.files.set(uri, entry);
+    const h = new SignatureHash();
+    let n = 0;
     for (const ws of services) {
+      if (++n % SERVICES_PER_STEP === 0) yield;
       const v = crossFileView(ws.service);
+      h.service(v);
       for (const claim of v.claims) bucket(this.claims, claim.key).add(uri, { name: v.name, ws, claim });
       for (const k of v.clusterIPKeys) bucket(this.owners, k).add(uri, { name: v.name, ws });
     }
-    return (before?.signature ?? crossFileSignature([])) !== signature;
+    entry.signature = h.value;
+    return before !== entry.signature;
   }
 
   /** Forget file `uri`; true when it had anything other files' rules read. */
   delete(uri: string): boolean {
     const before = this.files.get(uri);
     this.drop(uri);
-    return before !== undefined && before.signature !== crossFileSignature([]);
+    return before !== undefined && before.signature !== EMPTY_SIGNATURE;
   }
 
   private drop(uri: string): void {

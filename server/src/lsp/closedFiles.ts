@@ -1,18 +1,18 @@
 // Files that "Check workspace" reported while they were not open: analyzed from disk, and kept current (re-read on a
 // watcher event, cleared when deleted) until the editor opens them.
 import type { Diagnostic } from 'vscode-languageserver/node';
-import { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
-import { analyze, isHelmValuesFile, type Severity, type WorkspaceService } from '../engine/index';
+import type { Severity } from '../engine/index';
+import type { CurrentAnalysis } from './documentAnalyzer';
 import { readTextFromDisk } from '../facts/workspaceFacts';
 import type { Settings } from '../protocol';
 import type { FactScopes } from './factScopes';
-import { toDiagnostics } from './convert';
 
 export interface ClosedFilesHost {
   settings(uri: string): Promise<Settings>;
   scopes: FactScopes;
-  workspaceServices(uri: string): WorkspaceService[];
+  /** The analysis of a file's text, as for an open document (the analyzer's one path). */
+  analyze(uri: string, text: string): Promise<CurrentAnalysis | undefined>;
   /** `text`: what the positions were computed in (the file as read). */
   publish(uri: string, diagnostics: Diagnostic[], text: string): void;
 }
@@ -40,15 +40,10 @@ export class ClosedFiles {
     if (text === undefined) return undefined;
     const settings = await this.host.settings(uri);
     if (!settings.enable) return [];
-    const scope = await this.host.scopes.forUri(uri);
-    const doc = TextDocument.create(uri, 'yaml', 0, text);
-    const analysis = analyze(text, scope.folderFacts.facts, {
-      maxLength: settings.maxFileSizeMB * 1024 * 1024,
-      helmValues: isHelmValuesFile(path),
-      workspaceServices: this.host.workspaceServices(uri),
-    });
+    const result = await this.host.analyze(uri, text);
+    if (!result) return undefined;
     this.checked.add(uri);
-    this.host.publish(uri, toDiagnostics(doc, analysis), text);
-    return analysis.findings.map((f) => f.severity);
+    this.host.publish(uri, result.diagnostics, text);
+    return result.analysis.findings.map((f) => f.severity);
   }
 }

@@ -1,15 +1,23 @@
-// Schedules analysis of open documents: debounced per document, never publishing results for a version older than
-// the one the editor has, parsing each document once per version (hover and code actions read the same result),
-// and reusing the unchanged YAML documents of a stream across versions.
+// The scheduler: exactly one analysis per (document, version) at a time, which publishing, hover, code actions and
+// "Check workspace" all await; only a newer version (or closing the document) cancels it. Per document, a small
+// state machine (ARCHITECTURE.md draws it):
+//
+//   idle ──change──▶ waiting ──timer, or a request──▶ running(v) ──done──▶ idle (result for v kept, published)
+//                      ▲                                 │  ▲
+//                      └──────change (v' > v): cancel────┘  └── stale (facts, other files) while running: run again
+//
+// A request for version v joins running(v); a result for v that is not stale is answered at once. Closed files
+// ("Check workspace", watched files) go through the same analysis (`analyzeFile`), without a state.
 import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
-import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
-import { pathOf } from './uris';
-import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, crossFileSignature, lookupOf, isHelmValuesFile, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type WorkspaceService } from '../engine/index';
+import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, emptyFacts, isHelmValuesFile, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type Span } from '../engine/index';
 import type { Settings } from '../protocol';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
 import type { ReaderPool } from './readerPool';
 import type { FactScopes } from './factScopes';
+import { pathOf } from './uris';
+import type { WorkspaceServices } from './workspaceServices';
 
 export interface AnalyzerHost {
   documents: TextDocuments<TextDocument>;
@@ -17,25 +25,38 @@ export interface AnalyzerHost {
   getSettings(uri: string | null): Promise<Settings>;
   publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
   log(line: string): void;
-  /** Services of the workspace's files that are not open (the index on disk). */
-  indexedServices(openPaths: ReadonlySet<string>): WorkspaceService[];
+  /** The workspace's Services (open documents and the index on disk), for cross-file rules. */
+  workspace: WorkspaceServices;
   /** Reads large documents off the main thread, when it can. */
   readers?: ReaderPool;
 }
 
-interface DocState {
-  /** Parsed YAML documents by text, reused by the next version. */
-  cache: DocumentCache;
-  last?: { version: number; analysis: Analysis; facts: ClusterFacts };
-  /** Something else the analysis depends on changed (another file's Services). */
-  stale?: boolean;
-  servicesSignature?: string;
-  timer?: NodeJS.Timeout;
-}
-
 export interface CurrentAnalysis {
+  version: number;
   analysis: Analysis;
   facts: ClusterFacts;
+  diagnostics: Diagnostic[];
+}
+
+interface Running {
+  version: number;
+  done: Promise<CurrentAnalysis | undefined>;
+  /** Abandon the work at its next pause (a newer version arrived, or the document closed). */
+  cancelled: boolean;
+  /** Something the analysis depends on changed while it ran: run again for the same version when it is done. */
+  again: boolean;
+}
+
+type Phase = { name: 'idle' } | { name: 'waiting'; timer: NodeJS.Timeout } | { name: 'running'; run: Running };
+
+interface DocState {
+  phase: Phase;
+  /** The last finished analysis (of the version it says). */
+  last?: CurrentAnalysis;
+  /** The last result no longer holds: facts or other files' Services changed since. */
+  stale: boolean;
+  /** Parsed YAML documents by text, reused by the next version. */
+  cache: DocumentCache;
 }
 
 /** Short enough to feel immediate, long enough to skip the intermediate states of a fast typist. */
@@ -54,74 +75,157 @@ export class DocumentAnalyzer {
   private state(uri: string): DocState {
     let s = this.states.get(uri);
     if (!s) {
-      s = { cache: new Map() };
+      s = { phase: { name: 'idle' }, stale: false, cache: new Map() };
       this.states.set(uri, s);
     }
     return s;
   }
 
+  /** The document was opened or changed: analyze its new version after `delay` (a newer version cancels the old). */
   schedule(uri: string, delay = DEBOUNCE_MS): void {
     const s = this.state(uri);
+    const version = this.host.documents.get(uri)?.version;
+    if (s.phase.name === 'running') {
+      if (s.phase.run.version === version) return;
+      s.phase.run.cancelled = true;
+    }
     // didOpen also fires a content change: do not let it push the first check back by the typing debounce.
-    if (s.timer && !s.last && delay > 0) return;
-    if (s.timer) clearTimeout(s.timer);
-    s.timer = setTimeout(() => {
-      s.timer = undefined;
-      void this.validate(uri);
-    }, delay);
+    if (s.phase.name === 'waiting') {
+      if (!s.last && delay > 0) return;
+      clearTimeout(s.phase.timer);
+    }
+    this.wait(uri, s, delay);
   }
 
+  private wait(uri: string, s: DocState, delay: number): void {
+    s.phase = {
+      name: 'waiting',
+      timer: setTimeout(() => {
+        if (s.phase.name === 'waiting') void this.start(uri, s);
+      }, delay),
+    };
+  }
+
+  /** Something every document's analysis depends on changed (facts, settings, other files). */
   revalidateAll(delay = 0): void {
-    for (const doc of this.host.documents.all()) {
-      const s = this.state(doc.uri);
-      s.stale = true;
-      this.schedule(doc.uri, delay);
-    }
+    for (const doc of this.host.documents.all()) this.invalidate(doc.uri, delay);
+  }
+
+  private invalidate(uri: string, delay: number): void {
+    const s = this.state(uri);
+    s.stale = true;
+    if (s.phase.name === 'running') s.phase.run.again = true;
+    else if (s.phase.name === 'idle') this.wait(uri, s, delay);
   }
 
   forget(uri: string): void {
     const s = this.states.get(uri);
-    if (s?.timer) clearTimeout(s.timer);
+    if (s?.phase.name === 'waiting') clearTimeout(s.phase.timer);
+    if (s?.phase.name === 'running') s.phase.run.cancelled = true;
     this.states.delete(uri);
     this.host.readers?.forget(uri);
+    void this.host.workspace.closeOpen(uri).then((changed) => changed && this.othersChanged(uri));
   }
 
-  /** The analysis of the document's current version (computed now if the scheduled one has not run yet). */
+  /** The analysis of the document's current version: the one in flight, the last one, or one started now. */
   async current(doc: TextDocument): Promise<CurrentAnalysis | undefined> {
-    const s = this.state(doc.uri);
-    if (s.last && s.last.version === doc.version) return s.last;
-    await this.validate(doc.uri);
-    const after = this.states.get(doc.uri)?.last;
-    return after && after.version === doc.version ? after : undefined;
+    for (;;) {
+      const s = this.state(doc.uri);
+      const version = doc.version;
+      if (s.phase.name === 'running' && s.phase.run.version === version) {
+        const r = await s.phase.run.done;
+        if (r?.version === version) return r;
+      } else if (s.last?.version === version && !s.stale) {
+        return s.last;
+      } else {
+        if (s.phase.name === 'waiting') clearTimeout(s.phase.timer);
+        if (s.phase.name === 'running') s.phase.run.cancelled = true;
+        const r = await this.start(doc.uri, s);
+        if (r?.version === version) return r;
+      }
+      // The document changed or closed meanwhile: the editor asked about a version that is gone.
+      if (this.host.documents.get(doc.uri)?.version !== version || !this.states.has(doc.uri)) return undefined;
+    }
   }
 
-  /** Services of the workspace as this document's rules see them: other open documents live, the rest from disk. */
-  workspaceServices(uri: string): WorkspaceService[] {
-    const openPaths = new Set<string>();
-    const out: WorkspaceService[] = [];
-    for (const doc of this.host.documents.all()) {
-      const p = pathOf(doc.uri);
-      if (p) openPaths.add(p);
-      if (doc.uri === uri) continue;
-      const last = this.states.get(doc.uri)?.last;
-      if (!last) continue;
-      const locate = (span: { start: number; end: number }) => {
-        const a = doc.positionAt(span.start);
-        const b = doc.positionAt(span.end);
-        return { uri: doc.uri, line: a.line, character: a.character, endLine: b.line, endCharacter: b.character };
-      };
-      for (const o of last.analysis.model.objects) if (o.kind === 'Service') out.push({ uri: doc.uri, service: o as ServiceObject, locate });
+  /** Move to running(v) for the document's current version, and from there to idle (or on). */
+  private start(uri: string, s: DocState): Promise<CurrentAnalysis | undefined> {
+    const doc = this.host.documents.get(uri);
+    if (!doc) {
+      s.phase = { name: 'idle' };
+      return Promise.resolve(undefined);
     }
-    return [...out, ...this.host.indexedServices(openPaths)];
+    const run: Running = { version: doc.version, cancelled: false, again: false, done: Promise.resolve(undefined) };
+    s.stale = false;
+    run.done = this.run(doc, s, run);
+    s.phase = { name: 'running', run };
+    return run.done;
+  }
+
+  private async run(doc: TextDocument, s: DocState, run: Running): Promise<CurrentAnalysis | undefined> {
+    let result: CurrentAnalysis | undefined;
+    try {
+      const live = () => !run.cancelled && this.states.get(doc.uri) === s && this.host.documents.get(doc.uri)?.version === run.version;
+      result = await this.analyzeText(doc.uri, run.version, doc.getText(), live, s.cache);
+      if (result && live()) {
+        s.last = result;
+        // Let edits that arrived during the analysis be read first: results for a version the editor has already
+        // replaced are never published over the newer one's. A timer turn (the socket is read) and then an
+        // immediate (vscode-jsonrpc dispatches what it read in a turn of its own).
+        await new Promise((r) => setTimeout(r, 0));
+        await new Promise((r) => setImmediate(r));
+        if (live()) {
+          this.host.publish(doc.uri, run.version, result.diagnostics);
+          await this.servicesChanged(doc, result.analysis);
+        }
+      }
+    } finally {
+      if (s.phase.name === 'running' && s.phase.run === run) {
+        s.phase = { name: 'idle' };
+        const current = this.host.documents.get(doc.uri);
+        if (this.states.get(doc.uri) === s && current) {
+          if (run.again || s.stale) this.wait(doc.uri, s, 0);
+          else if (current.version !== run.version) this.wait(doc.uri, s, DEBOUNCE_MS);
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Other open documents' cross-file findings depend on this one's Services. */
+  private async servicesChanged(doc: TextDocument, analysis: Analysis): Promise<void> {
+    const services = analysis.model.objects.filter((o): o is ServiceObject => o.kind === 'Service');
+    const locate = (span: Span) => {
+      const a = doc.positionAt(span.start);
+      const b = doc.positionAt(span.end);
+      return { uri: doc.uri, line: a.line, character: a.character, endLine: b.line, endCharacter: b.character };
+    };
+    if (await this.host.workspace.setOpen(doc.uri, services, locate)) this.othersChanged(doc.uri);
+  }
+
+  private othersChanged(uri: string): void {
+    for (const other of this.host.documents.all()) if (other.uri !== uri) this.invalidate(other.uri, CROSS_FILE_DELAY_MS);
+  }
+
+  /**
+   * Analyze a file that is not open, from its text on disk, exactly as an open one (same settings, facts, cross-file
+   * index, size limits and worker): the diagnostics, or undefined when checking is turned off for it.
+   */
+  async analyzeFile(uri: string, text: string): Promise<CurrentAnalysis | undefined> {
+    try {
+      return await this.analyzeText(uri, 0, text, () => true, new Map());
+    } finally {
+      // The worker keeps a parsed copy per file only while the editor has it open.
+      if (!this.host.documents.get(uri)) this.host.readers?.forget(uri);
+    }
   }
 
   /** Comparison keys of every externalIP in the open documents (a pool address must not be one of them). */
   usedAddressKeys(): Set<string> {
     const used = new Set<string>();
-    for (const s of this.states.values()) {
-      for (const obj of s.last?.analysis.model.objects ?? []) {
-        if (obj.kind !== 'Service') continue;
-        for (const f of obj.externalIPs ?? []) {
+    for (const services of this.host.workspace.openServices()) {
+      for (const { service } of services) {
+        for (const f of service.externalIPs ?? []) {
           const p = f.value !== undefined ? parseIP(f.value) : undefined;
           if (p?.ok) used.add(p.ip.key);
         }
@@ -130,100 +234,76 @@ export class DocumentAnalyzer {
     return used;
   }
 
-  private async validate(uri: string): Promise<void> {
-    const doc = this.host.documents.get(uri);
-    if (!doc) return;
-    const version = doc.version;
+  /** The one analysis path: settings, facts, the engine (sliced or in the worker for large texts), diagnostics. */
+  private async analyzeText(uri: string, version: number, text: string, live: () => boolean, cache: DocumentCache): Promise<CurrentAnalysis | undefined> {
+    const doc = TextDocument.create(uri, 'yaml', version, text);
     try {
       const settings = await this.host.getSettings(uri);
-      if (!settings.enable) {
-        this.host.publish(uri, version, []);
-        return;
-      }
+      if (!settings.enable) return { version, analysis: emptyAnalysis(), facts: emptyFacts(), diagnostics: [] };
       const scope = await this.host.scopes.forUri(uri);
-      const cur = this.host.documents.get(uri);
-      // Superseded while we waited: the newer version has its own validation scheduled.
-      if (!cur || cur.version !== version) return;
-      const s = this.state(uri);
-      if (s.last?.version === version && s.last.facts === scope.folderFacts.facts && !s.stale) return;
-      s.stale = false;
+      if (!live()) return undefined;
       const path = pathOf(uri);
-      const diagnostics: Diagnostic[] = path ? problemsToDiagnostics(cur, this.host.scopes.problemsIn(scope, path)) : [];
+      const diagnostics: Diagnostic[] = path ? problemsToDiagnostics(doc, this.host.scopes.problemsIn(scope, path)) : [];
       const facts = scope.folderFacts.facts;
-      let analysis: Analysis;
-      if (path && basename(path) === CONFIG_FILE_NAME) {
-        analysis = { findings: [], model: { objects: [], syntax: [], limits: [], parsedDocuments: 0, skippedDocuments: 0 }, suppressed: 0 };
+      if (path && basename(path) === CONFIG_FILE_NAME) return { version, analysis: emptyAnalysis(), facts, diagnostics };
+      const options = {
+        cache,
+        maxLength: settings.maxFileSizeMB * 1024 * 1024,
+        helmValues: !!path && isHelmValuesFile(path),
+        workspace: this.host.workspace.lookupFor(uri),
+      };
+      let analysis: Analysis | undefined;
+      if (text.length < SLICED_ABOVE || text.length > options.maxLength) {
+        analysis = analyze(text, facts, options);
       } else {
-        const text = cur.getText();
-        const options = {
-          cache: s.cache,
-          maxLength: settings.maxFileSizeMB * 1024 * 1024,
-          helmValues: !!path && isHelmValuesFile(path),
-          workspaceServices: this.workspaceServices(uri),
-        };
-        if (text.length < SLICED_ABOVE || text.length > options.maxLength) {
-          analysis = analyze(text, facts, options);
-        } else {
-          // A big file is read off the main thread (or, failing that, in slices on it), and the rules run in slices,
-          // so hovers and other documents are answered meanwhile; a newer version of this one abandons the work
-          // instead of queueing behind it.
-          let sliceStart = Date.now();
-          const pause = async () => {
-            if (Date.now() - sliceStart >= SLICE_MS) {
-              await new Promise((r) => setImmediate(r));
-              sliceStart = Date.now();
-            }
-            return this.host.documents.get(uri)?.version === version;
-          };
-          let sliced: Analysis | undefined;
-          if (this.host.readers?.available) {
-            let failed = false;
-            const model = await this.host.readers.read(uri, text, options.helmValues).catch((e: Error) => {
-              this.host.log(`Kube IP Guard: reading ${uri} off the main thread failed (${e.message}); reading it here.`);
-              failed = true;
-              return undefined;
-            });
-            if (failed) sliced = await analyzeSliced(text, facts, options, pause);
-            else if (model) sliced = await checkModelSliced(text, model, facts, lookupOf(options.workspaceServices), pause);
-          } else {
-            sliced = await analyzeSliced(text, facts, options, pause);
+        // A big file is read off the main thread (or, failing that, in slices on it), and the rules run in slices,
+        // so hovers and other documents are answered meanwhile; a newer version of this one abandons the work
+        // instead of queueing behind it.
+        let sliceStart = Date.now();
+        const pause = async () => {
+          if (Date.now() - sliceStart >= SLICE_MS) {
+            await new Promise((r) => setImmediate(r));
+            sliceStart = Date.now();
           }
-          if (!sliced) return;
-          analysis = sliced;
-        }
-        diagnostics.push(...toDiagnostics(cur, analysis));
-      }
-      s.last = { version, analysis, facts };
-      // Let edits that arrived during the analysis be read first: results for a version the editor has already
-      // replaced are kept for hover and code actions but never published over the newer one's.
-      // A timer turn (the socket is read) and then an immediate (vscode-jsonrpc dispatches what it read in a turn
-      // of its own).
-      await new Promise((r) => setTimeout(r, 0));
-      await new Promise((r) => setImmediate(r));
-      if (this.host.documents.get(uri)?.version !== version) return;
-      this.host.publish(uri, version, diagnostics);
-      // Other open documents' cross-file findings depend on this one's Services.
-      // A first analysis counts as a change from nothing: other files were checked without this one's Services.
-      const sig = crossFileSignature(analysis.model.objects.filter((o): o is ServiceObject => o.kind === 'Service'));
-      if (sig !== (s.servicesSignature ?? crossFileSignature([]))) {
-        for (const other of this.host.documents.all()) if (other.uri !== uri) {
-          this.state(other.uri).stale = true;
-          this.schedule(other.uri, CROSS_FILE_DELAY_MS);
+          return live();
+        };
+        if (this.host.readers?.available) {
+          let failed = false;
+          const model = await this.host.readers.read(uri, text, options.helmValues).catch((e: Error) => {
+            this.host.log(`Kube IP Guard: reading ${uri} off the main thread failed (${e.message}); reading it here.`);
+            failed = true;
+            return undefined;
+          });
+          if (failed) analysis = await analyzeSliced(text, facts, options, pause);
+          else if (model && live()) analysis = await checkModelSliced(text, model, facts, options.workspace, pause);
+        } else {
+          analysis = await analyzeSliced(text, facts, options, pause);
         }
       }
-      s.servicesSignature = sig;
+      if (!analysis) return undefined;
+      diagnostics.push(...toDiagnostics(doc, analysis));
+      return { version, analysis, facts, diagnostics };
     } catch (e) {
       // One document's failure must not stop the others, nor leave stale results behind.
       this.host.log(`Kube IP Guard: checking ${uri} failed: ${(e as Error)?.stack ?? e}`);
-      this.host.publish(uri, version, [
-        {
-          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-          severity: 3,
-          source: SOURCE,
-          code: 'internal-error',
-          message: `Kube IP Guard could not check this file (${(e as Error)?.message ?? e}); see the Kube IP Guard output for details.`,
-        },
-      ]);
+      return {
+        version,
+        analysis: emptyAnalysis(),
+        facts: emptyFacts(),
+        diagnostics: [
+          {
+            range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+            severity: 3,
+            source: SOURCE,
+            code: 'internal-error',
+            message: `Kube IP Guard could not check this file (${(e as Error)?.message ?? e}); see the Kube IP Guard output for details.`,
+          },
+        ],
+      };
     }
   }
+}
+
+function emptyAnalysis(): Analysis {
+  return { findings: [], model: { objects: [], syntax: [], limits: [], parsedDocuments: 0, skippedDocuments: 0 }, suppressed: 0 };
 }

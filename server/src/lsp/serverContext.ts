@@ -16,6 +16,7 @@ import { WorkspaceIndex } from './workspaceIndex';
 import { ClusterSource } from './clusterSource';
 import { ReaderPool } from './readerPool';
 import { DocumentAnalyzer } from './documentAnalyzer';
+import { WorkspaceServices } from './workspaceServices';
 import { FactScopes } from './factScopes';
 import { ClosedFiles } from './closedFiles';
 import { NO_CLIENT_SUPPORT, type ClientSupport } from './clientSupport';
@@ -50,6 +51,8 @@ export class ServerContext {
   readonly readers: ReaderPool;
   readonly index: WorkspaceIndex;
   readonly analyzer: DocumentAnalyzer;
+  /** Every file's Services for the cross-file rules: open documents' from their analyses, the rest from disk. */
+  readonly workspace = new WorkspaceServices();
   readonly closedFiles: ClosedFiles;
   readonly configProblems: ConfigProblems;
   /** Our own watcher, for clients that cannot watch files (started only for them). */
@@ -107,6 +110,7 @@ export class ServerContext {
       },
       maxBytes: () => 64 * 1024 * 1024,
       log,
+      setServices: (uri, services) => this.workspace.setDisk(uri, services),
       onChange: () => this.analyzer.revalidateAll(250),
     });
 
@@ -116,7 +120,7 @@ export class ServerContext {
       getSettings: (uri) => this.settings(uri),
       publish: (uri, version, diagnostics) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, version, diagnostics: this.diagnosticsToClient(uri, diagnostics) })),
       log,
-      indexedServices: (openPaths) => this.index.servicesExcept(openPaths),
+      workspace: this.workspace,
       readers: this.readers,
     });
 
@@ -133,7 +137,7 @@ export class ServerContext {
     this.closedFiles = new ClosedFiles({
       settings: (uri) => this.settings(uri),
       scopes: this.scopes,
-      workspaceServices: (uri) => this.analyzer.workspaceServices(uri),
+      analyze: (uri, text) => this.analyzer.analyzeFile(uri, text),
       publish: (uri, diagnostics, text) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, diagnostics: this.diagnosticsToClient(uri, diagnostics, linesOfText(text)) })),
     });
   }

@@ -3,9 +3,9 @@
 // watcher events, and skipping node_modules, .git, `files.exclude` and the config file's `ignore` globs.
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { pathOf } from './uris';
-import { crossFileSignature, type WorkspaceService } from '../engine/index';
+import type { WorkspaceService } from '../engine/index';
 import { allowedRealPath, findManifestFiles, isIgnored } from '../workspace/files';
-import { indexFileSliced, toWorkspaceServices, type IndexedFile } from '../workspace/serviceIndex';
+import { indexFileSliced, toWorkspaceServices } from '../workspace/serviceIndex';
 
 export interface WorkspaceIndexHost {
   folders(): string[];
@@ -17,18 +17,14 @@ export interface WorkspaceIndexHost {
   ignoreFor(folderUri: string): Promise<string[]>;
   maxBytes(): number;
   log(line: string): void;
+  /** A file's Services as read from disk (undefined: none, or gone); true when other files' rules see a change. */
+  setServices(uri: string, services: readonly WorkspaceService[] | undefined): Promise<boolean>;
   /** The Services known to the index changed (not merely a file saved with the same Services). */
   onChange(): void;
 }
 
 interface Entry {
-  file: IndexedFile;
-  services: WorkspaceService[];
-  signature: string;
-}
-
-function signature(file: IndexedFile | undefined): string {
-  return file ? crossFileSignature(file.services) : '';
+  uri: string;
 }
 
 export class WorkspaceIndex {
@@ -73,10 +69,7 @@ export class WorkspaceIndex {
     const found = new Set(await this.listFiles(() => gen !== this.generation));
     let changed = false;
     for (const path of [...this.entries.keys()]) {
-      if (!found.has(path)) {
-        this.entries.delete(path);
-        changed = true;
-      }
+      if (!found.has(path)) changed = (await this.drop(path)) || changed;
     }
     let n = 0;
     for (const path of found) {
@@ -99,17 +92,13 @@ export class WorkspaceIndex {
     return false;
   }
 
-  /** Read one file into the index; true when its Services changed. */
+  /** Read one file into the index; true when its Services changed for other files' rules. */
   private async read(path: string): Promise<boolean> {
-    const before = this.entries.get(path)?.signature ?? '';
     try {
       // A watched path may be a link: in an untrusted workspace it must really be inside a folder.
       const confine = this.host.trusted() ? undefined : await Promise.all(this.host.folders().map(pathOf).filter((r): r is string => !!r).map((r) => realpath(r).catch(() => r)));
       const st = await stat(path);
-      if (!st.isFile() || st.size > this.host.maxBytes() || !allowedRealPath(await realpath(path), confine)) {
-        this.entries.delete(path);
-        return before !== '';
-      }
+      if (!st.isFile() || st.size > this.host.maxBytes() || !allowedRealPath(await realpath(path), confine)) return await this.drop(path);
       let sliceStart = Date.now();
       const file = await indexFileSliced(path, await readFile(path, 'utf8'), async () => {
         if (Date.now() - sliceStart >= 10) {
@@ -118,15 +107,20 @@ export class WorkspaceIndex {
         }
         return true;
       });
-      const sig = signature(file);
-      if (file) this.entries.set(path, { file, services: toWorkspaceServices(file), signature: sig });
-      else this.entries.delete(path);
-      return sig !== before;
+      if (!file) return await this.drop(path);
+      this.entries.set(path, { uri: file.uri });
+      return this.host.setServices(file.uri, toWorkspaceServices(file));
     } catch (e) {
       this.skipOnce(path, (e as Error).message);
-      this.entries.delete(path);
-      return before !== '';
+      return await this.drop(path);
     }
+  }
+
+  private drop(path: string): Promise<boolean> {
+    const e = this.entries.get(path);
+    if (!e) return Promise.resolve(false);
+    this.entries.delete(path);
+    return this.host.setServices(e.uri, undefined);
   }
 
   /** A watched file was created, changed or deleted. */
@@ -139,18 +133,11 @@ export class WorkspaceIndex {
     if (!inFolder || (await this.ignoredByConfig(path))) return;
     let changed: boolean;
     if (deleted) {
-      changed = this.entries.delete(path);
+      changed = await this.drop(path);
     } else {
       changed = await this.read(path);
     }
     if (changed) this.host.onChange();
-  }
-
-  /** Services of every indexed file except the given ones (open documents speak for themselves). */
-  servicesExcept(paths: ReadonlySet<string>): WorkspaceService[] {
-    const out: WorkspaceService[] = [];
-    for (const [path, e] of this.entries) if (!paths.has(path)) out.push(...e.services);
-    return out;
   }
 
   get size(): number {

@@ -1,0 +1,147 @@
+// Two axes of the benchmark that the per-file tables do not show.
+//
+// 1. The longest block of the server's main thread while a large file (up to 64 MB) is opened and analyzed, measured
+//    inside the server by an event-loop delay monitor (node:perf_hooks monitorEventLoopDelay, preloaded for the bench
+//    only): a hover or a keystroke in another file waits at most that long. Goal: under 50 ms.
+// 2. The number of files: the CLI over 1k, 10k (and 100k) one-Service files, and "Check workspace" over the same
+//    folders, must grow linearly: the report gives each time per file and the ratio to the smallest count.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BenchClient, fileUri, type ServerSpec } from './lsp';
+
+const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+
+export interface BlockResult {
+  name: string;
+  bytes: number;
+  openToDiagnosticsMs: number;
+  /** The longest event-loop delay seen from didOpen to the diagnostics (ms). */
+  maxBlockMs: number;
+  /** Its 99th percentile (ms). */
+  p99Ms: number;
+}
+
+export interface FilesResult {
+  files: number;
+  cliMs: number;
+  checkWorkspaceMs: number;
+}
+
+/** Preloaded into the server: on SIGWINCH, writes the event-loop delay histogram since the last signal, then resets. */
+function eldProbeSource(out: string): string {
+  return `const { monitorEventLoopDelay } = require('node:perf_hooks');
+const fs = require('fs');
+const h = monitorEventLoopDelay({ resolution: 1 });
+h.enable();
+process.on('SIGWINCH', () => {
+  fs.writeFileSync(${JSON.stringify(out)} + '.tmp', JSON.stringify({ max: h.max / 1e6, p99: h.percentile(99) / 1e6 }));
+  fs.renameSync(${JSON.stringify(out)} + '.tmp', ${JSON.stringify(out)});
+  h.reset();
+});
+`;
+}
+
+async function readProbe(pid: number, out: string): Promise<{ max: number; p99: number }> {
+  rmSync(out, { force: true });
+  process.kill(pid, 'SIGWINCH');
+  for (let i = 0; i < 6000 && !existsSync(out); i++) await sleep(10);
+  return JSON.parse(readFileSync(out, 'utf8')) as { max: number; p99: number };
+}
+
+/** Open each input in a fresh server and measure its main thread's longest block until the diagnostics. */
+export async function mainThreadBlocks(server: string, dir: string, inputs: { name: string; text: string }[], log: (s: string) => void): Promise<BlockResult[]> {
+  const probe = join(dir, 'eldprobe.cjs');
+  const out = join(dir, 'eldprobe.json');
+  writeFileSync(probe, eldProbeSource(out));
+  const results: BlockResult[] = [];
+  for (const input of inputs) {
+    log(`  main-thread blocks: ${input.name}`);
+    const spec: ServerSpec = { name: 'kube-ip-guard', command: process.execPath, args: ['--require', probe, server], rootDir: dir, configuration: () => ({}) };
+    const c = await BenchClient.start(spec);
+    try {
+      const warm = fileUri(join(dir, 'warm.yaml'));
+      c.open(warm, 'apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  externalIPs: [192.168.0.11]\n');
+      await c.waitFor(warm, { version: 1, timeoutMs: 60_000 });
+      await sleep(200);
+      await readProbe(c.pid, out);
+      const uri = fileUri(join(dir, 'open', input.name));
+      const t0 = c.open(uri, input.text);
+      const p = await c.waitFor(uri, { version: 1, timeoutMs: 900_000 });
+      const h = await readProbe(c.pid, out);
+      results.push({ name: input.name, bytes: input.text.length, openToDiagnosticsMs: p.at - t0, maxBlockMs: h.max, p99Ms: h.p99 });
+    } finally {
+      await c.stop();
+    }
+  }
+  return results;
+}
+
+/** A folder of `n` one-Service files; every 100th pair clashes on an address and port, every 1000th hits a node. */
+function writeFolder(dir: string, n: number, config: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, '.kube-ip-guard.yaml'), config);
+  for (let i = 0; i < n; i++) {
+    const sub = join(dir, `d${Math.floor(i / 1000)}`);
+    if (i % 1000 === 0) mkdirSync(sub, { recursive: true });
+    const ip = i % 1000 === 999 ? '192.168.0.11' : i % 100 < 2 ? `203.0.113.${(i / 100) & 255}` : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    writeFileSync(join(sub, `svc-${i}.yaml`), `apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-${i}\nspec:\n  externalIPs: [${ip}]\n  ports: [{port: 80}]\n`);
+  }
+}
+
+/** The CLI and "Check workspace" over folders of each count of files. */
+export async function filesAxis(server: string, cli: string, root: string, counts: number[], config: string, log: (s: string) => void): Promise<FilesResult[]> {
+  const results: FilesResult[] = [];
+  for (const n of counts) {
+    const dir = join(root, `files-${n}`);
+    log(`  files axis: writing ${n} files`);
+    writeFolder(dir, n, config);
+    log(`  files axis: CLI over ${n} files`);
+    let t0 = performance.now();
+    try {
+      execFileSync(process.execPath, [cli, 'lint', '.', '--format', 'json'], { cwd: dir, maxBuffer: 1024 * 1024 * 1024, stdio: ['ignore', 'ignore', 'ignore'] });
+    } catch {
+      // Exit status 1: errors found (every 1000th file collides with a node), as planted.
+    }
+    const cliMs = performance.now() - t0;
+    log(`  files axis: Check workspace over ${n} files`);
+    const c = await BenchClient.start({ name: 'kube-ip-guard', command: process.execPath, args: [server], rootDir: dir, configuration: () => ({}) });
+    let checkWorkspaceMs = NaN;
+    try {
+      t0 = performance.now();
+      await c.conn.sendRequest('kubeIpGuard/checkWorkspace', {});
+      checkWorkspaceMs = performance.now() - t0;
+    } finally {
+      await c.stop();
+    }
+    results.push({ files: n, cliMs, checkWorkspaceMs });
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** A stream made only of Services (every document parsed and checked: the worst case for the keyword filter). */
+export function servicesStream(bytes: number): string {
+  const parts: string[] = [];
+  let n = 0;
+  for (let i = 0; n < bytes; i++) {
+    const s = `apiVersion: v1\nkind: Service\nmetadata:\n  name: s${i}\nspec:\n  externalIPs: [10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}]\n  ports: [{port: 80}]\n`;
+    parts.push(s);
+    n += s.length + 4;
+  }
+  return parts.join('---\n');
+}
+
+/** Minified JSON on one line: a List of Services of about `bytes`, the last on a node. */
+export function oneLineList(bytes: number): string {
+  const items: string[] = [];
+  let n = 0;
+  for (let i = 0; n < bytes; i++) {
+    const s = `{"apiVersion":"v1","kind":"Service","metadata":{"name":"s${i}"},"spec":{"externalIPs":["10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}"]}}`;
+    items.push(s);
+    n += s.length + 1;
+  }
+  items.push('{"apiVersion":"v1","kind":"Service","metadata":{"name":"bad"},"spec":{"externalIPs":["192.168.0.11"]}}');
+  return `{"apiVersion":"v1","kind":"List","items":[${items.join(',')}]}`;
+}
