@@ -202,6 +202,26 @@ export function settingsContribution(settings: Settings): { contribution?: FactC
   return { contribution, problems: parsed.problems.map((p) => ({ message: `kubeIpGuard.${p.message}`, severity: p.severity })) };
 }
 
+/**
+ * Node manifests parsed, by their text: a config edited keystroke by keystroke reloads its facts each time, and a
+ * 250 KB `kubectl get nodes -o yaml` need not be parsed again while it has not changed. A few entries suffice.
+ */
+const nodeManifestCache = new Map<string, ReturnType<typeof parseNodeManifest>>();
+const NODE_MANIFEST_CACHE_ENTRIES = 8;
+
+function parsedNodeManifest(text: string, uri: string, label: string): ReturnType<typeof parseNodeManifest> {
+  const key = `${uri}\u0000${label}\u0000${text}`;
+  let r = nodeManifestCache.get(key);
+  if (r) {
+    nodeManifestCache.delete(key);
+  } else {
+    r = parseNodeManifest(text, uri, label);
+    if (nodeManifestCache.size >= NODE_MANIFEST_CACHE_ENTRIES) nodeManifestCache.delete(nodeManifestCache.keys().next().value!);
+  }
+  nodeManifestCache.set(key, r);
+  return r;
+}
+
 export async function loadFolderFacts(input: FolderFactsInput): Promise<FolderFacts> {
   const read = input.readText ?? readTextFromDisk;
   const problems: FileProblem[] = [];
@@ -245,8 +265,12 @@ export async function loadFolderFacts(input: FolderFactsInput): Promise<FolderFa
       config.contribution.apiServers = [...(config.contribution.apiServers ?? []), ...resolved];
       configRules = config.contribution.rules;
       contributions.push(config.contribution);
+      const manifestsRead = new Set<string>();
       for (const m of config.nodeManifests) {
         const path = resolve(dirname(input.configPath), m.path);
+        // The same file named twice (or fifty times) is read once.
+        if (manifestsRead.has(path)) continue;
+        manifestsRead.add(path);
         dependencies.push(path);
         // Judged by where the file really is: a symlink in the workspace may point anywhere.
         if (input.trusted === false && !(input.workspaceRoots ?? []).some((root) => within(realPath(path), realPath(root)))) {
@@ -259,7 +283,7 @@ export async function loadFolderFacts(input: FolderFactsInput): Promise<FolderFa
           continue;
         }
         const label = relative(dirname(input.configPath), path) || m.path;
-        const nodes = parseNodeManifest(manifestText, pathToFileURL(path).toString(), label);
+        const nodes = parsedNodeManifest(manifestText, pathToFileURL(path).toString(), label);
         for (const p of nodes.problems) problems.push({ file: path, message: p.message, span: p.span, severity: p.severity });
         contributions.push({ source: { kind: 'node-manifest', label }, nodes: nodes.nodes });
       }

@@ -37,7 +37,7 @@ export const RULES: readonly Rule[] = [
 /** Findings that are not rules of the domain but of reading the file. */
 export const META_RULES = {
   'yaml-syntax': { summary: 'the YAML of a document Kube IP Guard checks does not parse', severity: 'error' },
-  'analysis-limit': { summary: 'part of a file was not checked because of a size or depth limit', severity: 'info' },
+  'analysis-limit': { summary: 'part of a file was not checked because of a size, nesting or alias/merge-key limit', severity: 'info' },
 } as const;
 
 export const RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), ...Object.keys(META_RULES)];
