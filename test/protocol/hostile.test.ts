@@ -34,3 +34,27 @@ test('a document with a file://remotehost/… URI never breaks the analysis of t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('node names and config values from the workspace are escaped in hover markdown and the status tooltip', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kig-hostile-md-'));
+  const evil = '![x](https://attacker.example/p.png)<img src=x>*b*`c`';
+  writeFileSync(join(dir, 'nodes.yaml'), `apiVersion: v1\nkind: NodeList\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata: {name: '${evil}'}\n  status:\n    addresses:\n    - {type: InternalIP, address: 192.168.0.11}\n`);
+  writeFileSync(join(dir, '.kube-ip-guard.yaml'), `nodeManifests: [nodes.yaml]\napiServer: ['[y](https://attacker.example/)']\n`);
+  const client = await LspTestClient.start({ rootDir: dir, settings: { cluster: { mode: 'off' } } });
+  try {
+    const uri = fileUri(join(dir, 'deployment.yaml'));
+    client.open(uri, SEED);
+    const [d] = await client.waitForDiagnostics(uri, (x) => x.some((y) => y.code === 'externalip-node'));
+    const hover = await client.hover(uri, d.range.start.line, d.range.start.character + 1);
+    const md = (hover?.contents as { value: string }).value;
+    const unescaped = (s: string) => [/(?<!\\)!(?<!\\)\[/, /(?<!\\)\]\(/, /(?<!\\)<img/, /(?<!\\):\/\//, /(?<!\\)`c/, /(?<!\\)\*b/].filter((r) => r.test(s));
+    assert.match(md, /attacker\\\.example|attacker\.example/);
+    assert.deepEqual(unescaped(md.replace(/\[externalip-node\]\([^)]*\)/g, '')), [], md);
+    const tooltips = client.notifications.filter((n) => n.method === 'kubeIpGuard/status').map((n) => (n.params as { tooltip: string }).tooltip);
+    assert.ok(tooltips.length > 0);
+    for (const t of tooltips) assert.deepEqual(unescaped(t), [], t);
+  } finally {
+    await client.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

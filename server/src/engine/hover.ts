@@ -6,6 +6,7 @@ import { describeApiServer, describeNodeMatch, inventoryOf } from './inventory';
 import type { AddressField, Span } from './manifest';
 import { apiServerCollisionWhy, nodeCollisionWhy, portsText, proxyModeName } from './rules/explain';
 import { ruleDocUrl } from './rules/rule';
+import { escapeMarkdown as md } from './markdown';
 
 export interface HoverResult {
   markdown: string;
@@ -18,8 +19,8 @@ function sourcesLine(facts: ClusterFacts): string {
   }
   const parts = facts.sources
     .filter((s) => s.nodes + s.apiServers > 0)
-    .map((s) => `${s.nodes} node${s.nodes === 1 ? '' : 's'}${s.apiServers ? ` and ${s.apiServers} API server address${s.apiServers === 1 ? '' : 'es'}` : ''} from ${s.label}${s.staleSince ? ` (cached ${s.staleSince})` : ''}`);
-  return `Checked against ${parts.join('; ')}. Proxy mode: ${proxyModeName(facts.proxyMode)}${facts.proxyModeSource ? ` (from ${facts.proxyModeSource.label})` : ' (default)'}.`;
+    .map((s) => `${s.nodes} node${s.nodes === 1 ? '' : 's'}${s.apiServers ? ` and ${s.apiServers} API server address${s.apiServers === 1 ? '' : 'es'}` : ''} from ${md(s.label)}${s.staleSince ? ` (cached ${md(s.staleSince)})` : ''}`);
+  return `Checked against ${parts.join('; ')}. Proxy mode: ${proxyModeName(facts.proxyMode)}${facts.proxyModeSource ? ` (from ${md(facts.proxyModeSource.label)})` : ' (default)'}.`;
 }
 
 export function hoverAt(analysis: Analysis, offset: number, facts: ClusterFacts): HoverResult | undefined {
@@ -45,19 +46,19 @@ export function hoverAt(analysis: Analysis, offset: number, facts: ClusterFacts)
   const mode = facts.proxyMode;
   const ruleLinks = [...new Set(findings.map((f) => f.rule))].map((r) => `[${r}](${ruleDocUrl(r)})`);
   if (owners && (owners.nodes.length || owners.apiServers.length)) {
-    lines.push(`**${field.value}** collides with the cluster itself:`);
-    for (const a of owners.apiServers) lines.push(`- API server ${describeApiServer(a)}`);
-    for (const n of owners.nodes) lines.push(`- ${describeNodeMatch(n)}`);
+    lines.push(`**${md(field.value ?? '')}** collides with the cluster itself:`);
+    for (const a of owners.apiServers) lines.push(`- API server ${md(describeApiServer(a))}`);
+    for (const n of owners.nodes) lines.push(`- ${md(describeNodeMatch(n))}`);
     lines.push('');
-    const nodes = [...new Set(owners.nodes.map((n) => n.node))].join(', ');
+    const nodes = [...new Set(owners.nodes.map((n) => md(n.node)))].join(', ');
     lines.push(owners.apiServers.length ? apiServerCollisionWhy(mode, hit.ports) : nodeCollisionWhy(mode, nodes, hit.ports));
     lines.push('');
     lines.push('**What to do:** use an address that no node or API server owns (a free one from `externalIPPool`, or your load balancer\'s range), or remove it.');
   } else if (findings.length) {
-    lines.push(`**${field.value ?? '(not a string)'}**`);
-    for (const f of findings) lines.push(`- ${f.message}`);
+    lines.push(`**${field.value !== undefined ? md(field.value) : '(not a string)'}**`);
+    for (const f of findings) lines.push(`- ${md(f.message)}`);
   } else if (parsed?.ok) {
-    lines.push(`**${field.value}**: no known node or API server uses this address.`);
+    lines.push(`**${md(field.value ?? '')}**: no known node or API server uses this address.`);
   } else {
     return undefined;
   }

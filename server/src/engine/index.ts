@@ -15,3 +15,4 @@ export { ruleDocUrl, RULE_DOCS_BASE } from './rules/rule';
 export type { Rule } from './rules/rule';
 export { Suppressions } from './suppression';
 export { LineIndex } from './lineIndex';
+export { escapeMarkdown } from './markdown';

@@ -4,7 +4,7 @@
 import { basename, dirname, isAbsolute, join, parse } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pathOf } from './uris';
-import { CONFIG_FILE_NAME } from '../engine/index';
+import { CONFIG_FILE_NAME, escapeMarkdown as md } from '../engine/index';
 import { discoverConfig, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import { LineIndex } from '../engine/lineIndex';
 import type { Settings, StatusNotification } from '../protocol';
@@ -146,8 +146,8 @@ export class FactScopes {
   private report(scope: Scope): void {
     const { facts, problems, configPath } = scope.folderFacts;
     const nodes = facts.nodes.length;
-    const sourceLines = facts.sources.map((s) => `- ${s.label}: ${s.nodes} node${s.nodes === 1 ? '' : 's'}, ${s.apiServers} API server address${s.apiServers === 1 ? '' : 'es'}${s.staleSince ? ` (cached ${s.staleSince})` : ''}`);
-    const problemLines = problems.map((p) => `- ${p.file ? `${basename(p.file)}: ` : ''}${p.message}`);
+    const sourceLines = facts.sources.map((s) => `- ${md(s.label)}: ${s.nodes} node${s.nodes === 1 ? '' : 's'}, ${s.apiServers} API server address${s.apiServers === 1 ? '' : 'es'}${s.staleSince ? ` (cached ${s.staleSince})` : ''}`);
+    const problemLines = problems.map((p) => `- ${p.file ? `${md(basename(p.file))}: ` : ''}${md(p.message)}`);
     const cluster = this.host.clusterStatus();
     const clusterFailing = !['off', 'loading', 'ok', 'partial'].includes(cluster.state);
     const hasErrors = problems.some((p) => p.severity === 'error');
@@ -160,9 +160,9 @@ export class FactScopes {
     }
     const clusterLines = cluster.state === 'off'
       ? []
-      : ['', `**Cluster** (${cluster.context ? `context ${cluster.context}` : 'kubeconfig'}): ${cluster.message}${cluster.staleSince ? ` — using the facts cached ${cluster.staleSince}` : ''}`];
+      : ['', `**Cluster** (${cluster.context ? `context ${md(cluster.context)}` : 'kubeconfig'}): ${md(cluster.message)}${cluster.staleSince ? ` — using the facts cached ${md(cluster.staleSince)}` : ''}`];
     const tooltip = [
-      `**Kube IP Guard** — ${text}`,
+      `**Kube IP Guard** — ${md(text)}`,
       '',
       ...(sourceLines.length ? [sourceLines.join('\n')] : []),
       ...(scope.folderFacts.noFacts
