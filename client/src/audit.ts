@@ -147,14 +147,16 @@ export function registerAudit(context: vscode.ExtensionContext, client: () => La
       return result;
     }),
     vscode.commands.registerCommand('kubeIpGuard.copyAuditFix', async (auditId: number, fix: number) => {
-      const f = shown?.result.auditId === auditId ? shown.result.fixes[fix] : undefined;
+      // Run without arguments (the command palette, a test running every command): nothing to copy or apply.
+      const f = shown && typeof auditId === 'number' && shown.result.auditId === auditId ? shown.result.fixes[fix] : undefined;
       if (!f) return;
       await vscode.env.clipboard.writeText(f.command);
       void vscode.window.showInformationMessage('Kube IP Guard: fix command copied.');
     }),
     vscode.commands.registerCommand('kubeIpGuard.applyAuditFix', async (auditId: number, fix: number) => {
       const c = client();
-      const f = shown?.result.auditId === auditId ? shown.result.fixes[fix] : undefined;
+      // Run without arguments (the command palette, a test running every command): nothing to copy or apply.
+      const f = shown && typeof auditId === 'number' && shown.result.auditId === auditId ? shown.result.fixes[fix] : undefined;
       if (!c || !f || !shown) return;
       const choice = await vscode.window.showWarningMessage(
         `Apply this patch to the cluster (context ${shown.result.context ?? ''})?`,
