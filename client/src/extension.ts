@@ -96,6 +96,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KubeIp
       const facts = await client.sendRequest(FactsRequest.type, { uri });
       output.appendLine(`Cluster facts for ${facts.scope ?? '(no folder)'}:`);
       output.appendLine(`  proxy mode: ${facts.proxyMode} (${facts.proxyModeSource})`);
+      output.appendLine(`  ${facts.kubernetesVersion}`);
       for (const n of facts.nodes) output.appendLine(`  node ${n.name}: ${n.addresses.map((a) => `${a.address} ${a.type} (${a.source})`).join(', ')}`);
       for (const a of facts.apiServers) output.appendLine(`  API server ${a.address} (${a.source})`);
       for (const p of facts.problems) output.appendLine(`  problem: ${p}`);
@@ -103,6 +104,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KubeIp
         ...facts.nodes.map((n) => ({ label: `$(server) ${n.name}`, description: n.addresses.map((a) => `${a.address} (${a.type})`).join(', '), detail: `from ${[...new Set(n.addresses.map((a) => a.source))].join(', ')}` })),
         ...facts.apiServers.map((a) => ({ label: `$(cloud) API server ${a.address}`, detail: `from ${a.source}` })),
         { label: `$(settings-gear) proxy mode: ${facts.proxyMode}`, detail: `from ${facts.proxyModeSource}` },
+        { label: '$(versions) Kubernetes version', detail: facts.kubernetesVersion },
         ...facts.problems.map((p) => ({ label: `$(warning) ${p}` })),
       ];
       if (facts.nodes.length === 0 && facts.apiServers.length === 0) {

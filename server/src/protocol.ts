@@ -16,6 +16,8 @@ export interface Settings {
   nodes: { name: string; addresses: (string | { address: string; type?: string })[] }[];
   apiServer: string[];
   proxyMode: ProxyMode | '';
+  /** The cluster's Kubernetes version ("1.35"); '' means the config file's, the live cluster's, or the newest known. */
+  kubernetesVersion: string;
   serviceCIDRs: string[];
   podCIDRs: string[];
   externalIPPool: string[];
@@ -112,6 +114,8 @@ export namespace FactsRequest {
     scope: string | null;
     proxyMode: string;
     proxyModeSource: string;
+    /** The release the verdicts are for and where that came from ("Kubernetes 1.35 (from .kube-ip-guard.yaml)."). */
+    kubernetesVersion: string;
     nodes: NodeEntry[];
     apiServers: { address: string; source: string }[];
     serviceCIDRs: string[];

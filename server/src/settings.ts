@@ -8,6 +8,7 @@ export const DEFAULT_SETTINGS: Settings = {
   nodes: [],
   apiServer: [],
   proxyMode: '',
+  kubernetesVersion: '',
   serviceCIDRs: [],
   podCIDRs: [],
   externalIPPool: [],
@@ -31,6 +32,7 @@ export function toSettings(raw: unknown): Settings {
   s.nodes = arrayOf(r.nodes, (x): x is Settings['nodes'][number] => !!x && typeof x === 'object' && typeof (x as { name?: unknown }).name === 'string' && Array.isArray((x as { addresses?: unknown }).addresses));
   s.apiServer = arrayOf(r.apiServer, isString);
   if (r.proxyMode === 'ipvs' || r.proxyMode === 'iptables' || r.proxyMode === 'nftables') s.proxyMode = r.proxyMode;
+  if (typeof r.kubernetesVersion === 'string') s.kubernetesVersion = r.kubernetesVersion.trim();
   s.serviceCIDRs = arrayOf(r.serviceCIDRs, isString);
   s.podCIDRs = arrayOf(r.podCIDRs, isString);
   s.externalIPPool = arrayOf(r.externalIPPool, isString);

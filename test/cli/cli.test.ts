@@ -57,11 +57,11 @@ describe('exit codes and text output', () => {
   });
 
   test('warnings alone exit 0', () => {
-    const dir = seedCopy('192.168.000.015');
+    const dir = seedCopy('2001:DB8::15');
     try {
       const r = run(['lint', '.'], dir);
       assert.equal(r.code, 0);
-      assert.match(r.stdout, /warning .*must not have leading 0s.*\[externalip-noncanonical\]/);
+      assert.match(r.stdout, /warning .*RFC 5952 canonical format.*\[externalip-noncanonical\]/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -121,6 +121,23 @@ describe('facts from flags, --config and the nearest config file', () => {
       assert.equal(f.rule, 'externalip-apiserver');
       assert.equal(f.severity, 'warning', 'iptables mode: only the ports are hijacked');
       assert.equal(r2.code, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--kubernetes-version picks the release: 0192.168.0.11 collides on 1.35, is rejected on 1.36; a bad value exits 2', () => {
+    const dir = seedCopy('0192.168.0.11');
+    try {
+      const old = run(['lint', '.', '--kubernetes-version', '1.35', '--format', 'json'], dir);
+      assert.equal(old.code, 1, old.stderr);
+      assert.deepEqual(JSON.parse(old.stdout).map((x: { rule: string }) => x.rule), ['externalip-node', 'externalip-noncanonical']);
+      const strict = run(['lint', '.', '--kubernetes-version=v1.36.1', '--format', 'json'], dir);
+      assert.equal(strict.code, 1, strict.stderr);
+      assert.deepEqual(JSON.parse(strict.stdout).map((x: { rule: string; message: string }) => [x.rule, x.message]), [['externalip-invalid', 'spec.externalIPs[0]: Invalid value: "0192.168.0.11": must not have leading 0s']]);
+      const bad = run(['lint', '.', '--kubernetes-version', 'latest'], dir);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--kubernetes-version: "latest" is not a Kubernetes version such as 1\.35/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -33,12 +33,13 @@ describe('text output escapes what manifests hold', () => {
       assert.doesNotMatch(r.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/, 'no control character but the line ends');
       const lines = r.stdout.trim().split('\n');
       assert.equal(lines.length, 2, r.stdout);
-      assert.match(lines[0], /^svc\.yaml:5:17 error .*Invalid value: "\\e\[2K\\r0 problems .*\\n::error file=x\.yaml::forged\\u202e".*\[externalip-invalid\]$/);
+      // The API server quotes the value with Go's %q (strconv.Quote), and so does the message: escaped at the source.
+      assert.match(lines[0], /^svc\.yaml:5:17 error .*Invalid value: "\\x1b\[2K\\r0 problems .*\\n::error file=x\.yaml::forged\\u202e".*\[externalip-invalid\]$/);
       assert.ok(!lines.some((l) => l.startsWith('::')), 'no workflow command');
       assert.equal(lines.filter((l) => / problems? \(/.test(l) && !l.includes('[')).length, 1, 'one summary');
-      // JSON keeps the value as it is (JSON.stringify escapes it).
+      // JSON keeps the message as the engine wrote it: the value in Go's %q quoting, as the API server prints it.
       const json = run(['lint', 'svc.yaml', '--node-ip', '192.168.0.11', '--format', 'json'], dir);
-      assert.ok(JSON.parse(json.stdout)[0].message.includes('\u001b[2K\r0 problems'));
+      assert.ok(JSON.parse(json.stdout)[0].message.includes('"\\x1b[2K\\r0 problems'), json.stdout);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -20,6 +20,7 @@ function allSources(c: NonNullable<Awaited<ReturnType<typeof loadFactsCache>>>['
   for (const a of c!.apiServers ?? []) out.push(a.source);
   for (const x of [...(c!.serviceCIDRs ?? []), ...(c!.podCIDRs ?? [])]) out.push(x.source);
   if (c!.proxyMode) out.push(c!.proxyMode.source);
+  if (c!.kubernetesVersion) out.push(c!.kubernetesVersion.source);
   return out;
 }
 
@@ -44,6 +45,7 @@ test('save then load: same facts, every source marked staleSince, atomic file na
   assert.equal(cached.state, 'ok');
   assert.equal(cached.loadedAt, live.loadedAt);
   assert.equal(cached.nodeCount, 2);
+  assert.equal(cached.contribution?.kubernetesVersion?.minor, 31, 'the release survives the cache');
   for (const src of allSources(cached.contribution)) {
     assert.equal(src.staleSince, live.loadedAt);
     assert.equal(src.kind, 'cluster');

@@ -100,7 +100,10 @@ describe('facts from the kubeconfig context, through the server and the CLI', ()
       const md = (hover?.contents as { value: string }).value;
       assert.match(md, /k8s-node-1/);
       assert.match(md, /context standin/);
-      await until('status ok', 10000, () => statuses(client).find((s) => s.cluster?.state === 'ok' && /context standin/.test(s.text)));
+      // The release comes from the cluster's GET /version (the stand-in says v1.31.0), and the hover says so.
+      assert.match(md, /Kubernetes 1\.31 \(from context standin\)\./);
+      const ok = await until('status ok', 10000, () => statuses(client).find((s) => s.cluster?.state === 'ok' && /context standin/.test(s.text)));
+      assert.match(ok.text, / · 1\.31 · /);
 
       // The cluster goes away: within the timeouts the status says so, once; the finding stays, from cached facts.
       const port = standin.port;

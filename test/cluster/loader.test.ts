@@ -52,6 +52,8 @@ function assertSeedFacts(r: ClusterLoadResult, s: StandinApiServer): void {
   assert.ok(api.includes(`127.0.0.1:${s.port}`), `kubeconfig server address in ${api}`);
   assert.equal(c.proxyMode?.mode, 'ipvs');
   assert.deepEqual(c.proxyMode?.source, { kind: 'cluster', label: 'context lab' });
+  // GET /version (the stand-in answers v1.31.0): the release the verdicts are for.
+  assert.deepEqual(c.kubernetesVersion, { minor: 31, text: 'v1.31.0', source: { kind: 'cluster', label: 'context lab' } });
   assert.deepEqual(c.podCIDRs!.map((p) => p.cidr), ['10.0.0.0/24', '10.0.1.0/24']);
   assert.deepEqual(c.serviceCIDRs!.map((p) => p.cidr), ['10.70.0.0/16']);
   assert.ok(!Number.isNaN(Date.parse(r.loadedAt)));
@@ -211,6 +213,14 @@ test('old cluster: no EndpointSlice API (falls back to Endpoints), no ServiceCID
   assert.deepEqual(r.contribution!.serviceCIDRs, []);
   assert.ok(r.contribution!.apiServers!.some((a) => a.address === '192.168.0.10' && a.port === 6443));
   assert.ok(s.requests.some((q) => q.path === '/apis/networking.k8s.io/v1beta1/servicecidrs'));
+});
+
+test("kube-proxy's featureGates are read from config.conf (booleans only); none means the release's defaults", async () => {
+  const a = await standin({ kubeProxyFeatureGates: { AllowServiceExternalIPs: false, LoadBalancerIPMode: true } });
+  const ra = await loadClusterFacts({ kubeconfigPath: kubeconfigFor(a) });
+  assert.deepEqual(ra.contribution!.kubeProxyFeatureGates, { gates: { AllowServiceExternalIPs: false, LoadBalancerIPMode: true }, source: { kind: 'cluster', label: 'context lab' } });
+  const b = await standin({});
+  assert.equal((await loadClusterFacts({ kubeconfigPath: kubeconfigFor(b) })).contribution!.kubeProxyFeatureGates, undefined);
 });
 
 test('kube-proxy mode: empty means iptables; no ConfigMap is missing', async () => {

@@ -14,6 +14,7 @@ const MIXED = [
   service('[127.0.0.1, 2001:DB8::1, 192.168.0.10]', { name: 'b' }),
   'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: c}\n  spec:\n    externalIPs: [&x 192.168.0.20, *x]\n',
   deployment(2),
+  service(['2001:DB8::1'], { name: 'd' }),
 ].join('---\n');
 
 /** Findings without object identity, for comparison. */

@@ -58,7 +58,7 @@ describe('externalip-ignored', () => {
       service(['192.168.0.11'], { spec: ['  ipFamilies: [IPv4]'] }),
       service(['192.168.0.11'], { spec: ['  clusterIP: 10.96.0.50'] }),
       withLabel(service(['192.168.0.11']), 'app.kubernetes.io/name', 'service-proxy-name'),
-      withLabel(service(['192.168.0.11']), 'service.kubernetes.io/headless', '""'),
+      withLabel(service(['192.168.0.11']), 'example.com/headless', '""'),
     ];
     for (const text of near) assert.deepEqual(summarize(text, findings(text)), ['externalip-node error "192.168.0.11"'], text);
   });

@@ -81,13 +81,14 @@ describe('externalip-node', () => {
     assert.deepEqual(summarize(canonical, findings(canonical, longNode)), ['externalip-node error "fd00::b"']);
   });
 
-  test('::ffff:192.168.0.11 and 192.168.000.011 match the IPv4 node (and are also noncanonical)', () => {
+  test('::ffff:192.168.0.11 and 192.168.000.011 match the IPv4 node on 1.35 (and are noncanonical); 1.36 rejects them', () => {
     for (const ip of ['::ffff:192.168.0.11', '192.168.000.011', '::FFFF:c0a8:b']) {
       const text = service([ip]);
-      const fs = findings(text);
+      const fs = findings(text, seedFacts({ extra: 'kubernetesVersion: "1.35"' }));
       assert.deepEqual(fs.map((f) => f.rule), ['externalip-node', 'externalip-noncanonical'], ip);
       assert.equal(spanText(text, fs[0]), ip);
       assert.match(fs[0].message, /k8s-node-1/);
+      assert.deepEqual(findings(text, seedFacts({ extra: 'kubernetesVersion: "1.36"' })).map((f) => f.rule), ['externalip-invalid'], ip);
     }
   });
 

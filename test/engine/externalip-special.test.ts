@@ -2,7 +2,7 @@
 // (ValidateNonSpecialIP).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { factsFromConfig, findings, service, summarize } from './helpers';
+import { factsFromConfig, findings, seedFacts, service, summarize } from './helpers';
 
 const LOOPBACK = 'may not be in the loopback range (127.0.0.0/8, ::1/128)';
 const LINK_LOCAL = 'may not be in the link-local range (169.254.0.0/16, fe80::/10)';
@@ -37,10 +37,12 @@ describe('externalip-special', () => {
     assert.match(findings(text)[0].message, /^spec\.externalIPs\[2\]: /);
   });
 
-  test('IPv4-mapped loopback counts as loopback (Go treats it as IPv4)', () => {
-    const fs = findings(service(['::ffff:127.0.0.1']));
-    assert.deepEqual(fs.map((f) => f.rule), ['externalip-special', 'externalip-noncanonical']);
-    assert.match(fs[0].message, /loopback range/);
+  test('IPv4-mapped loopback counts as loopback on 1.35 (Go treats it as IPv4); 1.36 gives only the IPv4-mapped error', () => {
+    const old = findings(service(['::ffff:127.0.0.1']), seedFacts({ extra: 'kubernetesVersion: "1.35"' }));
+    assert.deepEqual(old.map((f) => f.rule), ['externalip-special']);
+    assert.match(old[0].message, /loopback range/);
+    const strict = findings(service(['::ffff:127.0.0.1']), seedFacts({ extra: 'kubernetesVersion: "1.36"' }));
+    assert.deepEqual(strict.map((f) => [f.rule, f.message]), [['externalip-invalid', 'spec.externalIPs[0]: Invalid value: "::ffff:127.0.0.1": must not be an IPv4-mapped IPv6 address']]);
   });
 
   test('near misses just outside each range are silent', () => {

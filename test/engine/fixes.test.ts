@@ -227,9 +227,10 @@ describe('order and availability', () => {
   });
 
   test('every fixable rule: exactly one preferred action, first; disable-line last', () => {
-    const text = service(['192.168.0.10', NODE, '"1.2.3"', '127.0.0.1', '2001:DB8::1', '192.168.0.20', '192.168.0.20']);
+    // The API warns only about a Service it accepts: the noncanonical address gets a Service of its own.
+    const text = service(['192.168.0.10', NODE, '"1.2.3"', '127.0.0.1', '192.168.0.20', '192.168.0.20']) + '---\n' + service(['2001:DB8::1'], { name: 'b' });
     const fs = findings(text);
-    assert.deepEqual(fs.map((f) => f.rule), ['externalip-apiserver', 'externalip-node', 'externalip-invalid', 'externalip-special', 'externalip-noncanonical', 'externalip-duplicate']);
+    assert.deepEqual(fs.map((f) => f.rule), ['externalip-apiserver', 'externalip-node', 'externalip-invalid', 'externalip-special', 'externalip-duplicate', 'externalip-noncanonical']);
     for (const f of fs) {
       const actions = fixesFor(text, { rule: f.rule, span: f.span, address: f.data.address, fixes: f.data.fixes }, seedFacts());
       assert.equal(actions[0].isPreferred, true, f.rule);

@@ -14,7 +14,8 @@ describe('loadbalancer-ip-node', () => {
     const fs = findings(text);
     assert.deepEqual(summarize(text, fs), ['loadbalancer-ip-node warning "192.168.0.11"']);
     assert.match(fs[0].message, /^spec\.loadBalancerIP 192\.168\.0\.11 is the InternalIP of node k8s-node-1/);
-    assert.match(fs[0].message, /kube-proxy ignores this field/);
+    assert.match(fs[0].message, /kube-proxy never reads this field/);
+    assert.match(fs[0].message, /IPVS mode then binds it to kube-ipvs0 on every node/);
     assert.match(fs[0].message, /MetalLB/);
     assert.equal(fs[0].data.address, '192.168.0.11');
     assert.deepEqual(fs[0].data.fixes, ['use-pool-address', 'disable-line']);

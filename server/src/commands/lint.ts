@@ -1,7 +1,7 @@
 // `kube-ip-guard lint`: the same engine as the language server, for CI.
 import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyze, checkModel, DEFAULT_MAX_LENGTH, isHelmValuesFile, readManifest, type Analysis, type FactContribution, type Finding, type NodeFact, CrossFileIndex } from '../engine/index';
+import { analyze, checkModel, parseKubernetesVersion, DEFAULT_MAX_LENGTH, isHelmValuesFile, readManifest, type Analysis, type FactContribution, type Finding, type NodeFact, CrossFileIndex } from '../engine/index';
 import { parseIP, splitHostPort } from '../engine/addresses';
 import { cliDiscoveryStop, discoverConfig, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import { LineIndex } from '../engine/lineIndex';
@@ -28,6 +28,9 @@ Options:
   --node-ip [NAME=]IP    a node address (repeatable)
   --api-server ADDR      an API server address or host:port (repeatable)
   --proxy-mode MODE      ipvs | iptables | nftables (default: from the config file, else ipvs)
+  --kubernetes-version V the cluster's release, e.g. 1.35: whose API validation, warnings and kube-proxy
+                         behaviour the verdicts follow (default: the config file's, the cluster's with
+                         --cluster, else the newest release known)
   --require-facts        exit 2 when no node or API server address is known for a file (only the checks
                          that need none could run)
   --cluster[=optional]   also read the nodes, API server addresses, kube-proxy mode and CIDRs from the
@@ -52,6 +55,7 @@ const OPTIONS: OptionSpecs = {
   'node-ip': { type: 'string', multiple: true },
   'api-server': { type: 'string', multiple: true },
   'proxy-mode': { type: 'string' },
+  'kubernetes-version': { type: 'string' },
   'require-facts': { type: 'boolean' },
   cluster: { type: 'string' },
   kubeconfig: { type: 'string' },
@@ -69,6 +73,7 @@ interface Options {
   nodeIPs: string[];
   apiServers: string[];
   proxyMode?: string;
+  kubernetesVersion?: { minor: number; text: string };
   requireFacts: boolean;
   format: Format;
   maxFileSizeMB?: number;
@@ -90,6 +95,7 @@ function toOptions(p: Parsed): Options {
     nodeIPs: stringsOf(v, 'node-ip'),
     apiServers: stringsOf(v, 'api-server'),
     proxyMode: choiceOf(v, 'proxy-mode', ['ipvs', 'iptables', 'nftables']),
+    kubernetesVersion: kubernetesVersionOf(stringOf(v, 'kubernetes-version')),
     requireFacts: v['require-facts'] === true,
     format: choiceOf(v, 'format', FORMATS) ?? 'text',
     maxFileSizeMB: positiveNumberOf(v, 'max-file-size', 'MB'),
@@ -102,6 +108,13 @@ function toOptions(p: Parsed): Options {
   if (o.paths.filter((x) => x === '-').length > 1) throw new UsageError('- (standard input) can be given once');
   if (o.stdinFilename !== undefined && !o.paths.includes('-')) throw new UsageError('--stdin-filename names standard input: give - among the paths');
   return o;
+}
+
+function kubernetesVersionOf(text: string | undefined): Options['kubernetesVersion'] {
+  if (text === undefined) return undefined;
+  const minor = parseKubernetesVersion(text);
+  if (minor === undefined) throw new UsageError(`--kubernetes-version: "${text}" is not a Kubernetes version such as 1.35`);
+  return { minor, text };
 }
 
 function cliContribution(o: Options): FactContribution | undefined {
@@ -118,12 +131,13 @@ function cliContribution(o: Options): FactContribution | undefined {
     if (!hp || !parseIP(hp.host).ok) throw new UsageError(`--api-server: "${a}" is not an IP address or IP:port`);
     return { address: hp.host, ...(hp.port ? { port: hp.port } : {}), source: { kind: 'cli' as const, label: '--api-server' } };
   });
-  if (!nodes.length && !apiServers.length && !o.proxyMode) return undefined;
+  if (!nodes.length && !apiServers.length && !o.proxyMode && !o.kubernetesVersion) return undefined;
   return {
     source: { kind: 'cli', label: 'command line' },
     nodes,
     apiServers,
     ...(o.proxyMode ? { proxyMode: { mode: o.proxyMode as 'ipvs', source: { kind: 'cli', label: '--proxy-mode' } } } : {}),
+    ...(o.kubernetesVersion ? { kubernetesVersion: { ...o.kubernetesVersion, source: { kind: 'cli', label: '--kubernetes-version' } } } : {}),
   };
 }
 

@@ -1,12 +1,13 @@
 // The engine's entry point: YAML text + cluster facts -> findings. Pure: no I/O, no LSP.
-import { parseIP, specialRange } from './addresses';
+import { verdictForExternalIP } from './apiValidation';
 import type { ClusterFacts, RuleSeveritySetting } from './facts';
 import type { Finding, FixKind, Severity } from './findings';
 import { inventoryOf } from './inventory';
 import { readManifest, readManifestSliced, type DocumentCache, type ManifestModel, type ManifestObject, type ServiceObject } from './manifest';
-import { ignoredBecause } from './serviceProxying';
+import { externalIPIgnoredBecause } from './serviceProxying';
+import { behaviourWithGates, versionVerdict, type KubernetesBehaviour } from './kubernetesVersions';
 import { META_RULES, RULES } from './rules/index';
-import type { ExternalIPEntry, Rule, RuleContext } from './rules/rule';
+import type { ExternalIPEntry, KubernetesContext, Rule, RuleContext } from './rules/rule';
 import { CrossFileIndex, EMPTY_LOOKUP, layered, lookupOf, type WorkspaceLookup, type WorkspaceService } from './crossFile';
 import { ignoredByAnnotation, Suppressions } from './suppression';
 
@@ -46,20 +47,38 @@ export function fieldPathOf(service: ServiceObject, index: number): string {
   return `${service.externalIPsPath ?? 'spec.externalIPs'}[${index}]`;
 }
 
-export function externalIPEntries(service: ServiceObject): ExternalIPEntry[] {
+/** The release the verdicts are for (the facts' version, else the newest known) and its behaviour. */
+export function kubernetesContextOf(facts: ClusterFacts): KubernetesContext {
+  const v = facts.kubernetesVersion;
+  const verdict = versionVerdict(v && { minor: v.minor, sourceLabel: v.source.label });
+  const g = facts.kubeProxyFeatureGates;
+  const { behaviour, overridden } = behaviourWithGates(verdict.minor, g?.gates);
+  const gates: KubernetesContext['gates'] = {};
+  for (const [k, gate] of Object.entries(overridden)) gates[k as keyof KubernetesBehaviour] = { gate: gate!, source: g!.source.label };
+  return { minor: verdict.minor, behaviour, verdict, gates };
+}
+
+const DEFAULT_KUBERNETES = (): KubernetesContext => kubernetesContextOf({ kubernetesVersion: undefined } as ClusterFacts);
+
+/**
+ * Each spec.externalIPs entry with the API server's verdict on it at this release, and (when the API accepts it) the
+ * address kube-proxy programs for it, or why it programs none.
+ */
+export function externalIPEntries(service: ServiceObject, k: KubernetesContext = DEFAULT_KUBERNETES()): ExternalIPEntry[] {
   return (service.externalIPs ?? []).map((field) => {
-    const entry: ExternalIPEntry = { service, field, fieldPath: fieldPathOf(service, field.index) };
-    if (field.value !== undefined && field.valueType === 'string') {
-      const p = parseIP(field.value);
-      if (p.ok) {
-        entry.ip = p.ip;
-        entry.special = specialRange(p.ip);
-        entry.ignoredBecause = ignoredBecause(service, p.ip.effectiveFamily);
-      }
+    const fieldPath = fieldPathOf(service, field.index);
+    const verdict = verdictForExternalIP(fieldPath, field, k.behaviour);
+    const entry: ExternalIPEntry = { service, field, fieldPath, verdict };
+    if (verdict.special) entry.special = verdict.special;
+    if (verdict.ip && (!verdict.rejection || verdict.rejection.kind === 'special')) {
+      entry.ip = verdict.ip;
+      if (!verdict.rejection) entry.ignoredBecause = externalIPIgnoredBecause(service, verdict.ip.effectiveFamily, k);
     }
     return entry;
   });
 }
+
+export type { KubernetesBehaviour };
 
 export function analyze(text: string, facts: ClusterFacts, options: AnalyzeOptions = {}): Analysis {
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
@@ -125,8 +144,10 @@ function* checkSteps(text: string, model: ManifestModel, facts: ClusterFacts, wo
     ownIndex = new CrossFileIndex();
     yield* ownIndex.setSteps('', own);
   }
+  const kubernetes = kubernetesContextOf(facts);
   const ctx: RuleContext = {
     facts,
+    kubernetes,
     inventory: inventoryOf(facts),
     workspace: ownIndex ? layered(ownIndex.except(undefined), workspace) : workspace,
     isEnabled: (id) => (severities.get(id) ?? 'off') !== 'off',
@@ -156,7 +177,7 @@ function* checkSteps(text: string, model: ManifestModel, facts: ClusterFacts, wo
     if (++checked % OBJECTS_PER_STEP === 0) yield;
     current = obj;
     if (obj.kind === 'Service') {
-      const entries = externalIPEntries(obj);
+      const entries = externalIPEntries(obj, kubernetes);
       for (const rule of active) {
         if (rule.checkExternalIP) for (const e of entries) rule.checkExternalIP(e, ctx);
         rule.checkService?.(obj, ctx);

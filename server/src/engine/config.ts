@@ -3,6 +3,7 @@
 // show it in the file and the CLI can print file:line.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { parseAddressRange, parseCIDR, parseIP, splitHostPort } from './addresses';
+import { parseKubernetesVersion } from './kubernetesVersions';
 import { PROXY_MODES, type ApiServerFact, type CidrFact, type FactContribution, type FactLocation, type FactSource, type FactSourceKind, type NodeAddressType, type NodeFact, type ProxyMode, type RuleSeveritySetting } from './facts';
 import type { Span } from './manifest';
 import { RULE_IDS } from './rules/index';
@@ -25,7 +26,7 @@ export interface WorkspaceConfig {
   problems: ConfigProblem[];
 }
 
-const KEYS = ['nodes', 'nodeManifests', 'apiServer', 'proxyMode', 'serviceCIDRs', 'podCIDRs', 'externalIPPool', 'rules', 'ignore'] as const;
+const KEYS = ['nodes', 'nodeManifests', 'apiServer', 'proxyMode', 'kubernetesVersion', 'kubeProxyFeatureGates', 'serviceCIDRs', 'podCIDRs', 'externalIPPool', 'rules', 'ignore'] as const;
 const SEVERITIES = ['error', 'warning', 'info', 'off'];
 
 /** A function from a span to an LSP-style location in the file. */
@@ -155,6 +156,31 @@ export function parseConfig(text: string, uri: string, label = CONFIG_FILE_NAME)
           contribution.proxyMode = { mode: value.value as ProxyMode, source: source(spanOf(value)) };
         } else problem(value, `proxyMode must be one of ${PROXY_MODES.join(', ')}`);
         break;
+      case 'kubernetesVersion': {
+        // `kubernetesVersion: 1.30` is the YAML number 1.3: read the scalar as written.
+        const r = (value as Node | undefined)?.range;
+        const written = isScalar(value) && r ? text.slice(r[0], r[1]).replace(/^["']|["']$/g, '') : undefined;
+        const minor = written !== undefined ? parseKubernetesVersion(written) : undefined;
+        if (minor === undefined) problem(value, 'kubernetesVersion must be a Kubernetes version such as "1.35"');
+        else contribution.kubernetesVersion = { minor, text: written!, source: source(spanOf(value)) };
+        break;
+      }
+      case 'kubeProxyFeatureGates': {
+        // kube-proxy's own featureGates (KubeProxyConfiguration): gate name -> true/false.
+        if (!isMap(value)) {
+          problem(value, 'kubeProxyFeatureGates must be a mapping of feature gate to true or false');
+          break;
+        }
+        const gates: Record<string, boolean> = {};
+        for (const item of value.items) {
+          const name = isScalar(item.key) ? String(item.key.value) : '';
+          if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) problem(item.key, `kubeProxyFeatureGates: "${name}" is not a feature gate name`);
+          else if (!isScalar(item.value) || typeof item.value.value !== 'boolean') problem(item.value ?? item.key, `kubeProxyFeatureGates.${name} must be true or false`);
+          else gates[name] = item.value.value;
+        }
+        contribution.kubeProxyFeatureGates = { gates, source: source(spanOf(value)) };
+        break;
+      }
       case 'serviceCIDRs':
         contribution.serviceCIDRs = cidrs(key, value, false);
         break;

@@ -49,6 +49,19 @@ export interface ApiServerFact {
   source: FactSource;
 }
 
+export interface KubernetesVersionFact {
+  /** The minor version of 1.x (35 for "1.35"). */
+  minor: number;
+  /** As written or reported: "1.35", "v1.35.2-eks-4c3b1d2". */
+  text: string;
+  source: FactSource;
+}
+
+export interface FeatureGatesFact {
+  gates: Record<string, boolean>;
+  source: FactSource;
+}
+
 export interface CidrFact {
   cidr: string;
   source: FactSource;
@@ -61,6 +74,10 @@ export interface ClusterFacts {
   apiServers: ApiServerFact[];
   proxyMode: ProxyMode;
   proxyModeSource?: FactSource;
+  /** The cluster's Kubernetes version (config, setting, CLI or the live cluster's GET /version); unknown when absent. */
+  kubernetesVersion?: KubernetesVersionFact;
+  /** kube-proxy's `featureGates` (its configuration file, or the kube-proxy ConfigMap of the live cluster). */
+  kubeProxyFeatureGates?: FeatureGatesFact;
   serviceCIDRs: CidrFact[];
   podCIDRs: CidrFact[];
   /** CIDRs or inclusive `a-b` ranges a quick fix may take a free address from. */
@@ -100,6 +117,8 @@ export interface FactContribution {
   nodes?: NodeFact[];
   apiServers?: ApiServerFact[];
   proxyMode?: { mode: ProxyMode; source: FactSource };
+  kubernetesVersion?: KubernetesVersionFact;
+  kubeProxyFeatureGates?: FeatureGatesFact;
   serviceCIDRs?: CidrFact[];
   podCIDRs?: CidrFact[];
   externalIPPool?: CidrFact[];
@@ -109,7 +128,7 @@ export interface FactContribution {
 /**
  * Merge contributions in order of precedence, highest first. Lists are unions (a node known from two sources is
  * one node with the addresses of both); the proxy mode and each rule's severity come from the first contribution
- * that sets them. The default proxy mode is IPVS, the worst case.
+ * that sets them, and so does the Kubernetes version. The default proxy mode is IPVS, the worst case.
  */
 export function mergeFacts(contributions: readonly FactContribution[]): ClusterFacts {
   const facts = emptyFacts();
@@ -134,6 +153,8 @@ export function mergeFacts(contributions: readonly FactContribution[]): ClusterF
       facts.proxyModeSource = c.proxyMode.source;
       proxySet = true;
     }
+    if (!facts.kubernetesVersion && c.kubernetesVersion) facts.kubernetesVersion = c.kubernetesVersion;
+    if (!facts.kubeProxyFeatureGates && c.kubeProxyFeatureGates) facts.kubeProxyFeatureGates = c.kubeProxyFeatureGates;
     for (const [rule, sev] of Object.entries(c.rules ?? {})) {
       if (!(rule in facts.rules)) facts.rules[rule] = sev;
     }

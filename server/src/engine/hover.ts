@@ -1,12 +1,14 @@
 // Hover on an address: what it collides with, why that breaks the cluster in this proxy mode, what to do. One screen.
 import { parseIP } from './addresses';
-import type { Analysis } from './analyze';
+import { kubernetesContextOf, type Analysis } from './analyze';
 import type { ClusterFacts } from './facts';
 import { describeApiServer, describeNodeMatch, inventoryOf } from './inventory';
 import type { AddressField, Span } from './manifest';
 import { apiServerCollisionWhy, nodeCollisionWhy, portsText, proxyModeName } from './rules/explain';
 import { ruleDocUrl } from './rules/rule';
 import { escapeMarkdown as md } from './markdown';
+
+const COLLISION_RULES = new Set(['externalip-node', 'externalip-apiserver', 'externalip-critical-port', 'loadbalancer-ingress-node', 'loadbalancer-ip-node']);
 
 export interface HoverResult {
   markdown: string;
@@ -15,12 +17,12 @@ export interface HoverResult {
 
 function sourcesLine(facts: ClusterFacts): string {
   if (facts.sources.length === 0 || (facts.nodes.length === 0 && facts.apiServers.length === 0)) {
-    return 'No cluster facts are known yet: list your nodes in `.kube-ip-guard.yaml` (`nodes`, `nodeManifests`, `apiServer`), in the `kubeIpGuard.*` settings, or let Kube IP Guard read the current kubeconfig context.';
+    return `No cluster facts are known yet: list your nodes in \`.kube-ip-guard.yaml\` (\`nodes\`, \`nodeManifests\`, \`apiServer\`), in the \`kubeIpGuard.*\` settings, or let Kube IP Guard read the current kubeconfig context. ${md(kubernetesContextOf(facts).verdict.description)}`;
   }
   const parts = facts.sources
     .filter((s) => s.nodes + s.apiServers > 0)
     .map((s) => `${s.nodes} node${s.nodes === 1 ? '' : 's'}${s.apiServers ? ` and ${s.apiServers} API server address${s.apiServers === 1 ? '' : 'es'}` : ''} from ${md(s.label)}${s.staleSince ? ` (cached ${md(s.staleSince)})` : ''}`);
-  return `Checked against ${parts.join('; ')}. Proxy mode: ${proxyModeName(facts.proxyMode)}${facts.proxyModeSource ? ` (from ${md(facts.proxyModeSource.label)})` : ' (default)'}.`;
+  return `Checked against ${parts.join('; ')}. Proxy mode: ${proxyModeName(facts.proxyMode)}${facts.proxyModeSource ? ` (from ${md(facts.proxyModeSource.label)})` : ' (default)'}. ${md(kubernetesContextOf(facts).verdict.description)}`;
 }
 
 export function hoverAt(analysis: Analysis, offset: number, facts: ClusterFacts): HoverResult | undefined {
@@ -45,7 +47,10 @@ export function hoverAt(analysis: Analysis, offset: number, facts: ClusterFacts)
   const owners = parsed?.ok ? inv.lookup(parsed.ip.key) : undefined;
   const mode = facts.proxyMode;
   const ruleLinks = [...new Set(findings.map((f) => f.rule))].map((r) => `[${r}](${ruleDocUrl(r)})`);
-  if (owners && (owners.nodes.length || owners.apiServers.length)) {
+  // The collision explanation only where a rule reports one: a value the API server rejects at this release, or
+  // one kube-proxy never programs, collides with nothing.
+  const collides = findings.some((f) => COLLISION_RULES.has(f.rule));
+  if (collides && owners && (owners.nodes.length || owners.apiServers.length)) {
     lines.push(`**${md(field.value ?? '')}** collides with the cluster itself:`);
     for (const a of owners.apiServers) lines.push(`- API server ${md(describeApiServer(a))}`);
     for (const n of owners.nodes) lines.push(`- ${md(describeNodeMatch(n))}`);

@@ -1,5 +1,7 @@
 // The engine's public surface: used by the language server, the command line and the tests.
 export * from './addresses';
+export * from './apiValidation';
+export * from './kubernetesVersions';
 export * from './analyze';
 export * from './config';
 export * from './crossFile';

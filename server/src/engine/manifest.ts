@@ -51,6 +51,7 @@ export interface ServiceObject {
   clusterIP?: string;
   clusterIPs: string[];
   ipFamilies: string[];
+  ipFamilyPolicy?: string;
   labels: Record<string, string>;
   ports: ServicePort[];
   /** Undefined when the Service has no externalIPs key. */
@@ -711,6 +712,7 @@ function readService(
     clusterIP: r.getString(spec, 'clusterIP'),
     clusterIPs: r.getStrings(spec, 'clusterIPs'),
     ipFamilies: r.getStrings(spec, 'ipFamilies'),
+    ipFamilyPolicy: r.getString(spec, 'ipFamilyPolicy'),
     labels: {},
     ports: [],
     ingress: [],

@@ -180,6 +180,7 @@ export function settingsContribution(settings: Settings): { contribution?: FactC
   if (settings.nodes.length) obj.nodes = settings.nodes;
   if (settings.apiServer.length) obj.apiServer = settings.apiServer;
   if (settings.proxyMode) obj.proxyMode = settings.proxyMode;
+  if (settings.kubernetesVersion) obj.kubernetesVersion = settings.kubernetesVersion;
   if (settings.serviceCIDRs.length) obj.serviceCIDRs = settings.serviceCIDRs;
   if (settings.podCIDRs.length) obj.podCIDRs = settings.podCIDRs;
   if (settings.externalIPPool.length) obj.externalIPPool = settings.externalIPPool;
@@ -194,6 +195,7 @@ export function settingsContribution(settings: Settings): { contribution?: FactC
     nodes: c.nodes?.map((n) => ({ name: n.name, addresses: n.addresses.map((a) => ({ ...a, source: strip(a.source) })) })),
     apiServers: c.apiServers?.map((a) => ({ ...a, source: strip(a.source) })),
     proxyMode: c.proxyMode && { mode: c.proxyMode.mode, source: strip(c.proxyMode.source) },
+    kubernetesVersion: c.kubernetesVersion && { ...c.kubernetesVersion, source: strip(c.kubernetesVersion.source) },
     serviceCIDRs: c.serviceCIDRs?.map((x) => ({ ...x, source: strip(x.source) })),
     podCIDRs: c.podCIDRs?.map((x) => ({ ...x, source: strip(x.source) })),
     externalIPPool: c.externalIPPool?.map((x) => ({ ...x, source: strip(x.source) })),

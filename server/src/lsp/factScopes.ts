@@ -4,7 +4,7 @@
 import { basename, dirname, isAbsolute, join, parse } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pathOf } from './uris';
-import { CONFIG_FILE_NAME, escapeMarkdown as md } from '../engine/index';
+import { CONFIG_FILE_NAME, escapeMarkdown as md, kubernetesContextOf } from '../engine/index';
 import { discoverConfig, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import { LineIndex } from '../engine/lineIndex';
 import type { Settings, StatusNotification } from '../protocol';
@@ -151,7 +151,9 @@ export class FactScopes {
     const cluster = this.host.clusterStatus();
     const clusterFailing = !['off', 'loading', 'ok', 'partial'].includes(cluster.state);
     const hasErrors = problems.some((p) => p.severity === 'error');
+    const version = kubernetesContextOf(facts).verdict;
     let text = nodes === 0 && facts.apiServers.length === 0 ? 'no cluster facts' : `${nodes} node${nodes === 1 ? '' : 's'} · ${proxyModeName(facts.proxyMode)}`;
+    text += facts.kubernetesVersion ? ` · ${version.label}` : ` · ${version.label}?`;
     if (cluster.state !== 'off') {
       const where = cluster.context ? `context ${cluster.context}` : 'cluster';
       if (cluster.state === 'loading') text += ` · ${where}: loading…`;
@@ -168,6 +170,8 @@ export class FactScopes {
       ...(scope.folderFacts.noFacts
         ? [`${sourceLines.length ? '\n' : ''}No node or API server address is known: only the checks that need none run. Add them to ${CONFIG_FILE_NAME} (nodes, apiServer) or the kubeIpGuard.* settings.`]
         : []),
+      '',
+      md(version.description),
       ...clusterLines,
       ...(problemLines.length ? ['', '**Problems**', ...problemLines] : []),
     ].join('\n');

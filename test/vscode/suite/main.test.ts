@@ -73,7 +73,7 @@ describe('Kube IP Guard in the extension host (seed workspace)', () => {
     const text = await waitFor('status text with the node count', () => /2 nodes/.test(api.statusText()) && api.statusText(), {
       describe: () => api.statusText(),
     });
-    assert.match(text, /^\$\(shield\) Kube IP Guard: 2 nodes · IPVS$/);
+    assert.match(text, /^\$\(shield\) Kube IP Guard: 2 nodes · IPVS · 1\.36\?$/);
     assert.match(api.statusTooltip(), /\.kube-ip-guard\.yaml/, api.statusTooltip());
   });
 

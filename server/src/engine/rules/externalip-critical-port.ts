@@ -26,7 +26,7 @@ export const externalIPCriticalPort: Rule = {
     const ports = hits.map((h) => `${h.port}/${h.protocol} (${h.what})`).join(', ');
     ctx.report(this, {
       span: entry.field.span,
-      message: `${entry.ip.text} is the address of ${who}, and this Service claims ${ports} on it. In ${ctx.facts.proxyMode} mode kube-proxy DNATs that port on every node, so ${who} no longer answers it (CVE-2020-8554).`,
+      message: `${entry.ip.text} is the address of ${who}, and this Service claims ${ports} on it. In ${ctx.facts.proxyMode} mode kube-proxy binds nothing, but on every node its rules send that port for this address to the Service (DNAT to its endpoints, REJECT when it has none), so ${who} no longer answers it (CVE-2020-8554).`,
       related: ownerLocations(owners),
       fixes: entry.field.viaAlias ? [] : ['remove-address', 'use-pool-address'],
       address: entry.ip.text,

@@ -1,31 +1,30 @@
-// The API server rejects an externalIP that is not an IP: IsValidIPForLegacyField in
-// apimachinery/pkg/util/validation/ip.go (no trimming; CIDRs, zones and "" are invalid). Same words as the API server.
-import { INVALID_IP_DETAIL } from '../addresses';
+// The API server rejects an externalIP it cannot read as an IP, in the words of ValidateService
+// (pkg/apis/core/validation/validation.go): IsValidIP before 1.33, IsValidIPForLegacyField from 1.33
+// (apimachinery pkg/util/validation/ip.go), strict from 1.36 (StrictIPCIDRValidation on: leading zeros and
+// IPv4-mapped IPv6 rejected). A YAML value that is not a string never reaches validation: decoding fails first.
 import type { Rule } from './rule';
 
 export const externalIPInvalid: Rule = {
   id: 'externalip-invalid',
   defaultSeverity: 'error',
-  summary: 'spec.externalIPs entry that the API server rejects as not an IP address',
+  summary: 'spec.externalIPs entry that the API server rejects as not an IP address (or, from 1.36, as a non-standard spelling)',
   checkService(service, ctx) {
     const bad = service.externalIPsNotAList;
     if (!bad) return;
+    const what = bad.valueType === 'map' ? 'a mapping' : `a ${bad.valueType}`;
     ctx.report(this, {
       span: bad.span,
-      message: `spec.externalIPs: Invalid value: a ${bad.valueType}: must be a list of IP addresses (the API server cannot decode anything else)`,
+      message: `${service.externalIPsPath ?? 'spec.externalIPs'} is ${what}, not a list of strings: the API server cannot decode it and rejects the Service before validating it.`,
     });
   },
   checkExternalIP(entry, ctx) {
-    if (entry.ip) return;
+    const r = entry.verdict.rejection;
+    if (!r || r.kind === 'special') return;
     const { field } = entry;
-    const shown = field.value === undefined ? `<${field.valueType}>` : field.value;
-    const detail = field.value === undefined || field.valueType !== 'string'
-      ? `${INVALID_IP_DETAIL} (a ${field.valueType} where a string is expected)`
-      : INVALID_IP_DETAIL;
     ctx.report(this, {
       span: field.span,
-      message: `${entry.fieldPath}: Invalid value: "${shown}": ${detail}`,
-      fixes: field.viaAlias ? [] : ['remove-address', 'use-pool-address'],
+      message: r.message,
+      fixes: field.viaAlias ? [] : r.kind === 'strict' ? ['canonicalize', 'remove-address'] : ['remove-address', 'use-pool-address'],
       address: field.value,
     });
   },

@@ -1,24 +1,18 @@
-// Spellings the API server refuses under strict IP validation (leading zeros, IPv4-mapped IPv6) or warns about
-// (IPv6 not in RFC 5952 form). Matching still uses the value the address denotes.
-import { canonicalText } from '../addresses';
+// The API server's warnings about an externalIP's spelling, in its words and with its field path
+// (pkg/api/service/warnings.go GetWarningsForService; the wording is GetWarningsForIP's, which changed in 1.33 and
+// 1.36, see kubernetesVersions.ts). The API sends warnings only for a Service it accepts: a value it rejects, or any
+// Service it rejects, gets none. Matching still uses the value the address denotes.
+import { specRejected } from '../apiValidation';
 import type { Rule } from './rule';
 
 export const externalIPNoncanonical: Rule = {
   id: 'externalip-noncanonical',
   defaultSeverity: 'warning',
-  summary: 'spec.externalIPs entry with leading zeros, an IPv4-mapped IPv6 address, or IPv6 not in RFC 5952 form',
+  summary: 'spec.externalIPs entry the API server accepts with a warning about its spelling (leading zeros, IPv4-mapped IPv6, IPv6 not in RFC 5952 form)',
   checkExternalIP(entry, ctx) {
-    const ip = entry.ip;
-    if (!ip) return;
-    let message: string | undefined;
-    if (ip.ipv4Mapped) {
-      message = `${entry.fieldPath}: Invalid value: "${ip.text}": must not be an IPv4-mapped IPv6 address (write ${ip.key}; kube-proxy treats it as ${ip.key})`;
-    } else if (ip.leadingZeros) {
-      message = `${entry.fieldPath}: Invalid value: "${ip.text}": must not have leading 0s (write ${canonicalText(ip)}; API servers with strict IP validation reject it)`;
-    } else if (ip.rfc5952) {
-      message = `IPv6 address "${ip.text}" should be in RFC 5952 canonical format ("${ip.rfc5952}")`;
-    }
-    if (!message) return;
-    ctx.report(this, { span: entry.field.span, message, fixes: entry.field.viaAlias ? [] : ['canonicalize'], address: ip.text });
+    const warnings = entry.verdict.warnings;
+    if (entry.verdict.rejection || warnings.length === 0) return;
+    if (specRejected(entry.service, ctx.kubernetes.behaviour)) return;
+    ctx.report(this, { span: entry.field.span, message: warnings.join('\n'), fixes: entry.field.viaAlias ? [] : ['canonicalize'], address: entry.field.value });
   },
 };

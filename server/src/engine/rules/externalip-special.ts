@@ -1,6 +1,6 @@
 // The API server rejects unspecified, loopback, link-local and link-local multicast externalIPs
-// (ValidateNonSpecialIP, pkg/apis/core/validation/validation.go). Same words as the API server.
-import { specialRangeMessage } from '../addresses';
+// (ValidateNonSpecialIP, pkg/apis/core/validation/validation.go), only once the value passed the IP check: under
+// strict validation (1.36) `::ffff:127.0.0.1` gets the IPv4-mapped error alone. Same words as the API server.
 import type { Rule } from './rule';
 
 export const externalIPSpecial: Rule = {
@@ -8,12 +8,13 @@ export const externalIPSpecial: Rule = {
   defaultSeverity: 'error',
   summary: 'spec.externalIPs entry that is unspecified, loopback, link-local or link-local multicast',
   checkExternalIP(entry, ctx) {
-    if (!entry.ip || !entry.special) return;
+    const r = entry.verdict.rejection;
+    if (!r || r.kind !== 'special') return;
     ctx.report(this, {
       span: entry.field.span,
-      message: `${entry.fieldPath}: Invalid value: "${entry.ip.text}": ${specialRangeMessage(entry.special, entry.ip.text)}`,
+      message: r.message,
       fixes: entry.field.viaAlias ? [] : ['remove-address', 'use-pool-address'],
-      address: entry.ip.text,
+      address: entry.field.value,
     });
   },
 };

@@ -10,6 +10,8 @@ import { externalIPCriticalPort } from './externalip-critical-port';
 import { externalIPIgnored } from './externalip-ignored';
 import { loadBalancerIngressNode } from './loadbalancer-ingress-node';
 import { loadBalancerIPNode } from './loadbalancer-ip-node';
+import { loadBalancerIPNoncanonical } from './loadbalancer-ip-noncanonical';
+import { loadBalancerIngressInvalid } from './loadbalancer-ingress-invalid';
 import { externalIPServiceCIDR } from './externalip-service-cidr';
 import { externalIPPodCIDR } from './externalip-pod-cidr';
 import { externalIPPortClash } from './externalip-port-clash';
@@ -30,6 +32,8 @@ export const RULES: readonly Rule[] = [
   externalIPIgnored,
   loadBalancerIngressNode,
   loadBalancerIPNode,
+  loadBalancerIngressInvalid,
+  loadBalancerIPNoncanonical,
   ipPoolNode,
   externalIPDeprecated,
 ];

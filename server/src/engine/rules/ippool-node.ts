@@ -11,7 +11,7 @@ function consequence(kind: AddressPoolObject['kind'], mode: ProxyMode): string {
   // A Calico IPPool hands out pod addresses, not Service addresses.
   if (kind === 'IPPool') return 'Calico may give that address to a pod, whose route then competes with the node\'s own (calico #1401).';
   if (mode === 'ipvs') return 'A Service given that address is bound to kube-ipvs0 on every node, cutting its owner off.';
-  return `A Service given that address is DNATed on every node (${mode} mode), hijacking its ports on the owner.`;
+  return `A Service given that address is caught by kube-proxy's rules on every node (${mode} mode: DNAT to its endpoints, REJECT without): its ports no longer reach the owner.`;
 }
 
 export const ipPoolNode: Rule = {

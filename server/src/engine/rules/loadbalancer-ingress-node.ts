@@ -1,8 +1,15 @@
-// kube-proxy binds every status.loadBalancer.ingress[].ip whose ipMode is unset or VIP (and whose family the
-// Service serves) to kube-ipvs0, exactly like an externalIP (pkg/proxy/ipvs/proxier.go). A load-balancer
+// kube-proxy programs every status.loadBalancer.ingress[].ip of a served Service whose ipMode is VIP or unset (from
+// 1.30; before, every one: LoadBalancerIPMode, pkg/proxy/util IsVIPMode) and whose family the Service serves; IPVS
+// binds it to kube-ipvs0 on every node exactly like an externalIP (pkg/proxy/ipvs/proxier.go). A load-balancer
 // controller that hands out a node's own address (MetalLB #364) therefore causes the same outage.
-import { parseIP } from '../addresses';
-import { ignoredBecause } from '../serviceProxying';
+//
+// A status in a file is read as what it is when it has ingress entries: the state of a live object, as
+// `kubectl get -o yaml` (or the live cluster) gives it. Manifests to apply carry no ingress (generators write
+// `status: {loadBalancer: {}}`), and the API server discards any status they carry (registry/core/service/
+// strategy.go PrepareForCreate). The address judged is the one kube-proxy programs: ParseIPSloppy's reading of the
+// text, so `0192.168.0.11` is 192.168.0.11.
+import { verdictForIngressIP } from '../apiValidation';
+import { ingressIgnoredBecause } from '../serviceProxying';
 import { describeOwners, ownerLocations, ownsAny } from '../inventory';
 import { nodeCollisionShort, apiServerCollisionShort, portsText } from './explain';
 import type { Rule } from './rule';
@@ -10,13 +17,16 @@ import type { Rule } from './rule';
 export const loadBalancerIngressNode: Rule = {
   id: 'loadbalancer-ingress-node',
   defaultSeverity: 'error',
-  summary: "status.loadBalancer.ingress[].ip (ipMode VIP or unset) equal to a node's or the API server's address",
+  summary: "status.loadBalancer.ingress[].ip that kube-proxy programs (ipMode VIP or unset), equal to a node's or the API server's address",
   checkService(service, ctx) {
+    const b = ctx.kubernetes.behaviour;
+    // From 1.29 the API server refuses a load-balancer status on any other type (loadbalancer-ingress-invalid).
+    if (b.lbStatusOnlyOnLoadBalancer && service.type !== 'LoadBalancer' && service.ingress.length > 0) return;
     for (const field of service.ingress) {
-      if (field.ipMode && field.ipMode !== 'VIP') continue; // ipMode Proxy: kube-proxy does not bind it.
-      const p = field.value !== undefined ? parseIP(field.value) : undefined;
-      if (!p?.ok || ignoredBecause(service, p.ip.effectiveFamily)) continue;
-      const owners = ctx.inventory.lookup(p.ip.key);
+      const v = verdictForIngressIP(`status.loadBalancer.ingress[${field.index}].ip`, field, b);
+      if (v.rejection || !v.ip) continue;
+      if (ingressIgnoredBecause(service, field, v.ip.effectiveFamily, b)) continue;
+      const owners = ctx.inventory.lookup(v.ip.key);
       if (!ownsAny(owners)) continue;
       const mode = ctx.facts.proxyMode;
       const what = describeOwners(owners);
@@ -24,10 +34,10 @@ export const loadBalancerIngressNode: Rule = {
       const why = owners.apiServers.length ? apiServerCollisionShort(mode, portsText(service.ports)) : nodeCollisionShort(mode, nodes, portsText(service.ports));
       ctx.report(this, {
         span: field.span,
-        message: `status.loadBalancer.ingress[${field.index}].ip ${p.ip.text} is ${what}: ${why}`,
+        message: `status.loadBalancer.ingress[${field.index}].ip ${v.ip.text} is ${what}: ${why}`,
         severity: mode === 'ipvs' ? 'error' : 'warning',
         related: ownerLocations(owners),
-        address: p.ip.text,
+        address: v.ip.text,
       });
     }
   },

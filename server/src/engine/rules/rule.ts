@@ -1,5 +1,7 @@
 // The shape every rule has. A rule lives in one file beside its test and its page docs/rules/<id>.md.
 import type { ParsedIP, SpecialRange } from '../addresses';
+import type { FieldVerdict } from '../apiValidation';
+import type { KubernetesBehaviour, KubernetesMinor, VersionVerdict } from '../kubernetesVersions';
 import type { ClusterFacts } from '../facts';
 import type { WorkspaceLookup, WorkspaceService } from '../crossFile';
 import type { Finding, FixKind, RelatedInfo, Severity } from '../findings';
@@ -19,11 +21,13 @@ export interface ExternalIPEntry {
   field: AddressField;
   /** `spec.externalIPs[1]`: the API server's own field path. */
   fieldPath: string;
-  /** Set when the value is a valid IP. */
+  /** The API server's verdict on the value at this release (rejection, warnings). */
+  verdict: FieldVerdict;
+  /** Set when the API server accepts the value as an IP (or rejects it only for its special range): the address. */
   ip?: ParsedIP;
   /** Set when the IP is in a range the API server rejects. */
   special?: SpecialRange;
-  /** Set when kube-proxy ignores this address (ExternalName, headless, foreign proxy, family not served). */
+  /** Set when kube-proxy ignores this address (ExternalName, headless, foreign proxy, family not served, gate off). */
   ignoredBecause?: string;
 }
 
@@ -42,8 +46,18 @@ export interface Report {
   severity?: Severity;
 }
 
+/** The Kubernetes release the verdicts are for. */
+export interface KubernetesContext {
+  readonly minor: KubernetesMinor;
+  readonly behaviour: KubernetesBehaviour;
+  readonly verdict: VersionVerdict;
+  /** Behaviours set by kube-proxy's configured feature gates rather than the release's defaults: gate and source. */
+  readonly gates: Partial<Record<keyof KubernetesBehaviour, { gate: string; source: string }>>;
+}
+
 export interface RuleContext {
   readonly facts: ClusterFacts;
+  readonly kubernetes: KubernetesContext;
   readonly inventory: NodeInventory;
   /** False when the rule is turned off by configuration. */
   isEnabled(ruleId: string): boolean;

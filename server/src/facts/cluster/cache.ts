@@ -25,6 +25,9 @@ interface CacheFile {
   nodes: { name: string; addresses: { address: string; type: NodeAddressType }[] }[];
   apiServers: { address: string; port?: number; host?: string }[];
   proxyMode?: ProxyMode;
+  /** GET /version, as read: minor and text ("v1.35.2"). */
+  kubernetesVersion?: { minor: number; text: string };
+  kubeProxyFeatureGates?: Record<string, boolean>;
   serviceCIDRs: string[];
   podCIDRs: string[];
 }
@@ -57,6 +60,8 @@ export async function saveFactsCache(dir: string, result: ClusterLoadResult): Pr
       ...(a.host !== undefined ? { host: a.host } : {}),
     })),
     ...(c.proxyMode ? { proxyMode: c.proxyMode.mode } : {}),
+    ...(c.kubernetesVersion ? { kubernetesVersion: { minor: c.kubernetesVersion.minor, text: c.kubernetesVersion.text } } : {}),
+    ...(c.kubeProxyFeatureGates ? { kubeProxyFeatureGates: { ...c.kubeProxyFeatureGates.gates } } : {}),
     serviceCIDRs: (c.serviceCIDRs ?? []).map((x) => x.cidr),
     podCIDRs: (c.podCIDRs ?? []).map((x) => x.cidr),
   };
@@ -100,6 +105,8 @@ export async function loadFactsCache(dir: string, context: string, server: strin
       serviceCIDRs: data.serviceCIDRs.map((c) => ({ cidr: c, source })),
       podCIDRs: data.podCIDRs.map((c) => ({ cidr: c, source })),
       ...(data.proxyMode ? { proxyMode: { mode: data.proxyMode, source } } : {}),
+      ...(data.kubernetesVersion ? { kubernetesVersion: { ...data.kubernetesVersion, source } } : {}),
+      ...(data.kubeProxyFeatureGates ? { kubeProxyFeatureGates: { gates: { ...data.kubeProxyFeatureGates }, source } } : {}),
     },
     staleSince,
   );
@@ -139,6 +146,8 @@ export function markStale(c: FactContribution, staleSince: string): FactContribu
   if (c.podCIDRs) out.podCIDRs = c.podCIDRs.map((x): CidrFact => ({ ...x, source: stale(x.source) }));
   if (c.externalIPPool) out.externalIPPool = c.externalIPPool.map((x): CidrFact => ({ ...x, source: stale(x.source) }));
   if (c.proxyMode) out.proxyMode = { mode: c.proxyMode.mode, source: stale(c.proxyMode.source) };
+  if (c.kubernetesVersion) out.kubernetesVersion = { ...c.kubernetesVersion, source: stale(c.kubernetesVersion.source) };
+  if (c.kubeProxyFeatureGates) out.kubeProxyFeatureGates = { gates: { ...c.kubeProxyFeatureGates.gates }, source: stale(c.kubeProxyFeatureGates.source) };
   if (c.rules) out.rules = { ...c.rules };
   return out;
 }
@@ -154,6 +163,8 @@ function valid(d: CacheFile): boolean {
   if (!Array.isArray(d.missing) || !d.missing.every(isStr)) return false;
   if (!Array.isArray(d.nodes) || !Array.isArray(d.apiServers) || !Array.isArray(d.serviceCIDRs) || !Array.isArray(d.podCIDRs)) return false;
   if (d.proxyMode !== undefined && !PROXY_MODES.includes(d.proxyMode)) return false;
+  if (d.kubeProxyFeatureGates !== undefined && (!d.kubeProxyFeatureGates || typeof d.kubeProxyFeatureGates !== 'object' || !Object.values(d.kubeProxyFeatureGates).every((v) => typeof v === 'boolean'))) return false;
+  if (d.kubernetesVersion !== undefined && (!d.kubernetesVersion || typeof d.kubernetesVersion.minor !== 'number' || !isStr(d.kubernetesVersion.text))) return false;
   for (const n of d.nodes) {
     if (!n || !isStr(n.name) || !Array.isArray(n.addresses)) return false;
     for (const a of n.addresses) if (!a || !isStr(a.address) || (a.type !== 'InternalIP' && a.type !== 'ExternalIP')) return false;

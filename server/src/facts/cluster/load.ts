@@ -11,6 +11,7 @@ import * as https from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import type { ApiServerFact, CidrFact, FactContribution, FactSource, NodeAddressFact, NodeAddressType, NodeFact, ProxyMode } from '../../engine/facts';
 import { PROXY_MODES } from '../../engine/facts';
+import { parseKubernetesVersion } from '../../engine/kubernetesVersions';
 import { Connection, HttpError, getJson } from './http';
 import {
   KubeconfigError,
@@ -284,6 +285,7 @@ export class ClusterSession {
       readApiEndpoints(env),
       readProxyMode(env),
       readServiceCIDRs(env),
+      readVersion(env),
     ]);
     let nodes: Awaited<typeof nodesP>;
     try {
@@ -293,7 +295,7 @@ export class ClusterSession {
       if (ctl.signal.aborted && !(e instanceof HttpError && e.kind !== 'aborted')) return this.abortResult();
       return this.result(nodesFailure(e, where, this.userName, requestTimeoutMs, connectTimeoutMs));
     }
-    const [hostFacts, endpointFacts, proxy, serviceCIDRs] = await sideP;
+    const [hostFacts, endpointFacts, proxy, serviceCIDRs, version] = await sideP;
     const deadlineHit = this.deadlineHit;
     // Cancelled by the caller: no result. The total bound hit after the nodes were read: keep them (partial).
     if (ctl.signal.aborted && !deadlineHit) return this.result(abortResult(false, totalTimeoutMs, where));
@@ -319,6 +321,8 @@ export class ClusterSession {
       podCIDRs: nodes.podCIDRs,
     };
     if (proxy.mode) contribution.proxyMode = { mode: proxy.mode, source };
+    if (version) contribution.kubernetesVersion = { ...version, source };
+    if (proxy.gates) contribution.kubeProxyFeatureGates = { gates: proxy.gates, source };
     const n = nodes.nodes.length;
     const summary = `${n} node${n === 1 ? '' : 's'}, ${apiServers.length} API server address${apiServers.length === 1 ? '' : 'es'}`;
     const state = missing.length ? 'partial' : 'ok';
@@ -616,7 +620,16 @@ function pickPort(ports: unknown): number | undefined {
   return typeof p?.port === 'number' && p.port > 0 && p.port < 65536 ? p.port : undefined;
 }
 
-async function readProxyMode(env: LoadEnv): Promise<{ mode?: ProxyMode; missing?: string }> {
+/** kube-proxy's `featureGates` (KubeProxyConfiguration), booleans only. */
+function featureGatesOf(doc: unknown): Record<string, boolean> | undefined {
+  const raw = doc && typeof doc === 'object' ? (doc as { featureGates?: unknown }).featureGates : undefined;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const gates: Record<string, boolean> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) if (typeof v === 'boolean' && /^[A-Z][A-Za-z0-9]{0,80}$/.test(k)) gates[k] = v;
+  return Object.keys(gates).length ? gates : undefined;
+}
+
+async function readProxyMode(env: LoadEnv): Promise<{ mode?: ProxyMode; gates?: Record<string, boolean>; missing?: string }> {
   let body: unknown;
   try {
     const r = await getJson(env.conn, '/api/v1/namespaces/kube-system/configmaps/kube-proxy');
@@ -634,10 +647,36 @@ async function readProxyMode(env: LoadEnv): Promise<{ mode?: ProxyMode; missing?
     return { missing: 'kube-proxy mode: config.conf is not valid YAML' };
   }
   const raw = doc && typeof doc === 'object' ? (doc as { mode?: unknown }).mode : undefined;
-  if (raw === undefined || raw === null || raw === '') return { mode: 'iptables' }; // kube-proxy's Linux default
+  const gates = featureGatesOf(doc);
+  if (raw === undefined || raw === null || raw === '') return { mode: 'iptables', ...(gates ? { gates } : {}) }; // kube-proxy's Linux default
   const mode = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
-  if ((PROXY_MODES as readonly string[]).includes(mode)) return { mode: mode as ProxyMode };
-  return { missing: `kube-proxy mode: unknown mode "${genericRedact(String(raw)).slice(0, 30)}"` };
+  if ((PROXY_MODES as readonly string[]).includes(mode)) return { mode: mode as ProxyMode, ...(gates ? { gates } : {}) };
+  return { ...(gates ? { gates } : {}), missing: `kube-proxy mode: unknown mode "${genericRedact(String(raw)).slice(0, 30)}"` };
+}
+
+/**
+ * The cluster's release from `GET /version` (readable by everyone: system:public-info-viewer). Its absence is not a
+ * missing fact the user must act on: the verdicts then follow the newest release known, and the hover says so.
+ */
+async function readVersion(env: LoadEnv): Promise<{ minor: number; text: string } | undefined> {
+  try {
+    const r = await getJson(env.conn, '/version');
+    const body = (r.body ?? {}) as { gitVersion?: unknown; major?: unknown; minor?: unknown };
+    env.log(`GET /version: ${r.ms} ms`);
+    if (typeof body.gitVersion === 'string') {
+      const minor = parseKubernetesVersion(body.gitVersion);
+      if (minor !== undefined) return { minor, text: genericRedact(body.gitVersion).slice(0, 64) };
+    }
+    // Some providers report minor "35+".
+    if (body.major === '1' && typeof body.minor === 'string' && /^\d{1,3}\+?$/.test(body.minor)) {
+      const minor = Number(body.minor.replace('+', ''));
+      return { minor, text: `1.${minor}` };
+    }
+    env.log('GET /version: no Kubernetes 1.x version in the answer');
+  } catch (e) {
+    env.log(`GET /version: ${why(e, 'version', 'not found')}`);
+  }
+  return undefined;
 }
 
 async function readServiceCIDRs(env: LoadEnv): Promise<{ cidrs: CidrFact[]; missing?: string }> {

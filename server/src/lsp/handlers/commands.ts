@@ -2,7 +2,7 @@
 // cluster again, reloading everything.
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { emptyFacts } from '../../engine/index';
+import { emptyFacts, kubernetesContextOf } from '../../engine/index';
 import { CheckWorkspaceRequest, FactsRequest, RefreshClusterRequest, ReloadRequest } from '../../protocol';
 import type { ServerContext } from '../serverContext';
 import { guarded, invalidParams } from '../params';
@@ -25,6 +25,7 @@ export function registerCommandHandlers(ctx: ServerContext): void {
       scope: scope?.key ?? null,
       proxyMode: facts.proxyMode,
       proxyModeSource: facts.proxyModeSource?.label ?? 'default',
+      kubernetesVersion: kubernetesContextOf(facts).verdict.description,
       nodes: facts.nodes.map((n) => ({ name: n.name, addresses: n.addresses.map((a) => ({ address: a.address, type: a.type, source: a.source.label })) })),
       apiServers: facts.apiServers.map((a) => ({ address: a.port ? `${a.address}:${a.port}` : a.address, source: a.source.label })),
       serviceCIDRs: facts.serviceCIDRs.map((c) => c.cidr),
