@@ -339,3 +339,20 @@ test('information findings (nothing breaks) come after the collisions, one line 
   assert.match(lines[info + 1], /^ {2}Service default\/headless spec\.externalIPs\[0\]: .*\[externalip-ignored\]$/);
   assert.match(r.out, /^1 collision \(1 error, 0 warnings\) and 1 info; /m);
 });
+
+test('--kubernetes-version judges the live objects as if: an ipMode Proxy ingress on a node is bound on 1.29, not on the live 1.31', async () => {
+  const objects = seedObjects();
+  (objects['/api/v1/services'].items[1].spec as { externalIPs: string[] }).externalIPs = ['192.168.0.20'];
+  objects['/api/v1/services'].items.push(service('web', 'lb', { type: 'LoadBalancer', clusterIP: '10.70.0.80', clusterIPs: ['10.70.0.80'] }, { loadBalancer: { ingress: [{ ip: '192.168.0.11', ipMode: 'Proxy' }] } }));
+  const s = await standin({ objects });
+  const kc = kubeconfig(s.url);
+  const live = await audit(['--kubeconfig', kc]);
+  assert.equal(live.code, 0, live.out);
+  assert.match(live.out, /; Kubernetes v1\.31\.0$/m);
+  const old = await audit(['--kubeconfig', kc, '--kubernetes-version', '1.29']);
+  assert.equal(old.code, 1, old.out);
+  assert.match(old.out, /judged as if the cluster ran Kubernetes 1\.29 \(it runs v1\.31\.0\)/);
+  assert.match(old.out, /^1\. error Service web\/lb status\.loadBalancer\.ingress\[0\]\.ip = 192\.168\.0\.11 \[loadbalancer-ingress-node\]$/m);
+  assert.equal((await audit(['--kubeconfig', kc, '--kubernetes-version', 'latest'])).code, 2);
+});
+

@@ -14,6 +14,8 @@ export const AUDIT_TOTAL_TIMEOUT_MS = 120_000;
 export interface AuditOptions extends SessionOptions {
   /** Judge the live objects as if kube-proxy ran in this mode (pre-flight for a switch to IPVS). */
   proxyMode?: ProxyMode;
+  /** Judge them as if the cluster ran this release (pre-flight for an upgrade), instead of what GET /version says. */
+  kubernetesVersion?: { minor: number; text: string };
   /** One line per step, for stderr or an editor's progress. */
   progress?: (line: string) => void;
 }
@@ -41,6 +43,11 @@ export interface AuditReport {
   proxyModeFrom: 'cluster' | 'as-if' | 'default';
   /** What the cluster runs, when it said. */
   liveProxyMode?: ProxyMode;
+  /** The release the objects were judged for ("1.31"), and where it came from; absent when unknown. */
+  kubernetesVersion?: string;
+  kubernetesVersionFrom: 'cluster' | 'as-if' | 'unknown';
+  /** What GET /version said, when it did. */
+  liveKubernetesVersion?: string;
   read: ReadSummary[];
   /** Facts and lists that could not be read, and why. */
   notRead: string[];
@@ -73,6 +80,7 @@ export async function auditCluster(opts: AuditOptions): Promise<AuditReport> {
       apiServers: [],
       proxyMode: opts.proxyMode ?? 'ipvs',
       proxyModeFrom: opts.proxyMode ? 'as-if' : 'default',
+      kubernetesVersionFrom: opts.kubernetesVersion ? 'as-if' : 'unknown',
       read: [],
       notRead: [],
       analysis: emptyAnalysis(),
@@ -114,10 +122,12 @@ export async function auditCluster(opts: AuditOptions): Promise<AuditReport> {
     progress(`checking ${describeRead(lists)}`);
     const contributions: FactContribution[] = [];
     if (opts.proxyMode) contributions.push({ source: { kind: 'cli', label: '--proxy-mode' }, proxyMode: { mode: opts.proxyMode, source: { kind: 'cli', label: '--proxy-mode' } } });
+    if (opts.kubernetesVersion) contributions.push({ source: { kind: 'cli', label: '--kubernetes-version' }, kubernetesVersion: { ...opts.kubernetesVersion, source: { kind: 'cli', label: '--kubernetes-version' } } });
     contributions.push(facts.contribution!);
     const merged: ClusterFacts = mergeFacts(contributions);
     const analysis = analyzeLive(objects, merged);
     const liveMode = facts.contribution?.proxyMode?.mode;
+    const liveVersion = facts.contribution?.kubernetesVersion?.text;
     const errors = analysis.findings.some((f) => f.severity === 'error');
     const state = incomplete ? 'partial' : 'ok';
     const n = facts.nodeCount;
@@ -130,6 +140,9 @@ export async function auditCluster(opts: AuditOptions): Promise<AuditReport> {
       proxyMode: merged.proxyMode,
       proxyModeFrom: opts.proxyMode ? 'as-if' : liveMode ? 'cluster' : 'default',
       ...(liveMode ? { liveProxyMode: liveMode } : {}),
+      ...(merged.kubernetesVersion ? { kubernetesVersion: `1.${merged.kubernetesVersion.minor}` } : {}),
+      kubernetesVersionFrom: opts.kubernetesVersion ? 'as-if' : liveVersion ? 'cluster' : 'unknown',
+      ...(liveVersion ? { liveKubernetesVersion: liveVersion } : {}),
       read,
       notRead,
       analysis,
@@ -144,6 +157,7 @@ export async function auditCluster(opts: AuditOptions): Promise<AuditReport> {
       apiServers: [],
       proxyMode: opts.proxyMode ?? 'ipvs',
       proxyModeFrom: opts.proxyMode ? 'as-if' : 'default',
+      kubernetesVersionFrom: opts.kubernetesVersion ? 'as-if' : 'unknown',
       read: [],
       notRead: [],
       analysis: emptyAnalysis(),

@@ -8,6 +8,12 @@ function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
 
+function versionLine(r: AuditReport): string {
+  if (r.kubernetesVersionFrom === 'as-if') return `judged as if the cluster ran Kubernetes ${r.kubernetesVersion} (it runs ${r.liveKubernetesVersion ?? 'an unknown release'})`;
+  if (r.kubernetesVersionFrom === 'cluster') return `Kubernetes ${r.liveKubernetesVersion}`;
+  return 'Kubernetes release unknown (GET /version did not answer)';
+}
+
 function modeLine(r: AuditReport): string {
   if (r.proxyModeFrom === 'as-if') return `judged as if kube-proxy ran in ${r.proxyMode} mode (the cluster runs ${r.liveProxyMode ?? 'an unknown mode'})`;
   if (r.proxyModeFrom === 'cluster') return `kube-proxy mode ${r.proxyMode}`;
@@ -17,7 +23,7 @@ function modeLine(r: AuditReport): string {
 export function renderText(r: AuditReport, target: KubectlTarget = {}): string {
   if (r.state === 'failed') return `kube-ip-guard audit: could not audit: ${r.message}`;
   const lines: string[] = [];
-  lines.push(`kube-ip-guard audit: ${r.message}; ${modeLine(r)}`);
+  lines.push(`kube-ip-guard audit: ${r.message}; ${modeLine(r)}; ${versionLine(r)}`);
   const { findings, fixes } = r.analysis;
   const shown = new Set<number>();
   // Errors and warnings in full, worst first; information (nothing breaks) one line each after them.
@@ -65,6 +71,9 @@ export function toJson(r: AuditReport, target: KubectlTarget): object {
     proxyMode: r.proxyMode,
     proxyModeFrom: r.proxyModeFrom,
     ...(r.liveProxyMode ? { liveProxyMode: r.liveProxyMode } : {}),
+    ...(r.kubernetesVersion ? { kubernetesVersion: r.kubernetesVersion } : {}),
+    kubernetesVersionFrom: r.kubernetesVersionFrom,
+    ...(r.liveKubernetesVersion ? { liveKubernetesVersion: r.liveKubernetesVersion } : {}),
     read: r.read,
     notRead: r.notRead,
     findings: r.analysis.findings.map((f) => findingJson(r, f, target)),

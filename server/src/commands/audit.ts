@@ -1,7 +1,7 @@
 // `kube-ip-guard audit`: check the live cluster itself (server/src/audit/), print each collision with its fix, and
 // with --fix apply the fixes after a confirmation.
 import { resolve } from 'node:path';
-import { PROXY_MODES } from '../engine/index';
+import { parseKubernetesVersion, PROXY_MODES } from '../engine/index';
 import { applyFixes, auditCluster, AUDIT_TOTAL_TIMEOUT_MS, fixesToApply } from '../audit/audit';
 import type { KubectlTarget } from '../audit/fix';
 import { renderText, toAuditSarif, toJson } from '../audit/output';
@@ -22,6 +22,7 @@ Options:
   --tls-server-name NAME    check the server certificate for NAME (default with --server: the context's
                             server host name, when it is a name rather than an address)
   --proxy-mode MODE         judge the objects as if kube-proxy ran in MODE (${PROXY_MODES.join(' | ')})
+  --kubernetes-version V    judge them as if the cluster ran release V (e.g. 1.36), not what GET /version says
   --timeout MS              bound for each request (default 10000); the whole read is bounded by ${AUDIT_TOTAL_TIMEOUT_MS / 1000} s
   --format FORMAT           text | json | sarif (default: text)
   --fix                     apply the fixes of the errors found, after a confirmation
@@ -36,6 +37,7 @@ const OPTIONS: OptionSpecs = {
   server: { type: 'string' },
   'tls-server-name': { type: 'string' },
   'proxy-mode': { type: 'string' },
+  'kubernetes-version': { type: 'string' },
   timeout: { type: 'string' },
   format: { type: 'string' },
   fix: { type: 'boolean' },
@@ -48,6 +50,9 @@ async function run(args: Parsed, io: CliIO): Promise<number> {
   const format = choiceOf(v, 'format', FORMATS) ?? 'text';
   const proxyMode = choiceOf(v, 'proxy-mode', PROXY_MODES);
   const timeoutMs = positiveNumberOf(v, 'timeout', 'milliseconds');
+  const versionText = stringOf(v, 'kubernetes-version');
+  const minor = versionText !== undefined ? parseKubernetesVersion(versionText) : undefined;
+  if (versionText !== undefined && minor === undefined) throw new UsageError(`--kubernetes-version: "${versionText}" is not a Kubernetes version such as 1.35`);
   const fix = v.fix === true;
   if (v.yes && !fix) throw new UsageError('--yes goes with --fix');
   if (fix && format !== 'text') throw new UsageError('--fix prints its results as text: use it without --format');
@@ -62,7 +67,7 @@ async function run(args: Parsed, io: CliIO): Promise<number> {
     ...(tlsServerName ? { tlsServerName } : {}),
     ...(timeoutMs ? { requestTimeoutMs: timeoutMs } : {}),
   };
-  const report = await auditCluster({ ...session, ...(proxyMode ? { proxyMode } : {}), progress: (line) => io.err(`kube-ip-guard: ${line}`) });
+  const report = await auditCluster({ ...session, ...(proxyMode ? { proxyMode } : {}), ...(minor !== undefined ? { kubernetesVersion: { minor, text: versionText! } } : {}), progress: (line) => io.err(`kube-ip-guard: ${line}`) });
   // The printed commands reach the cluster the way the audit did.
   const target: KubectlTarget = {
     ...(kubeconfig ? { kubeconfig } : {}),
