@@ -19,7 +19,7 @@ const RULE_IDS_DOCUMENTED = [
   'externalip-node', 'externalip-apiserver', 'externalip-invalid', 'externalip-special', 'externalip-noncanonical',
   'externalip-duplicate', 'externalip-critical-port', 'externalip-ignored', 'loadbalancer-ingress-node',
   'loadbalancer-ip-node', 'externalip-service-cidr', 'externalip-pod-cidr', 'externalip-port-clash', 'ippool-node',
-  'externalip-deprecated',
+  'externalip-deprecated', 'loadbalancer-annotation-node',
 ];
 
 function newAjv(): Ajv {

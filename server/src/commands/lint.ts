@@ -3,6 +3,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyze, checkModel, DEFAULT_MAX_LENGTH, isHelmValuesFile, readManifest, type Analysis, type FactContribution, type Finding, type NodeFact, CrossFileIndex } from '../engine/index';
 import { parseIP, splitHostPort } from '../engine/addresses';
+import { PROXY_MODES, type ProxyMode } from '../engine/facts';
 import { cliDiscoveryStop, discoverConfig, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import { LineIndex } from '../engine/lineIndex';
 import { findManifestFiles, isIgnored } from '../workspace/files';
@@ -27,7 +28,7 @@ Options:
                          follow from it (default: <stdin> in the current directory)
   --node-ip [NAME=]IP    a node address (repeatable)
   --api-server ADDR      an API server address or host:port (repeatable)
-  --proxy-mode MODE      ipvs | iptables | nftables (default: from the config file, else ipvs)
+  --proxy-mode MODE      ipvs | iptables | nftables | kube-router | cilium (default: from the config file, else ipvs)
   --require-facts        exit 2 when no node or API server address is known for a file (only the checks
                          that need none could run)
   --cluster[=optional]   also read the nodes, API server addresses, kube-proxy mode and CIDRs from the
@@ -89,7 +90,7 @@ function toOptions(p: Parsed): Options {
     stdinFilename: stringOf(v, 'stdin-filename'),
     nodeIPs: stringsOf(v, 'node-ip'),
     apiServers: stringsOf(v, 'api-server'),
-    proxyMode: choiceOf(v, 'proxy-mode', ['ipvs', 'iptables', 'nftables']),
+    proxyMode: choiceOf(v, 'proxy-mode', PROXY_MODES),
     requireFacts: v['require-facts'] === true,
     format: choiceOf(v, 'format', FORMATS) ?? 'text',
     maxFileSizeMB: positiveNumberOf(v, 'max-file-size', 'MB'),
@@ -123,7 +124,7 @@ function cliContribution(o: Options): FactContribution | undefined {
     source: { kind: 'cli', label: 'command line' },
     nodes,
     apiServers,
-    ...(o.proxyMode ? { proxyMode: { mode: o.proxyMode as 'ipvs', source: { kind: 'cli', label: '--proxy-mode' } } } : {}),
+    ...(o.proxyMode ? { proxyMode: { mode: o.proxyMode as ProxyMode, source: { kind: 'cli', label: '--proxy-mode' } } } : {}),
   };
 }
 

@@ -2,8 +2,11 @@
 // came from, so a hover can say "node k8s-node-1, InternalIP, from .kube-ip-guard.yaml" and a diagnostic can point
 // at the line that declared it.
 
-export type ProxyMode = 'ipvs' | 'iptables' | 'nftables';
-export const PROXY_MODES: readonly ProxyMode[] = ['ipvs', 'iptables', 'nftables'];
+/** kube-proxy's modes, and the service proxies that replace it (dataPlanes.ts). */
+export type ProxyMode = 'ipvs' | 'iptables' | 'nftables' | 'kube-router' | 'cilium';
+export const PROXY_MODES: readonly ProxyMode[] = ['ipvs', 'iptables', 'nftables', 'kube-router', 'cilium'];
+/** The modes a kube-proxy config (`mode:`) can name. */
+export const KUBE_PROXY_MODES: readonly ProxyMode[] = ['ipvs', 'iptables', 'nftables'];
 
 export type NodeAddressType = 'InternalIP' | 'ExternalIP';
 

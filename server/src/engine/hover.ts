@@ -27,7 +27,7 @@ export function hoverAt(analysis: Analysis, offset: number, facts: ClusterFacts)
   let hit: { field: AddressField; ports: string; label: string } | undefined;
   for (const obj of analysis.model.objects) {
     if (obj.kind !== 'Service') continue;
-    const fields = [...(obj.externalIPs ?? []), ...(obj.loadBalancerIP ? [obj.loadBalancerIP] : []), ...obj.ingress];
+    const fields = [...(obj.externalIPs ?? []), ...(obj.loadBalancerIP ? [obj.loadBalancerIP] : []), ...obj.annotationAddresses, ...obj.ingress];
     for (const f of fields) {
       if (f.span.start <= offset && offset <= f.span.end) {
         hit = { field: f, ports: portsText(obj.ports), label: `Service ${obj.namespace ? obj.namespace + '/' : ''}${obj.name ?? '(unnamed)'}` };

@@ -6,6 +6,7 @@
 // edit re-parses the documents it touched and reuses the rest.
 import { IGNORE_ANNOTATION, parseIgnoreAnnotation } from './suppression';
 import { MAX_CLAIMS_PER_SERVICE } from './crossFile';
+import { isTemplate, maskTemplates, scalarIsTemplated, spanIsTemplated } from './templates';
 import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 
 /** An offset range [start, end) into the whole text. */
@@ -39,6 +40,27 @@ export interface LoadBalancerIngress extends AddressField {
   ipMode?: string;
 }
 
+/**
+ * The annotations that replace `spec.loadBalancerIP`, each a comma-separated list of addresses:
+ * MetalLB (metallb/metallb internal/k8s/controllers/service_controller.go, `metallb.io/loadBalancerIPs`, and the
+ * older `metallb.universe.tf/loadBalancerIPs`), Cilium LB IPAM (cilium/cilium operator/pkg/lbipam/lbipam.go,
+ * `lbipam.cilium.io/ips` and the older `io.cilium/lb-ipam-ips`), kube-vip (kube-vip/kube-vip-cloud-provider
+ * pkg/provider/loadBalancer.go, `kube-vip.io/loadbalancerIPs`).
+ */
+export const LB_ADDRESS_ANNOTATIONS = [
+  'metallb.io/loadBalancerIPs',
+  'metallb.universe.tf/loadBalancerIPs',
+  'lbipam.cilium.io/ips',
+  'io.cilium/lb-ipam-ips',
+  'kube-vip.io/loadbalancerIPs',
+] as const;
+export type LBAddressAnnotation = (typeof LB_ADDRESS_ANNOTATIONS)[number];
+
+/** One address of a load-balancer address annotation; its span is that address inside the annotation's value. */
+export interface AnnotationAddress extends AddressField {
+  annotation: LBAddressAnnotation;
+}
+
 /** A core v1 Service, as far as the rules care. */
 export interface ServiceObject {
   kind: 'Service';
@@ -57,11 +79,14 @@ export interface ServiceObject {
   externalIPs?: AddressField[];
   /** Where the list lives, for messages: `spec.externalIPs`, or a Helm values path. */
   externalIPsPath?: string;
-  /** Likewise for `spec.loadBalancerIP`. */
+  /** Likewise for `spec.loadBalancerIP` and `metadata.annotations`. */
   loadBalancerIPPath?: string;
+  annotationsPath?: string;
   /** The `externalIPs` key itself, when its value is not a list. */
   externalIPsNotAList?: { span: Span; valueType: string };
   loadBalancerIP?: AddressField;
+  /** Addresses of the load-balancer address annotations, in order. */
+  annotationAddresses: AnnotationAddress[];
   ingress: LoadBalancerIngress[];
   /** Rules its `kube-ip-guard.io/ignore` annotation hides. */
   ignore?: string[] | 'all';
@@ -108,7 +133,7 @@ export interface ManifestModel {
 }
 
 /** Any field the rules read appears literally in a document that can produce a finding. */
-const RELEVANT = /externalIPs|loadBalancer|IPAddressPool|IPPool|Gateway|clusterIP/;
+const RELEVANT = /externalIPs|loadBalancer|loadbalancerIPs|lb-?ipam|IPAddressPool|IPPool|Gateway|clusterIP/;
 /** Top-level `kind:` lines (column 0), and the kinds whose objects the rules read. */
 const KIND_LINE = /^(["']?)kind\1[ \t]*:[ \t]*(.*)$/gm;
 const CHECKED_KIND = /^["']?(Service|IPAddressPool|IPPool|Gateway|[A-Za-z]*List)["']?[ \t]*(#.*)?\r?$/;
@@ -163,18 +188,7 @@ function detached(s: string): string {
   return (' ' + s).slice(1);
 }
 
-/** Go templates (Helm charts) are not YAML until rendered. */
-export function isTemplate(text: string): boolean {
-  return text.includes('{{');
-}
-
-/**
- * Blank out every `{{ ... }}` action (newlines kept, so offsets and lines stay put). What remains is the literal
- * YAML of the template: a literal address in it is still checked; the actions themselves can never be.
- */
-export function maskTemplates(text: string): string {
-  return text.replace(/\{\{[\s\S]*?\}\}/g, (m) => m.replace(/[^\n\r]/g, ' '));
-}
+export { isTemplate, maskTemplates } from './templates';
 
 export interface ReadOptions {
   /** Parse every document, even those the keyword filter would skip (for tests that prove the filter safe). */
@@ -209,8 +223,9 @@ function emptyModel(): ManifestModel {
 function* readSteps(text: string, options: ReadOptions, model: ManifestModel): Generator<void, void, void> {
   const nextCache = options.cache ? new Map<string, ChunkModel>() : undefined;
   const template = isTemplate(text);
+  const masked = template ? maskTemplates(text) : text;
   let sinceYield = 0;
-  for (const chunk of splitDocuments(template ? maskTemplates(text) : text)) {
+  for (const chunk of splitDocuments(masked)) {
     const relevant = mayHoldFindings(chunk.text, !!options.helmValues);
     if (!options.parseAll && !relevant) {
       model.skippedDocuments++;
@@ -238,27 +253,30 @@ function* readSteps(text: string, options: ReadOptions, model: ManifestModel): G
     options.cache.clear();
     for (const [k, v] of nextCache) options.cache.set(k, v);
   }
-  if (template) dropTemplatedEntries(text, model);
+  if (template) dropTemplatedEntries(text, masked, model);
 }
 
-function lineHasTemplate(text: string, offset: number): boolean {
+function lineHasTemplate(text: string, masked: string, offset: number): boolean {
   const start = text.lastIndexOf('\n', offset - 1) + 1;
   let end = text.indexOf('\n', offset);
   if (end < 0) end = text.length;
-  return text.slice(start, end).includes('{{');
+  return spanIsTemplated(text, masked, start, end);
 }
 
 /**
- * In a template, an entry that is empty only because its `{{ }}` action was blanked is not an empty entry: it is
- * whatever the chart renders there. `{{ }}` lines never produce findings of ours; literal values still do.
+ * In a template, an entry that is empty only because its action was blanked is not an empty entry: it is whatever
+ * the template renders there, and so is an entry that holds an action (`"{{ .Values.ip }}"`, `${LB_IP}`,
+ * `{{ .Values.net }}.10`). Template actions never produce findings of ours; literal values still do.
  */
-function dropTemplatedEntries(text: string, model: ManifestModel): void {
-  const keep = (f: AddressField) => !((f.valueType === 'null' || f.value === undefined) && lineHasTemplate(text, f.span.start));
+function dropTemplatedEntries(text: string, masked: string, model: ManifestModel): void {
+  const keep = (f: AddressField) =>
+    !(((f.valueType === 'null' || f.value === undefined) && lineHasTemplate(text, masked, f.span.start)) || scalarIsTemplated(text, masked, f.span.start, f.span.end));
   for (const o of model.objects) {
     if (o.kind === 'Service') {
       if (o.externalIPs) o.externalIPs = o.externalIPs.filter(keep);
-      if (o.externalIPsNotAList && lineHasTemplate(text, o.externalIPsNotAList.span.start)) o.externalIPsNotAList = undefined;
+      if (o.externalIPsNotAList && lineHasTemplate(text, masked, o.externalIPsNotAList.span.start)) o.externalIPsNotAList = undefined;
       if (o.loadBalancerIP && !keep(o.loadBalancerIP)) o.loadBalancerIP = undefined;
+      o.annotationAddresses = o.annotationAddresses.filter(keep);
       o.ingress = o.ingress.filter(keep);
     } else {
       o.entries = o.entries.filter(keep);
@@ -288,6 +306,7 @@ function appendShifted(model: ManifestModel, cm: ChunkModel, by: number): void {
         externalIPs: o.externalIPs?.map((f) => shiftField(f, by)),
         externalIPsNotAList: o.externalIPsNotAList && { ...o.externalIPsNotAList, span: shift(o.externalIPsNotAList.span, by) },
         loadBalancerIP: o.loadBalancerIP && shiftField(o.loadBalancerIP, by),
+        annotationAddresses: o.annotationAddresses.map((f) => shiftField(f, by)),
         ingress: o.ingress.map((f) => shiftField(f, by)),
       });
     } else {
@@ -332,7 +351,8 @@ class DocReader {
   private steps: number;
   private copies: number;
   limitHit?: SyntaxProblem;
-  constructor(private readonly doc: Document.Parsed, length: number) {
+  /** `text` is the document's source, for ranges inside a scalar's value. */
+  constructor(private readonly doc: Document.Parsed, length: number, readonly text = '') {
     this.steps = STEPS_BASE + STEPS_PER_CHAR * length;
     this.copies = COPIES_BASE + Math.floor(length / CHARS_PER_COPY);
   }
@@ -485,6 +505,40 @@ class DocReader {
     return { value: undefined, valueType: isMap(target) ? 'map' : isSeq(target) ? 'seq' : 'null', span, index, viaAlias: via.alias };
   }
 
+  /**
+   * The addresses of a comma-separated annotation value, each with its exact range inside the value. A plain or
+   * quoted scalar without escapes maps one to one onto its source; otherwise every address is reported on the whole
+   * value. Empty items are skipped, as the controllers' parsers would fail on them anyway (and say so).
+   */
+  commaList(node: unknown, annotation: LBAddressAnnotation): AnnotationAddress[] {
+    const via: Via = direct();
+    const target = this.deref(node, via);
+    const whole = via.span ?? spanOf(node as Node);
+    if (!isScalar(target) || target.value === null || target.value === undefined) {
+      const f = this.field(node, 0, direct());
+      return f.valueType === 'null' ? [] : [{ ...f, annotation }];
+    }
+    const value = typeof target.value === 'string' ? target.value : scalarSource(target);
+    const r = target.range;
+    let base: number | undefined;
+    if (!via.alias && r) {
+      const start = target.type === 'QUOTE_SINGLE' || target.type === 'QUOTE_DOUBLE' ? r[0] + 1 : r[0];
+      if (this.text.slice(start, start + value.length) === value) base = start;
+    }
+    const out: AnnotationAddress[] = [];
+    let at = 0;
+    value.split(',').forEach((part, i) => {
+      const lead = part.length - part.trimStart().length;
+      const item = part.trim();
+      const from = at + lead;
+      at += part.length + 1;
+      if (item === '') return;
+      const span = base !== undefined ? { start: base + from, end: base + from + item.length } : whole;
+      out.push({ value: item, valueType: 'string', span, index: i, viaAlias: via.alias, annotation });
+    });
+    return out;
+  }
+
   /** Entries of an address list, or undefined when the value is not a list. */
   addressList(value: unknown, outer: Via = direct()): { entries?: AddressField[]; notList?: string } {
     const via: Via = { ...outer };
@@ -580,7 +634,7 @@ function readChunk(text: string, helmValues: boolean): ChunkModel {
       const start = Math.min(e.pos[0], limit);
       cm.syntax.push({ message: `YAML syntax error: ${firstLine(e.message)}`, span: { start, end: Math.max(Math.min(e.pos[1], text.length), start + 1) } });
     }
-    const reader = new DocReader(doc, doc.range ? doc.range[2] - doc.range[0] : text.length);
+    const reader = new DocReader(doc, doc.range ? doc.range[2] - doc.range[0] : text.length, text);
     const root = reader.deref(doc.contents);
     if (isMap(root)) {
       if (helmValues) readHelmValues(reader, root, [], cm);
@@ -638,9 +692,10 @@ function readHelmValues(r: DocReader, map: YAMLMap, path: string[], cm: ChunkMod
   const underService = path.some((p) => /service/i.test(p));
   const ext = underService ? r.get(map, 'externalIPs') : undefined;
   const lbip = underService ? r.get(map, 'loadBalancerIP') : undefined;
-  if (ext || lbip) {
+  const annotations = underService ? annotationAddresses(r, r.getMap(map, 'annotations')) : [];
+  if (ext || lbip || annotations.length) {
     const span = spanOf(map);
-    const svc: ServiceObject = { kind: 'Service', name: `values ${path.join('.')}`, span, kindSpan: { start: span.start, end: span.start }, clusterIPs: [], ipFamilies: [], labels: {}, ports: [], ingress: [] };
+    const svc: ServiceObject = { kind: 'Service', name: `values ${path.join('.')}`, span, kindSpan: { start: span.start, end: span.start }, clusterIPs: [], ipFamilies: [], labels: {}, ports: [], annotationAddresses: [], ingress: [] };
     if (ext) {
       const list = r.addressList(ext.value);
       if (list.entries) svc.externalIPs = list.entries;
@@ -651,6 +706,8 @@ function readHelmValues(r: DocReader, map: YAMLMap, path: string[], cm: ChunkMod
       if (f.value !== '') svc.loadBalancerIP = f;
       svc.loadBalancerIPPath = [...path, 'loadBalancerIP'].join('.');
     }
+    svc.annotationAddresses = annotations;
+    svc.annotationsPath = [...path, 'annotations'].join('.');
     cm.objects.push(svc);
   }
   for (const item of r.items(map, map)) {
@@ -713,6 +770,7 @@ function readService(
     ipFamilies: r.getStrings(spec, 'ipFamilies'),
     labels: {},
     ports: [],
+    annotationAddresses: annotationAddresses(r, r.getMap(meta.metadata, 'annotations')),
     ingress: [],
   };
   const labels = r.getMap(meta.metadata, 'labels');
@@ -755,6 +813,16 @@ function readService(
   return svc;
 }
 
+function annotationAddresses(r: DocReader, annotations: YAMLMap | undefined): AnnotationAddress[] {
+  if (!annotations) return [];
+  const out: AnnotationAddress[] = [];
+  for (const key of LB_ADDRESS_ANNOTATIONS) {
+    const a = r.get(annotations, key);
+    if (a) out.push(...r.commaList(a.value, key));
+  }
+  return out;
+}
+
 function readPool(r: DocReader, obj: YAMLMap, kind: string, apiVersion: string): Omit<AddressPoolObject, 'name' | 'namespace' | 'span' | 'kindSpan'> | undefined {
   const spec = r.getMap(obj, 'spec');
   if (kind === 'IPAddressPool' && apiVersion.startsWith('metallb.io/')) {
@@ -766,6 +834,9 @@ function readPool(r: DocReader, obj: YAMLMap, kind: string, apiVersion: string):
     return { kind, apiVersion, entries: c ? [r.field(c.value, 0, direct())] : [] };
   }
   if (kind === 'Gateway' && apiVersion.startsWith('gateway.networking.k8s.io/')) {
+    // Istio's `istio-remote` class provisions nothing here: its addresses are another network's east-west gateway,
+    // peered from this cluster (istio pilot/pkg/config/kube/gateway, ValidatePeerGateway; istioctl multicluster check).
+    if (r.getString(spec, 'gatewayClassName') === 'istio-remote') return undefined;
     const a = r.get(spec, 'addresses');
     const seq = a && r.deref(a.value);
     const entries: AddressField[] = [];

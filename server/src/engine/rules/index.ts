@@ -15,6 +15,8 @@ import { externalIPPodCIDR } from './externalip-pod-cidr';
 import { externalIPPortClash } from './externalip-port-clash';
 import { ipPoolNode } from './ippool-node';
 import { externalIPDeprecated } from './externalip-deprecated';
+import { loadBalancerAnnotationNode } from './loadbalancer-annotation-node';
+import { addressInvalid } from './address-invalid';
 
 export const RULES: readonly Rule[] = [
   externalIPApiServer,
@@ -30,7 +32,9 @@ export const RULES: readonly Rule[] = [
   externalIPIgnored,
   loadBalancerIngressNode,
   loadBalancerIPNode,
+  loadBalancerAnnotationNode,
   ipPoolNode,
+  addressInvalid,
   externalIPDeprecated,
 ];
 

@@ -6,6 +6,7 @@ import { ignoredBecause } from '../serviceProxying';
 import { describeOwners, ownerLocations, ownsAny } from '../inventory';
 import { nodeCollisionShort, apiServerCollisionShort, portsText } from './explain';
 import type { Rule } from './rule';
+import { collisionSeverity } from '../dataPlanes';
 
 export const loadBalancerIngressNode: Rule = {
   id: 'loadbalancer-ingress-node',
@@ -25,7 +26,7 @@ export const loadBalancerIngressNode: Rule = {
       ctx.report(this, {
         span: field.span,
         message: `status.loadBalancer.ingress[${field.index}].ip ${p.ip.text} is ${what}: ${why}`,
-        severity: mode === 'ipvs' ? 'error' : 'warning',
+        severity: collisionSeverity(mode),
         related: ownerLocations(owners),
         address: p.ip.text,
       });

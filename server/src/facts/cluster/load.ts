@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import type { ApiServerFact, CidrFact, FactContribution, FactSource, NodeAddressFact, NodeAddressType, NodeFact, ProxyMode } from '../../engine/facts';
-import { PROXY_MODES } from '../../engine/facts';
+import { KUBE_PROXY_MODES } from '../../engine/facts';
 import { Connection, HttpError, getJson } from './http';
 import {
   KubeconfigError,
@@ -636,7 +636,7 @@ async function readProxyMode(env: LoadEnv): Promise<{ mode?: ProxyMode; missing?
   const raw = doc && typeof doc === 'object' ? (doc as { mode?: unknown }).mode : undefined;
   if (raw === undefined || raw === null || raw === '') return { mode: 'iptables' }; // kube-proxy's Linux default
   const mode = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
-  if ((PROXY_MODES as readonly string[]).includes(mode)) return { mode: mode as ProxyMode };
+  if ((KUBE_PROXY_MODES as readonly string[]).includes(mode)) return { mode: mode as ProxyMode };
   return { missing: `kube-proxy mode: unknown mode "${genericRedact(String(raw)).slice(0, 30)}"` };
 }
 
