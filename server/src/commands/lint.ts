@@ -1,12 +1,12 @@
 // `kube-ip-guard lint`: the same engine as the language server, for CI.
 import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyze, checkModel, DEFAULT_MAX_LENGTH, isHelmValuesFile, readManifest, type Analysis, type FactContribution, type Finding, type NodeFact, CrossFileIndex } from '../engine/index';
+import { analyze, checkModel, DEFAULT_MAX_LENGTH, readManifest, type Analysis, type FactContribution, type Finding, type NodeFact, CrossFileIndex } from '../engine/index';
 import { parseIP, splitHostPort } from '../engine/addresses';
 import { PROXY_MODES, type ProxyMode } from '../engine/facts';
 import { cliDiscoveryStop, discoverConfig, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import { LineIndex } from '../engine/lineIndex';
-import { findManifestFiles, isIgnored } from '../workspace/files';
+import { findManifestFiles, isHelmValuesPath, isIgnored } from '../workspace/files';
 import { toWorkspaceServices } from '../workspace/serviceIndex';
 import { isLoaded, loadClusterFacts, loadFactsCache, saveFactsCache } from '../facts/cluster/index';
 import { choiceOf, positiveNumberOf, stringOf, stringsOf, UsageError, type CliIO, type Command, type OptionSpecs, type Parsed } from './command';
@@ -255,7 +255,7 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
       continue;
     }
     if (folder.noFacts) withoutFacts.push(input.name);
-    const model = text.length > maxLength ? undefined : readManifest(text, { helmValues: isHelmValuesFile(input.path) });
+    const model = text.length > maxLength ? undefined : readManifest(text, { helmValues: isHelmValuesPath(input.path, folder) });
     read.push({ input, text, folder, model, lines: new LineIndex(text) });
   }
   if (configProblems.length) {
