@@ -27,7 +27,7 @@ export interface WorkspaceConfig {
   problems: ConfigProblem[];
 }
 
-const KEYS = ['nodes', 'nodeManifests', 'apiServer', 'proxyMode', 'serviceCIDRs', 'podCIDRs', 'externalIPPool', 'rules', 'ignore', 'helmValues'] as const;
+const KEYS = ['nodes', 'nodeManifests', 'apiServer', 'proxyMode', 'serviceCIDRs', 'podCIDRs', 'externalIPPool', 'rules', 'ignore', 'helmValues', 'strictARP'] as const;
 const SEVERITIES = ['error', 'warning', 'info', 'off'];
 
 /** A function from a span to an LSP-style location in the file. */
@@ -171,6 +171,11 @@ export function parseConfig(text: string, uri: string, label = CONFIG_FILE_NAME)
         break;
       case 'ignore':
         result.ignore = strings(key, value).map((s) => s.text);
+        break;
+      case 'strictARP':
+        // kube-proxy's ipvs.strictARP (KubeProxyIPVSConfiguration), for metallb-l2-strictarp when the cluster is not read.
+        if (isScalar(value) && typeof value.value === 'boolean') contribution.dataPlane = { strictARP: value.value, source: source(spanOf(value)) };
+        else problem(value, 'strictARP must be true or false');
         break;
       case 'helmValues':
         result.helmValues = strings(key, value).map((s) => s.text);

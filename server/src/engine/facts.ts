@@ -20,7 +20,7 @@ export interface FactLocation {
   endCharacter: number;
 }
 
-export type FactSourceKind = 'config' | 'settings' | 'node-manifest' | 'cluster' | 'cli' | 'cache';
+export type FactSourceKind = 'config' | 'settings' | 'node-manifest' | 'cluster' | 'cli' | 'cache' | 'manifest';
 
 export interface FactSource {
   kind: FactSourceKind;
@@ -52,6 +52,17 @@ export interface ApiServerFact {
   source: FactSource;
 }
 
+/** What the cluster's data plane does besides proxying, as far as it could be read (live cluster or config). */
+export interface DataPlaneFacts {
+  /** kube-proxy's `ipvs.strictARP` (kube-system/kube-proxy config.conf); unset when it could not be read. */
+  strictARP?: boolean;
+  /** k3s ServiceLB (klipper-lb) publishes node addresses as load-balancer ingress IPs, by design. */
+  serviceLB?: boolean;
+  /** kube-vip runs in services mode (`svc_enable: "true"`) and binds load-balancer addresses on a node. */
+  kubeVipServices?: boolean;
+  source?: FactSource;
+}
+
 export interface CidrFact {
   cidr: string;
   source: FactSource;
@@ -64,6 +75,7 @@ export interface ClusterFacts {
   apiServers: ApiServerFact[];
   proxyMode: ProxyMode;
   proxyModeSource?: FactSource;
+  dataPlane?: DataPlaneFacts;
   serviceCIDRs: CidrFact[];
   podCIDRs: CidrFact[];
   /** CIDRs or inclusive `a-b` ranges a quick fix may take a free address from. */
@@ -103,6 +115,7 @@ export interface FactContribution {
   nodes?: NodeFact[];
   apiServers?: ApiServerFact[];
   proxyMode?: { mode: ProxyMode; source: FactSource };
+  dataPlane?: DataPlaneFacts;
   serviceCIDRs?: CidrFact[];
   podCIDRs?: CidrFact[];
   externalIPPool?: CidrFact[];
@@ -136,6 +149,12 @@ export function mergeFacts(contributions: readonly FactContribution[]): ClusterF
       facts.proxyMode = c.proxyMode.mode;
       facts.proxyModeSource = c.proxyMode.source;
       proxySet = true;
+    }
+    if (c.dataPlane) {
+      const dp: DataPlaneFacts = { ...(facts.dataPlane ?? {}) };
+      for (const k of ['strictARP', 'serviceLB', 'kubeVipServices'] as const) if (dp[k] === undefined && c.dataPlane[k] !== undefined) dp[k] = c.dataPlane[k];
+      dp.source ??= c.dataPlane.source;
+      facts.dataPlane = dp;
     }
     for (const [rule, sev] of Object.entries(c.rules ?? {})) {
       if (!(rule in facts.rules)) facts.rules[rule] = sev;

@@ -23,7 +23,9 @@ function sourcesLine(facts: ClusterFacts): string {
   return `Checked against ${parts.join('; ')}. Proxy mode: ${proxyModeName(facts.proxyMode)}${facts.proxyModeSource ? ` (from ${md(facts.proxyModeSource.label)})` : ' (default)'}.`;
 }
 
-export function hoverAt(analysis: Analysis, offset: number, facts: ClusterFacts): HoverResult | undefined {
+export function hoverAt(analysis: Analysis, offset: number, givenFacts: ClusterFacts): HoverResult | undefined {
+  // The facts the rules saw, with the API server addresses the manifests declare.
+  const facts = analysis.facts ?? givenFacts;
   let hit: { field: AddressField; ports: string; label: string } | undefined;
   for (const obj of analysis.model.objects) {
     if (obj.kind !== 'Service') continue;

@@ -8,6 +8,7 @@ import { IGNORE_ANNOTATION, parseIgnoreAnnotation } from './suppression';
 import { MAX_CLAIMS_PER_SERVICE } from './crossFile';
 import { isTemplate, maskTemplates, scalarIsTemplated, spanIsTemplated } from './templates';
 import { poolKindOf, type PoolSource } from './pools';
+import { parseIP, splitHostPort } from './addresses';
 import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 
 /** An offset range [start, end) into the whole text. */
@@ -129,6 +130,30 @@ interface ChunkModel {
   syntax: SyntaxProblem[];
   /** Documents that were cut short by a limit (alias depth, nesting). */
   limits: SyntaxProblem[];
+  apiServers?: DeclaredApiServer[];
+  l2Announcements?: L2Announcement[];
+}
+
+/** MetalLB announcing addresses in layer 2 mode: an L2Advertisement, or a pre-0.13 pool with `protocol: layer2`. */
+export interface L2Announcement {
+  /** The object's `kind` value, or the pool's `protocol` value. */
+  span: Span;
+  label: string;
+}
+
+/**
+ * A control-plane address a manifest declares: a kube-vip static pod or DaemonSet with `cp_enable: "true"` and env
+ * `address` (older `vip_address`) and `port` (kube-vip docs/installation/static.md, pkg/kubevip/config_envvar.go),
+ * or kubeadm's `ClusterConfiguration.controlPlaneEndpoint` (kubeadm.k8s.io/v1beta3, v1beta4). It is an API server
+ * address like the kubeconfig's.
+ */
+export interface DeclaredApiServer {
+  address: string;
+  port?: number;
+  /** The address's value in the manifest. */
+  span: Span;
+  /** "kube-vip DaemonSet kube-system/kube-vip-ds", "kubeadm ClusterConfiguration controlPlaneEndpoint". */
+  label: string;
 }
 
 /** Parsed documents of one file by their text, reused across versions (pass the same map each time). */
@@ -141,13 +166,17 @@ export interface ManifestModel {
   /** How many documents were parsed, and how many skipped by the keyword filter. */
   parsedDocuments: number;
   skippedDocuments: number;
+  /** Control-plane addresses the manifests declare. */
+  apiServers?: DeclaredApiServer[];
+  /** MetalLB layer 2 announcements. */
+  l2Announcements?: L2Announcement[];
 }
 
 /** Any field the rules read appears literally in a document that can produce a finding. */
-const RELEVANT = /externalIPs|loadBalancer|LoadBalancer|loadbalancerIPs|lb-?ipam|IPAddressPool|IPPool|Gateway|clusterIP|address-pools|cidr-|range-|kind:\s*["']?Eip\b|BGPConfiguration/;
+const RELEVANT = /L2Advertisement|cp_enable|controlPlaneEndpoint|externalIPs|loadBalancer|LoadBalancer|loadbalancerIPs|lb-?ipam|IPAddressPool|IPPool|Gateway|clusterIP|address-pools|cidr-|range-|kind:\s*["']?Eip\b|BGPConfiguration/;
 /** Top-level `kind:` lines (column 0), and the kinds whose objects the rules read. */
 const KIND_LINE = /^(["']?)kind\1[ \t]*:[ \t]*(.*)$/gm;
-const CHECKED_KIND = /^["']?(Service|IPAddressPool|IPPool|Gateway|CiliumLoadBalancerIPPool|ConfigMap|Eip|BGPConfiguration|HelmRelease|HelmChart|HelmChartConfig|Application|[A-Za-z]*List)["']?[ \t]*(#.*)?\r?$/;
+const CHECKED_KIND = /^["']?(Service|IPAddressPool|IPPool|Gateway|CiliumLoadBalancerIPPool|ConfigMap|Eip|BGPConfiguration|HelmRelease|HelmChart|HelmChartConfig|Application|Pod|DaemonSet|ClusterConfiguration|L2Advertisement|[A-Za-z]*List)["']?[ \t]*(#.*)?\r?$/;
 const PLAIN_KIND = /^["']?[A-Za-z][A-Za-z0-9]*["']?[ \t]*(#.*)?\r?$/;
 
 /**
@@ -304,6 +333,8 @@ function shiftField<T extends AddressField>(f: T, by: number): T {
 }
 
 function appendShifted(model: ManifestModel, cm: ChunkModel, by: number): void {
+  if (cm.apiServers?.length) (model.apiServers ??= []).push(...cm.apiServers.map((a) => ({ ...a, span: shift(a.span, by) })));
+  if (cm.l2Announcements?.length) (model.l2Announcements ??= []).push(...cm.l2Announcements.map((a) => ({ ...a, span: shift(a.span, by) })));
   for (const p of cm.syntax) model.syntax.push({ message: p.message, span: shift(p.span, by) });
   // A limit is said once per file, where it was first met: a stream of a thousand alias-heavy documents is one note.
   for (const p of cm.limits) if (!model.limits.some((l) => l.message === p.message)) model.limits.push({ message: p.message, span: shift(p.span, by) });
@@ -822,6 +853,11 @@ function readObject(r: DocReader, obj: YAMLMap, cm: ChunkModel, depth: number): 
     }
     return;
   }
+  readApiServerDeclarations(r, obj, kind, apiVersion, name, namespace, cm);
+  if (kind === 'L2Advertisement' && apiVersion.startsWith('metallb.io/')) {
+    (cm.l2Announcements ??= []).push({ span: kindSpan, label: `L2Advertisement ${name ?? ''}`.trimEnd() });
+    return;
+  }
   const before = cm.objects.length;
   if (readValuesOf(r, obj, kind, apiVersion, cm)) {
     if (ignore) for (const o of cm.objects.slice(before)) o.ignore = ignore;
@@ -905,6 +941,53 @@ function annotationAddresses(r: DocReader, annotations: YAMLMap | undefined): An
   return out;
 }
 
+function envOf(r: DocReader, container: YAMLMap): Map<string, { value: string; span: Span }> {
+  const out = new Map<string, { value: string; span: Span }>();
+  const env = r.get(container, 'env');
+  const seq = env && r.deref(env.value);
+  if (isSeq(seq)) for (const item of seq.items) {
+    const m = r.deref(item);
+    if (!isMap(m)) continue;
+    const name = r.getString(m, 'name');
+    const v = r.get(m, 'value');
+    const target = v && r.deref(v.value);
+    if (name !== undefined && isScalar(target) && target.value !== null) out.set(name, { value: String(target.value), span: spanOf(target as Node) });
+  }
+  return out;
+}
+
+function readApiServerDeclarations(r: DocReader, obj: YAMLMap, kind: string, apiVersion: string, name: string | undefined, namespace: string | undefined, cm: ChunkModel): void {
+  const add = (address: string, port: number | undefined, span: Span, label: string) => {
+    (cm.apiServers ??= []).push({ address, ...(port ? { port } : {}), span, label });
+  };
+  if (kind === 'ClusterConfiguration' && apiVersion.startsWith('kubeadm.k8s.io/')) {
+    const v = r.get(obj, 'controlPlaneEndpoint');
+    const target = v && r.deref(v.value);
+    if (!isScalar(target) || typeof target.value !== 'string') return;
+    const hp = splitHostPort(target.value);
+    if (hp && parseIP(hp.host).ok) add(hp.host, hp.port ?? 6443, spanOf(target as Node), 'kubeadm ClusterConfiguration controlPlaneEndpoint');
+    return;
+  }
+  const isPod = kind === 'Pod' && apiVersion === 'v1';
+  if (!isPod && !((kind === 'DaemonSet' || kind === 'Deployment') && apiVersion.startsWith('apps/'))) return;
+  const spec = r.getMap(obj, 'spec');
+  const podSpec = isPod ? spec : r.getMap(r.getMap(spec, 'template'), 'spec');
+  const containers = r.get(podSpec, 'containers');
+  const seq = containers && r.deref(containers.value);
+  if (!isSeq(seq)) return;
+  for (const item of seq.items) {
+    const c = r.deref(item);
+    if (!isMap(c)) continue;
+    const env = envOf(r, c);
+    if (env.get('cp_enable')?.value.trim().toLowerCase() !== 'true') continue;
+    const addr = env.get('address') ?? env.get('vip_address');
+    if (!addr || !parseIP(addr.value.trim()).ok) continue;
+    const portText = env.get('port')?.value.trim();
+    const port = portText && /^\d{1,5}$/.test(portText) ? Number(portText) : 6443;
+    add(addr.value.trim(), port, addr.span, `kube-vip ${kind} ${namespace ? `${namespace}/` : ''}${name ?? ''}`.trimEnd());
+  }
+}
+
 /**
  * Objects that carry a chart's values: Flux HelmRelease `spec.values` (fluxcd/helm-controller
  * api/v2/helmrelease_types.go), k3s HelmChart and HelmChartConfig `spec.valuesContent`, a YAML string
@@ -974,6 +1057,7 @@ function readEmbedded(r: DocReader, node: unknown, cm: ChunkModel, read: (inner:
   };
   const mapField = <T extends AddressField>(f: T): T => ({ ...f, span: map(f.span), viaAlias: f.viaAlias || !e.exact });
   for (const p of inner.syntax) cm.syntax.push({ message: p.message, span: map(p.span) });
+  for (const a of inner.l2Announcements ?? []) (cm.l2Announcements ??= []).push({ ...a, span: map(a.span) });
   for (const o of inner.objects) {
     if (o.kind === 'Service') {
       cm.objects.push({
@@ -1055,6 +1139,9 @@ function readPool(
           const a = inner.get(m, 'addresses');
           const span = spanOf(item as Node);
           const poolName = inner.getString(m, 'name');
+          const protocol = inner.get(m, 'protocol');
+          const pv = protocol && inner.deref(protocol.value);
+          if (isScalar(pv) && pv.value === 'layer2') (into.l2Announcements ??= []).push({ span: spanOf(pv as Node), label: `MetalLB ConfigMap ${namespace}/${name}${poolName ? ` pool ${poolName}` : ''}` });
           into.objects.push({
             kind: 'ConfigMap',
             source: 'metallb-configmap',

@@ -17,6 +17,7 @@ import { ipPoolNode } from './ippool-node';
 import { externalIPDeprecated } from './externalip-deprecated';
 import { loadBalancerAnnotationNode } from './loadbalancer-annotation-node';
 import { addressInvalid } from './address-invalid';
+import { metallbL2StrictARP } from './metallb-l2-strictarp';
 
 export const RULES: readonly Rule[] = [
   externalIPApiServer,
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   loadBalancerAnnotationNode,
   ipPoolNode,
   addressInvalid,
+  metallbL2StrictARP,
   externalIPDeprecated,
 ];
 
