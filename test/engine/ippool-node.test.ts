@@ -119,6 +119,16 @@ describe('ippool-node', () => {
     assert.deepEqual(summarize(text, findings(text)), ['ippool-node error "192.168.0.11"']);
   });
 
+  // Istio's multi-network east-west peering (istio pilot/pkg/config/kube/gateway; istioctl's multicluster check): a
+  // Gateway of class istio-remote names the other network's gateway address and provisions nothing in this cluster.
+  test('near miss: a Gateway of class istio-remote is not an address claim', () => {
+    const text = gateway([['type: IPAddress', 'value: 192.168.0.11']]).replace('gatewayClassName: cilium', 'gatewayClassName: istio-remote');
+    assert.deepEqual(findings(text), []);
+    // The same Gateway of class istio is one.
+    const local = gateway([['type: IPAddress', 'value: 192.168.0.11']]).replace('gatewayClassName: cilium', 'gatewayClassName: istio');
+    assert.deepEqual(summarize(local, findings(local)), ['ippool-node error "192.168.0.11"']);
+  });
+
   test('Gateway near misses: type Hostname, a free IPAddress', () => {
     assert.deepEqual(findings(gateway([['type: Hostname', 'value: 192.168.0.11']])), []);
     assert.deepEqual(findings(gateway([['type: IPAddress', 'value: 192.168.0.15']])), []);

@@ -25,6 +25,8 @@ interface CacheFile {
   nodes: { name: string; addresses: { address: string; type: NodeAddressType }[] }[];
   apiServers: { address: string; port?: number; host?: string }[];
   proxyMode?: ProxyMode;
+  /** ipvs.strictARP, k3s ServiceLB, kube-vip services mode, when they were read. */
+  dataPlane?: { strictARP?: boolean; serviceLB?: boolean; kubeVipServices?: boolean };
   serviceCIDRs: string[];
   podCIDRs: string[];
 }
@@ -57,6 +59,15 @@ export async function saveFactsCache(dir: string, result: ClusterLoadResult): Pr
       ...(a.host !== undefined ? { host: a.host } : {}),
     })),
     ...(c.proxyMode ? { proxyMode: c.proxyMode.mode } : {}),
+    ...(c.dataPlane
+      ? {
+          dataPlane: {
+            ...(c.dataPlane.strictARP !== undefined ? { strictARP: c.dataPlane.strictARP } : {}),
+            ...(c.dataPlane.serviceLB !== undefined ? { serviceLB: c.dataPlane.serviceLB } : {}),
+            ...(c.dataPlane.kubeVipServices !== undefined ? { kubeVipServices: c.dataPlane.kubeVipServices } : {}),
+          },
+        }
+      : {}),
     serviceCIDRs: (c.serviceCIDRs ?? []).map((x) => x.cidr),
     podCIDRs: (c.podCIDRs ?? []).map((x) => x.cidr),
   };
@@ -100,6 +111,7 @@ export async function loadFactsCache(dir: string, context: string, server: strin
       serviceCIDRs: data.serviceCIDRs.map((c) => ({ cidr: c, source })),
       podCIDRs: data.podCIDRs.map((c) => ({ cidr: c, source })),
       ...(data.proxyMode ? { proxyMode: { mode: data.proxyMode, source } } : {}),
+      ...(data.dataPlane ? { dataPlane: { ...data.dataPlane, source } } : {}),
     },
     staleSince,
   );
@@ -139,6 +151,7 @@ export function markStale(c: FactContribution, staleSince: string): FactContribu
   if (c.podCIDRs) out.podCIDRs = c.podCIDRs.map((x): CidrFact => ({ ...x, source: stale(x.source) }));
   if (c.externalIPPool) out.externalIPPool = c.externalIPPool.map((x): CidrFact => ({ ...x, source: stale(x.source) }));
   if (c.proxyMode) out.proxyMode = { mode: c.proxyMode.mode, source: stale(c.proxyMode.source) };
+  if (c.dataPlane) out.dataPlane = { ...c.dataPlane, ...(c.dataPlane.source ? { source: stale(c.dataPlane.source) } : {}) };
   if (c.rules) out.rules = { ...c.rules };
   return out;
 }
@@ -154,6 +167,7 @@ function valid(d: CacheFile): boolean {
   if (!Array.isArray(d.missing) || !d.missing.every(isStr)) return false;
   if (!Array.isArray(d.nodes) || !Array.isArray(d.apiServers) || !Array.isArray(d.serviceCIDRs) || !Array.isArray(d.podCIDRs)) return false;
   if (d.proxyMode !== undefined && !PROXY_MODES.includes(d.proxyMode)) return false;
+  if (d.dataPlane !== undefined && (typeof d.dataPlane !== 'object' || d.dataPlane === null || Object.values(d.dataPlane).some((v) => v !== undefined && typeof v !== 'boolean'))) return false;
   for (const n of d.nodes) {
     if (!n || !isStr(n.name) || !Array.isArray(n.addresses)) return false;
     for (const a of n.addresses) if (!a || !isStr(a.address) || (a.type !== 'InternalIP' && a.type !== 'ExternalIP')) return false;
