@@ -1,6 +1,7 @@
 // Settings are pulled per resource, typed, defaulted in one function and cached per URI (vscode-eslint's rule:
 // never stored in server globals).
 import type { Settings } from './protocol';
+import { PROXY_MODES, type ProxyMode } from './engine/facts';
 
 export const DEFAULT_SETTINGS: Settings = {
   enable: true,
@@ -31,7 +32,7 @@ export function toSettings(raw: unknown): Settings {
   if (typeof r.configFile === 'string') s.configFile = r.configFile;
   s.nodes = arrayOf(r.nodes, (x): x is Settings['nodes'][number] => !!x && typeof x === 'object' && typeof (x as { name?: unknown }).name === 'string' && Array.isArray((x as { addresses?: unknown }).addresses));
   s.apiServer = arrayOf(r.apiServer, isString);
-  if (r.proxyMode === 'ipvs' || r.proxyMode === 'iptables' || r.proxyMode === 'nftables') s.proxyMode = r.proxyMode;
+  if (typeof r.proxyMode === 'string' && (PROXY_MODES as readonly string[]).includes(r.proxyMode)) s.proxyMode = r.proxyMode as ProxyMode;
   if (typeof r.kubernetesVersion === 'string') s.kubernetesVersion = r.kubernetesVersion.trim();
   s.serviceCIDRs = arrayOf(r.serviceCIDRs, isString);
   s.podCIDRs = arrayOf(r.podCIDRs, isString);

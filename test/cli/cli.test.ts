@@ -94,7 +94,7 @@ describe('exit codes and text output', () => {
       const r = run(['lint', '.'], dir);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /^\.kube-ip-guard\.yaml:3:17: error: nodes\[0\]\.addresses\[0\]: "192\.168\.0\.300" is not a valid IP address$/m);
-      assert.match(r.stderr, /^\.kube-ip-guard\.yaml:4:12: error: proxyMode must be one of ipvs, iptables, nftables$/m);
+      assert.match(r.stderr, /^\.kube-ip-guard\.yaml:4:12: error: proxyMode must be one of ipvs, iptables, nftables, kube-router, cilium$/m);
       assert.equal(r.stdout, '');
       writeFileSync(join(dir, '.kube-ip-guard.yaml'), 'nodeManifests: [missing.yaml]\n');
       const r2 = run(['lint', '.'], dir);

@@ -103,7 +103,7 @@ test('the index lists every rule once, with its default severity and its page', 
   const index = readFileSync(join(DOCS, 'README.md'), 'utf8');
   const rows = new Map<string, string[]>();
   for (const line of index.split('\n')) {
-    const m = /^\| `([a-z-]+)` \|(.*)\|\s*$/.exec(line);
+    const m = /^\| `([a-z0-9-]+)` \|(.*)\|\s*$/.exec(line);
     if (!m) continue;
     assert.ok(!rows.has(m[1]), `${m[1]} is listed twice`);
     rows.set(m[1], m[2].split('|').map((c) => c.trim()));

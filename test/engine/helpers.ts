@@ -1,12 +1,12 @@
 // Shared fixtures for the engine tests: the seed cluster's facts (the outage of ../../../shared/seed), a Service
 // builder, and helpers to read a finding's span and a hover cursor out of inline fixture strings.
 import assert from 'node:assert/strict';
-import { analyze, mergeFacts, parseConfig, type AnalyzeOptions, type ClusterFacts, type Finding, type FactContribution } from '../../server/src/engine/index';
+import { analyze, mergeFacts, parseConfig, type ProxyMode, type AnalyzeOptions, type ClusterFacts, type Finding, type FactContribution } from '../../server/src/engine/index';
 
 export const CONFIG_URI = 'file:///workspace/.kube-ip-guard.yaml';
 
 export interface SeedOptions {
-  proxyMode?: 'ipvs' | 'iptables' | 'nftables';
+  proxyMode?: ProxyMode;
   /** Extra YAML lines appended to the config (e.g. a `rules:` block). */
   extra?: string;
   /** Replace the default node list (YAML lines under `nodes:`). */

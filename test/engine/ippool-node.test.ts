@@ -75,13 +75,22 @@ describe('ippool-node', () => {
     assert.deepEqual(summarize(text, findings(text)), ['ippool-node error "192.168.0.11/32"']);
   });
 
-  test('a CIDR with host bits set: a warning that says so, not silently masked to the containing network', () => {
+  test('MetalLB: a CIDR with host bits is checked as the network MetalLB builds from it (ParseCIDR masks it)', () => {
     const text = metallb(['192.168.0.5/24']);
+    const fs = findings(text);
+    assert.deepEqual(summarize(text, fs), ['ippool-node error "192.168.0.5/24"']);
+    assert.match(fs[0].message, /MetalLB reads it as 192\.168\.0\.0\/24, a CIDR with host bits set/);
+    assert.match(fs[0].message, /192\.168\.0\.11/);
+    // Near miss: the network it builds holds no node.
+    assert.deepEqual(findings(metallb(['192.168.0.17/28'])), []);
+  });
+
+  test('Calico IPPool: a CIDR with host bits is a warning that says so, never silently masked', () => {
+    const text = calico('192.168.0.5/24');
     const fs = findings(text);
     assert.deepEqual(summarize(text, fs), ['ippool-node warning "192.168.0.5/24"']);
     assert.match(fs[0].message, /host bits/);
     assert.match(fs[0].message, /192\.168\.0\.0\/24/);
-    assert.equal(fs.filter((f) => f.severity === 'error').length, 0);
   });
 
   test('near miss: a pool of another apiVersion is not MetalLB', () => {
@@ -108,6 +117,16 @@ describe('ippool-node', () => {
   test('Gateway: type omitted defaults to IPAddress', () => {
     const text = gateway([['value: 192.168.0.11']]);
     assert.deepEqual(summarize(text, findings(text)), ['ippool-node error "192.168.0.11"']);
+  });
+
+  // Istio's multi-network east-west peering (istio pilot/pkg/config/kube/gateway; istioctl's multicluster check): a
+  // Gateway of class istio-remote names the other network's gateway address and provisions nothing in this cluster.
+  test('near miss: a Gateway of class istio-remote is not an address claim', () => {
+    const text = gateway([['type: IPAddress', 'value: 192.168.0.11']]).replace('gatewayClassName: cilium', 'gatewayClassName: istio-remote');
+    assert.deepEqual(findings(text), []);
+    // The same Gateway of class istio is one.
+    const local = gateway([['type: IPAddress', 'value: 192.168.0.11']]).replace('gatewayClassName: cilium', 'gatewayClassName: istio');
+    assert.deepEqual(summarize(local, findings(local)), ['ippool-node error "192.168.0.11"']);
   });
 
   test('Gateway near misses: type Hostname, a free IPAddress', () => {

@@ -94,3 +94,40 @@ describe('loadbalancer-ingress-node', () => {
     assert.deepEqual(findings(text, seedFacts({ extra: 'rules:\n  loadbalancer-ingress-node: off' })), []);
   });
 });
+
+// k3s ServiceLB: a LoadBalancer Service's status as k3s writes it (node addresses as ingress IPs; k3s
+// pkg/cloudprovider/servicelb.go, `kubectl get svc traefik -n kube-system -o yaml` on a k3s node).
+describe('loadbalancer-ingress-node with k3s ServiceLB', () => {
+  const traefik = [
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata:',
+    '  name: traefik',
+    '  namespace: kube-system',
+    'spec:',
+    '  type: LoadBalancer',
+    '  ports:',
+    '  - {name: web, port: 80, protocol: TCP}',
+    'status:',
+    '  loadBalancer:',
+    '    ingress:',
+    '    - ip: 192.168.0.11',
+    '      ipMode: VIP',
+    '',
+  ].join('\n');
+  const withPlane = (mode: 'iptables' | 'ipvs', dataPlane: { serviceLB?: boolean; kubeVipServices?: boolean }) => {
+    const f = seedFacts({ proxyMode: mode });
+    return { ...f, dataPlane };
+  };
+
+  test('node addresses in the status by design: silent in iptables mode (near miss)', () => {
+    assert.deepEqual(findings(traefik, withPlane('iptables', { serviceLB: true })), []);
+    // Without ServiceLB the same status is a warning in iptables mode.
+    assert.deepEqual(summarize(traefik, findings(traefik, seedFacts({ proxyMode: 'iptables' }))), ['loadbalancer-ingress-node warning "192.168.0.11"']);
+  });
+
+  test('an error with IPVS, and with kube-vip in services mode whatever the proxy mode', () => {
+    assert.deepEqual(summarize(traefik, findings(traefik, withPlane('ipvs', { serviceLB: true }))), ['loadbalancer-ingress-node error "192.168.0.11"']);
+    assert.deepEqual(summarize(traefik, findings(traefik, withPlane('iptables', { serviceLB: true, kubeVipServices: true }))), ['loadbalancer-ingress-node error "192.168.0.11"']);
+  });
+});

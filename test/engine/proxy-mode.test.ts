@@ -77,4 +77,24 @@ describe('proxy mode: externalip-node refined', () => {
     const facts = seedFacts({ proxyMode: 'iptables', extra: 'rules:\n  externalip-node: error' });
     assert.deepEqual(summarize(text, findings(text, facts)), ['externalip-node error "192.168.0.11"']);
   });
+
+  // kube-router's service proxy (cloudnativelabs/kube-router pkg/controllers/proxy/network_services_controller.go,
+  // kube-dummy-if) and Cilium's kube-proxy replacement take the whole address on every node, like IPVS.
+  test('kube-router and cilium: errors on any port, each with its own consequence, and no critical-port finding', () => {
+    for (const [mode, words] of [['kube-router', /kube-dummy-if on every node, which cuts k8s-node-1 off/], ['cilium', /eBPF on every node, so traffic meant for k8s-node-1/]] as const) {
+      const facts = seedFacts({ proxyMode: mode });
+      for (const port of [8888, 10250]) {
+        const text = serviceOnPort(['192.168.0.11'], port);
+        const fs = findings(text, facts);
+        assert.deepEqual(summarize(text, fs), ['externalip-node error "192.168.0.11"'], `${mode} ${port}`);
+        assert.match(fs[0].message, words);
+      }
+      const api = service(['192.168.0.10']);
+      assert.deepEqual(summarize(api, findings(api, facts)), ['externalip-apiserver error "192.168.0.10"'], mode);
+    }
+  });
+
+  test('the config file accepts kube-router and cilium, and names the choices when it is something else', () => {
+    for (const mode of ['kube-router', 'cilium']) assert.equal(factsFromConfig(seedConfigText().replace('proxyMode: ipvs', `proxyMode: ${mode}`)).proxyMode, mode);
+  });
 });

@@ -19,7 +19,7 @@ const RULE_IDS_DOCUMENTED = [
   'externalip-node', 'externalip-apiserver', 'externalip-invalid', 'externalip-special', 'externalip-noncanonical',
   'externalip-duplicate', 'externalip-critical-port', 'externalip-ignored', 'loadbalancer-ingress-node',
   'loadbalancer-ip-node', 'externalip-service-cidr', 'externalip-pod-cidr', 'externalip-port-clash', 'ippool-node',
-  'externalip-deprecated', 'loadbalancer-ingress-invalid', 'loadbalancer-ip-noncanonical',
+  'externalip-deprecated', 'loadbalancer-ingress-invalid', 'loadbalancer-ip-noncanonical', 'loadbalancer-annotation-node',
 ];
 
 function newAjv(): Ajv {
@@ -55,7 +55,7 @@ test('schema is draft-07 and compiles in Ajv strict mode', () => {
   assert.equal(schema.type, 'object');
   assert.equal(schema.additionalProperties, false);
   assert.deepEqual(Object.keys(schema.properties).sort(), [
-    'apiServer', 'externalIPPool', 'ignore', 'kubeProxyFeatureGates', 'kubernetesVersion', 'nodeManifests', 'nodes', 'podCIDRs', 'proxyMode', 'rules', 'serviceCIDRs',
+    'apiServer', 'externalIPPool', 'helmValues', 'ignore', 'kubeProxyFeatureGates', 'kubernetesVersion', 'nodeManifests', 'nodes', 'podCIDRs', 'proxyMode', 'rules', 'serviceCIDRs', 'strictARP',
   ]);
   newAjv().compile(schema);
 });

@@ -1,11 +1,12 @@
 // `kube-ip-guard lint`: the same engine as the language server, for CI.
 import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyze, checkModel, parseKubernetesVersion, DEFAULT_MAX_LENGTH, isHelmValuesFile, readManifest, type Analysis, type FactContribution, type Finding, type NodeFact, CrossFileIndex } from '../engine/index';
+import { analyze, checkModel, parseKubernetesVersion, DEFAULT_MAX_LENGTH, readManifest, type Analysis, type FactContribution, type Finding, type NodeFact, CrossFileIndex } from '../engine/index';
 import { parseIP, splitHostPort } from '../engine/addresses';
+import { PROXY_MODES, type ProxyMode } from '../engine/facts';
 import { cliDiscoveryStop, discoverConfig, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import { LineIndex } from '../engine/lineIndex';
-import { findManifestFiles, isIgnored } from '../workspace/files';
+import { findManifestFiles, isHelmValuesPath, isIgnored } from '../workspace/files';
 import { toWorkspaceServices } from '../workspace/serviceIndex';
 import { isLoaded, loadClusterFacts, loadFactsCache, saveFactsCache } from '../facts/cluster/index';
 import { choiceOf, positiveNumberOf, stringOf, stringsOf, UsageError, type CliIO, type Command, type OptionSpecs, type Parsed } from './command';
@@ -27,7 +28,7 @@ Options:
                          follow from it (default: <stdin> in the current directory)
   --node-ip [NAME=]IP    a node address (repeatable)
   --api-server ADDR      an API server address or host:port (repeatable)
-  --proxy-mode MODE      ipvs | iptables | nftables (default: from the config file, else ipvs)
+  --proxy-mode MODE      ipvs | iptables | nftables | kube-router | cilium (default: from the config file, else ipvs)
   --kubernetes-version V the cluster's release, e.g. 1.35: whose API validation, warnings and kube-proxy
                          behaviour the verdicts follow (default: the config file's, the cluster's with
                          --cluster, else the newest release known)
@@ -94,7 +95,7 @@ function toOptions(p: Parsed): Options {
     stdinFilename: stringOf(v, 'stdin-filename'),
     nodeIPs: stringsOf(v, 'node-ip'),
     apiServers: stringsOf(v, 'api-server'),
-    proxyMode: choiceOf(v, 'proxy-mode', ['ipvs', 'iptables', 'nftables']),
+    proxyMode: choiceOf(v, 'proxy-mode', PROXY_MODES),
     kubernetesVersion: kubernetesVersionOf(stringOf(v, 'kubernetes-version')),
     requireFacts: v['require-facts'] === true,
     format: choiceOf(v, 'format', FORMATS) ?? 'text',
@@ -136,7 +137,7 @@ function cliContribution(o: Options): FactContribution | undefined {
     source: { kind: 'cli', label: 'command line' },
     nodes,
     apiServers,
-    ...(o.proxyMode ? { proxyMode: { mode: o.proxyMode as 'ipvs', source: { kind: 'cli', label: '--proxy-mode' } } } : {}),
+    ...(o.proxyMode ? { proxyMode: { mode: o.proxyMode as ProxyMode, source: { kind: 'cli', label: '--proxy-mode' } } } : {}),
     ...(o.kubernetesVersion ? { kubernetesVersion: { ...o.kubernetesVersion, source: { kind: 'cli', label: '--kubernetes-version' } } } : {}),
   };
 }
@@ -268,7 +269,7 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
       continue;
     }
     if (folder.noFacts) withoutFacts.push(input.name);
-    const model = text.length > maxLength ? undefined : readManifest(text, { helmValues: isHelmValuesFile(input.path) });
+    const model = text.length > maxLength ? undefined : readManifest(text, { helmValues: isHelmValuesPath(input.path, folder) });
     read.push({ input, text, folder, model, lines: new LineIndex(text) });
   }
   if (configProblems.length) {

@@ -1,6 +1,7 @@
 // The engine's entry point: YAML text + cluster facts -> findings. Pure: no I/O, no LSP.
 import { verdictForExternalIP } from './apiValidation';
-import type { ClusterFacts, RuleSeveritySetting } from './facts';
+import type { ApiServerFact, ClusterFacts, RuleSeveritySetting } from './facts';
+import { LineIndex } from './lineIndex';
 import type { Finding, FixKind, Severity } from './findings';
 import { inventoryOf } from './inventory';
 import { readManifest, readManifestSliced, type DocumentCache, type ManifestModel, type ManifestObject, type ServiceObject } from './manifest';
@@ -24,11 +25,23 @@ export interface AnalyzeOptions {
   helmValues?: boolean;
   /** Files larger than this (in UTF-16 code units) are not analyzed; an information finding says so. */
   maxLength?: number;
+  /** The document's URI, for the location of the API server addresses it declares itself. */
+  uri?: string;
+  /** API server addresses declared by other files of the workspace (kube-vip, kubeadm; see `declaredApiServerFacts`). */
+  workspaceApiServers?: readonly ApiServerFact[];
+}
+
+/** What a model's own declarations and other files' add to the facts (checkModel's optional last argument). */
+export interface DeclaredFactsOptions {
+  uri?: string;
+  workspaceApiServers?: readonly ApiServerFact[];
 }
 
 export interface Analysis {
   findings: Finding[];
   model: ManifestModel;
+  /** The facts the rules saw: the given ones plus the API server addresses declared in manifests. */
+  facts?: ClusterFacts;
   /** Findings hidden by suppression comments. */
   suppressed: number;
 }
@@ -88,7 +101,7 @@ export function analyze(text: string, facts: ClusterFacts, options: AnalyzeOptio
     return checkModel(text, skipped, facts, EMPTY_LOOKUP);
   }
   const model = readManifest(text, { parseAll: options.parseAll, cache: options.cache, helmValues: options.helmValues });
-  return checkModel(text, model, facts, workspaceOf(options));
+  return checkModel(text, model, facts, workspaceOf(options), options);
 }
 
 /** The other files' Services of `options`, as one lookup. */
@@ -103,12 +116,12 @@ export function workspaceOf(options: AnalyzeOptions): WorkspaceLookup {
 export async function analyzeSliced(text: string, facts: ClusterFacts, options: AnalyzeOptions, pause: () => boolean | Promise<boolean>): Promise<Analysis | undefined> {
   if (text.length > (options.maxLength ?? DEFAULT_MAX_LENGTH)) return analyze(text, facts, options);
   const model = await readManifestSliced(text, { parseAll: options.parseAll, cache: options.cache, helmValues: options.helmValues }, pause);
-  return model && checkModelSliced(text, model, facts, workspaceOf(options), pause);
+  return model && checkModelSliced(text, model, facts, workspaceOf(options), pause, options);
 }
 
 /** `checkModel` in slices: `pause` between batches of objects; undefined when it returns false. */
-export async function checkModelSliced(text: string, model: ManifestModel, facts: ClusterFacts, workspace: WorkspaceLookup, pause: () => boolean | Promise<boolean>): Promise<Analysis | undefined> {
-  const steps = checkSteps(text, model, facts, workspace);
+export async function checkModelSliced(text: string, model: ManifestModel, facts: ClusterFacts, workspace: WorkspaceLookup, pause: () => boolean | Promise<boolean>, declared: DeclaredFactsOptions = {}): Promise<Analysis | undefined> {
+  const steps = checkSteps(text, model, withDeclaredApiServers(text, model, facts, declared), workspace);
   for (let r = steps.next(); ; r = steps.next()) {
     if (r.done) return r.value;
     if (!(await pause())) return undefined;
@@ -116,9 +129,38 @@ export async function checkModelSliced(text: string, model: ManifestModel, facts
 }
 
 /** Run the rules over an already-read manifest. */
-export function checkModel(text: string, model: ManifestModel, facts: ClusterFacts, workspace: WorkspaceLookup = EMPTY_LOOKUP): Analysis {
-  const steps = checkSteps(text, model, facts, workspace);
+export function checkModel(text: string, model: ManifestModel, facts: ClusterFacts, workspace: WorkspaceLookup = EMPTY_LOOKUP, declared: DeclaredFactsOptions = {}): Analysis {
+  const steps = checkSteps(text, model, withDeclaredApiServers(text, model, facts, declared), workspace);
   for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+}
+
+/**
+ * The API server addresses a manifest declares (a kube-vip control-plane VIP, kubeadm's controlPlaneEndpoint), as
+ * facts with their place: for the workspace index and the CLI to pass to other files' analyses.
+ */
+export function declaredApiServerFacts(model: ManifestModel, uri: string | undefined, text: string): ApiServerFact[] {
+  if (!model.apiServers?.length) return [];
+  const lines = uri ? new LineIndex(text) : undefined;
+  return model.apiServers.map((d) => {
+    let location;
+    if (uri && lines) {
+      const a = lines.position(d.span.start);
+      const b = lines.position(d.span.end);
+      location = { uri, line: a.line - 1, character: a.column - 1, endLine: b.line - 1, endCharacter: b.column - 1 };
+    }
+    const where = lines ? `, line ${lines.position(d.span.start).line}` : '';
+    return { address: d.address, ...(d.port ? { port: d.port } : {}), source: { kind: 'manifest' as const, label: `${d.label}${where}`, ...(location ? { location } : {}) } };
+  });
+}
+
+function withDeclaredApiServers(text: string, model: ManifestModel, facts: ClusterFacts, declared: DeclaredFactsOptions): ClusterFacts {
+  const own = declaredApiServerFacts(model, declared.uri, text);
+  const others = declared.workspaceApiServers ?? [];
+  if (own.length === 0 && others.length === 0) return facts;
+  const known = new Set(facts.apiServers.map((a) => `${a.address}|${a.port ?? ''}|${a.source.label}`));
+  const added = [...own, ...others].filter((a) => !known.has(`${a.address}|${a.port ?? ''}|${a.source.label}`));
+  if (added.length === 0) return facts;
+  return { ...facts, apiServers: [...facts.apiServers, ...added], sources: [...facts.sources, { kind: 'manifest', label: 'manifests (control-plane addresses)', nodes: 0, apiServers: added.length }] };
 }
 
 /** Objects checked between two chances for a sliced analysis to give control back. */
@@ -186,6 +228,7 @@ function* checkSteps(text: string, model: ManifestModel, facts: ClusterFacts, wo
       for (const rule of active) rule.checkPool?.(obj, ctx);
     }
   }
+  for (const rule of active) rule.checkModel?.(model, ctx);
   findings.sort((a, b) => a.span.start - b.span.start || (RULE_ORDER.get(a.rule) ?? 99) - (RULE_ORDER.get(b.rule) ?? 99));
-  return { findings, model, suppressed };
+  return { findings, model, suppressed, facts };
 }

@@ -23,10 +23,12 @@ export interface WorkspaceConfig {
   /** `apiServer` entries that are hostnames, for the caller to resolve. */
   apiServerHosts: { host: string; port?: number; span: Span; location: FactLocation }[];
   ignore: string[];
+  /** Globs of files (relative to the config file) that hold Helm values, besides `*values*.y*ml`. */
+  helmValues: string[];
   problems: ConfigProblem[];
 }
 
-const KEYS = ['nodes', 'nodeManifests', 'apiServer', 'proxyMode', 'kubernetesVersion', 'kubeProxyFeatureGates', 'serviceCIDRs', 'podCIDRs', 'externalIPPool', 'rules', 'ignore'] as const;
+const KEYS = ['nodes', 'nodeManifests', 'apiServer', 'proxyMode', 'kubernetesVersion', 'kubeProxyFeatureGates', 'serviceCIDRs', 'podCIDRs', 'externalIPPool', 'rules', 'ignore', 'helmValues', 'strictARP'] as const;
 const SEVERITIES = ['error', 'warning', 'info', 'off'];
 
 /** A function from a span to an LSP-style location in the file. */
@@ -81,7 +83,7 @@ export function parseConfig(text: string, uri: string, label = CONFIG_FILE_NAME)
   const loc = locator(uri, lc);
   const source = (s: Span): FactSource => ({ kind: 'config', label, location: loc(s) });
   const contribution: FactContribution = { source: { kind: 'config', label } };
-  const result: WorkspaceConfig = { contribution, nodeManifests: [], apiServerHosts: [], ignore: [], problems: [] };
+  const result: WorkspaceConfig = { contribution, nodeManifests: [], apiServerHosts: [], ignore: [], helmValues: [], problems: [] };
   // A node without a place of its own (an empty value, a missing key) is reported on the key being read.
   let currentKey: Span = { start: 0, end: 0 };
   const problem = (n: unknown, message: string, severity: 'error' | 'warning' = 'error') => {
@@ -195,6 +197,14 @@ export function parseConfig(text: string, uri: string, label = CONFIG_FILE_NAME)
         break;
       case 'ignore':
         result.ignore = strings(key, value).map((s) => s.text);
+        break;
+      case 'strictARP':
+        // kube-proxy's ipvs.strictARP (KubeProxyIPVSConfiguration), for metallb-l2-strictarp when the cluster is not read.
+        if (isScalar(value) && typeof value.value === 'boolean') contribution.dataPlane = { strictARP: value.value, source: source(spanOf(value)) };
+        else problem(value, 'strictARP must be true or false');
+        break;
+      case 'helmValues':
+        result.helmValues = strings(key, value).map((s) => s.text);
         break;
       default: {
         const guess = closest(key, KEYS);

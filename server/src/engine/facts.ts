@@ -2,8 +2,11 @@
 // came from, so a hover can say "node k8s-node-1, InternalIP, from .kube-ip-guard.yaml" and a diagnostic can point
 // at the line that declared it.
 
-export type ProxyMode = 'ipvs' | 'iptables' | 'nftables';
-export const PROXY_MODES: readonly ProxyMode[] = ['ipvs', 'iptables', 'nftables'];
+/** kube-proxy's modes, and the service proxies that replace it (dataPlanes.ts). */
+export type ProxyMode = 'ipvs' | 'iptables' | 'nftables' | 'kube-router' | 'cilium';
+export const PROXY_MODES: readonly ProxyMode[] = ['ipvs', 'iptables', 'nftables', 'kube-router', 'cilium'];
+/** The modes a kube-proxy config (`mode:`) can name. */
+export const KUBE_PROXY_MODES: readonly ProxyMode[] = ['ipvs', 'iptables', 'nftables'];
 
 export type NodeAddressType = 'InternalIP' | 'ExternalIP';
 
@@ -17,7 +20,7 @@ export interface FactLocation {
   endCharacter: number;
 }
 
-export type FactSourceKind = 'config' | 'settings' | 'node-manifest' | 'cluster' | 'cli' | 'cache';
+export type FactSourceKind = 'config' | 'settings' | 'node-manifest' | 'cluster' | 'cli' | 'cache' | 'manifest';
 
 export interface FactSource {
   kind: FactSourceKind;
@@ -62,6 +65,17 @@ export interface FeatureGatesFact {
   source: FactSource;
 }
 
+/** What the cluster's data plane does besides proxying, as far as it could be read (live cluster or config). */
+export interface DataPlaneFacts {
+  /** kube-proxy's `ipvs.strictARP` (kube-system/kube-proxy config.conf); unset when it could not be read. */
+  strictARP?: boolean;
+  /** k3s ServiceLB (klipper-lb) publishes node addresses as load-balancer ingress IPs, by design. */
+  serviceLB?: boolean;
+  /** kube-vip runs in services mode (`svc_enable: "true"`) and binds load-balancer addresses on a node. */
+  kubeVipServices?: boolean;
+  source?: FactSource;
+}
+
 export interface CidrFact {
   cidr: string;
   source: FactSource;
@@ -78,6 +92,7 @@ export interface ClusterFacts {
   kubernetesVersion?: KubernetesVersionFact;
   /** kube-proxy's `featureGates` (its configuration file, or the kube-proxy ConfigMap of the live cluster). */
   kubeProxyFeatureGates?: FeatureGatesFact;
+  dataPlane?: DataPlaneFacts;
   serviceCIDRs: CidrFact[];
   podCIDRs: CidrFact[];
   /** CIDRs or inclusive `a-b` ranges a quick fix may take a free address from. */
@@ -119,6 +134,7 @@ export interface FactContribution {
   proxyMode?: { mode: ProxyMode; source: FactSource };
   kubernetesVersion?: KubernetesVersionFact;
   kubeProxyFeatureGates?: FeatureGatesFact;
+  dataPlane?: DataPlaneFacts;
   serviceCIDRs?: CidrFact[];
   podCIDRs?: CidrFact[];
   externalIPPool?: CidrFact[];
@@ -155,6 +171,12 @@ export function mergeFacts(contributions: readonly FactContribution[]): ClusterF
     }
     if (!facts.kubernetesVersion && c.kubernetesVersion) facts.kubernetesVersion = c.kubernetesVersion;
     if (!facts.kubeProxyFeatureGates && c.kubeProxyFeatureGates) facts.kubeProxyFeatureGates = c.kubeProxyFeatureGates;
+    if (c.dataPlane) {
+      const dp: DataPlaneFacts = { ...(facts.dataPlane ?? {}) };
+      for (const k of ['strictARP', 'serviceLB', 'kubeVipServices'] as const) if (dp[k] === undefined && c.dataPlane[k] !== undefined) dp[k] = c.dataPlane[k];
+      dp.source ??= c.dataPlane.source;
+      facts.dataPlane = dp;
+    }
     for (const [rule, sev] of Object.entries(c.rules ?? {})) {
       if (!(rule in facts.rules)) facts.rules[rule] = sev;
     }

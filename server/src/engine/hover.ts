@@ -8,7 +8,7 @@ import { apiServerCollisionWhy, nodeCollisionWhy, portsText, proxyModeName } fro
 import { ruleDocUrl } from './rules/rule';
 import { escapeMarkdown as md } from './markdown';
 
-const COLLISION_RULES = new Set(['externalip-node', 'externalip-apiserver', 'externalip-critical-port', 'loadbalancer-ingress-node', 'loadbalancer-ip-node']);
+const COLLISION_RULES = new Set(['externalip-node', 'externalip-apiserver', 'externalip-critical-port', 'loadbalancer-ingress-node', 'loadbalancer-ip-node', 'loadbalancer-annotation-node']);
 
 export interface HoverResult {
   markdown: string;
@@ -25,11 +25,13 @@ function sourcesLine(facts: ClusterFacts): string {
   return `Checked against ${parts.join('; ')}. Proxy mode: ${proxyModeName(facts.proxyMode)}${facts.proxyModeSource ? ` (from ${md(facts.proxyModeSource.label)})` : ' (default)'}. ${md(kubernetesContextOf(facts).verdict.description)}`;
 }
 
-export function hoverAt(analysis: Analysis, offset: number, facts: ClusterFacts): HoverResult | undefined {
+export function hoverAt(analysis: Analysis, offset: number, givenFacts: ClusterFacts): HoverResult | undefined {
+  // The facts the rules saw, with the API server addresses the manifests declare.
+  const facts = analysis.facts ?? givenFacts;
   let hit: { field: AddressField; ports: string; label: string } | undefined;
   for (const obj of analysis.model.objects) {
     if (obj.kind !== 'Service') continue;
-    const fields = [...(obj.externalIPs ?? []), ...(obj.loadBalancerIP ? [obj.loadBalancerIP] : []), ...obj.ingress];
+    const fields = [...(obj.externalIPs ?? []), ...(obj.loadBalancerIP ? [obj.loadBalancerIP] : []), ...obj.annotationAddresses, ...obj.ingress];
     for (const f of fields) {
       if (f.span.start <= offset && offset <= f.span.end) {
         hit = { field: f, ports: portsText(obj.ports), label: `Service ${obj.namespace ? obj.namespace + '/' : ''}${obj.name ?? '(unnamed)'}` };

@@ -12,6 +12,8 @@ export * from './hover';
 export * from './inventory';
 export * from './manifest';
 export * from './serviceProxying';
+export * from './pools';
+export * from './dataPlanes';
 export { RULES, META_RULES, RULE_IDS, ruleById } from './rules/index';
 export { ruleDocUrl, RULE_DOCS_BASE } from './rules/rule';
 export type { Rule } from './rules/rule';

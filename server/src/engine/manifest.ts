@@ -6,6 +6,9 @@
 // edit re-parses the documents it touched and reuses the rest.
 import { IGNORE_ANNOTATION, parseIgnoreAnnotation } from './suppression';
 import { MAX_CLAIMS_PER_SERVICE } from './crossFile';
+import { isTemplate, maskTemplates, scalarIsTemplated, spanIsTemplated } from './templates';
+import { poolKindOf, type PoolSource } from './pools';
+import { parseIP, splitHostPort } from './addresses';
 import { Alias, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 
 /** An offset range [start, end) into the whole text. */
@@ -39,6 +42,27 @@ export interface LoadBalancerIngress extends AddressField {
   ipMode?: string;
 }
 
+/**
+ * The annotations that replace `spec.loadBalancerIP`, each a comma-separated list of addresses:
+ * MetalLB (metallb/metallb internal/k8s/controllers/service_controller.go, `metallb.io/loadBalancerIPs`, and the
+ * older `metallb.universe.tf/loadBalancerIPs`), Cilium LB IPAM (cilium/cilium operator/pkg/lbipam/lbipam.go,
+ * `lbipam.cilium.io/ips` and the older `io.cilium/lb-ipam-ips`), kube-vip (kube-vip/kube-vip-cloud-provider
+ * pkg/provider/loadBalancer.go, `kube-vip.io/loadbalancerIPs`).
+ */
+export const LB_ADDRESS_ANNOTATIONS = [
+  'metallb.io/loadBalancerIPs',
+  'metallb.universe.tf/loadBalancerIPs',
+  'lbipam.cilium.io/ips',
+  'io.cilium/lb-ipam-ips',
+  'kube-vip.io/loadbalancerIPs',
+] as const;
+export type LBAddressAnnotation = (typeof LB_ADDRESS_ANNOTATIONS)[number];
+
+/** One address of a load-balancer address annotation; its span is that address inside the annotation's value. */
+export interface AnnotationAddress extends AddressField {
+  annotation: LBAddressAnnotation;
+}
+
 /** A core v1 Service, as far as the rules care. */
 export interface ServiceObject {
   kind: 'Service';
@@ -58,25 +82,38 @@ export interface ServiceObject {
   externalIPs?: AddressField[];
   /** Where the list lives, for messages: `spec.externalIPs`, or a Helm values path. */
   externalIPsPath?: string;
-  /** Likewise for `spec.loadBalancerIP`. */
+  /** Likewise for `spec.loadBalancerIP` and `metadata.annotations`. */
   loadBalancerIPPath?: string;
+  annotationsPath?: string;
   /** The `externalIPs` key itself, when its value is not a list. */
   externalIPsNotAList?: { span: Span; valueType: string };
   loadBalancerIP?: AddressField;
+  /** Addresses of the load-balancer address annotations, in order. */
+  annotationAddresses: AnnotationAddress[];
   ingress: LoadBalancerIngress[];
   /** Rules its `kube-ip-guard.io/ignore` annotation hides. */
   ignore?: string[] | 'all';
 }
 
-/** MetalLB IPAddressPool, Calico IPPool, Gateway API Gateway: objects that hand out addresses. */
+/** An entry of a pool, with the field it came from when the pool has several (`serviceExternalIPs`, `cidr-global`). */
+export interface PoolEntry extends AddressField {
+  path?: string;
+}
+
+/** Objects that hand out or reserve Service addresses (pools.ts lists them): MetalLB, Cilium, kube-vip, OpenELB, Calico, Gateway API. */
 export interface AddressPoolObject {
-  kind: 'IPAddressPool' | 'IPPool' | 'Gateway';
+  kind: 'IPAddressPool' | 'IPPool' | 'Gateway' | 'CiliumLoadBalancerIPPool' | 'ConfigMap' | 'Eip' | 'BGPConfiguration';
+  source: PoolSource;
   apiVersion: string;
   name?: string;
   namespace?: string;
   span: Span;
   kindSpan: Span;
-  entries: AddressField[];
+  entries: PoolEntry[];
+  /** Calico IPPool `spec.allowedUses` (default Workload, Tunnel). */
+  allowedUses?: string[];
+  /** Cilium `spec.allowFirstLastIPs: "Yes"`: the first and last address of each CIDR are handed out too. */
+  allowFirstLast?: boolean;
   /** Rules its `kube-ip-guard.io/ignore` annotation hides. */
   ignore?: string[] | 'all';
 }
@@ -94,6 +131,30 @@ interface ChunkModel {
   syntax: SyntaxProblem[];
   /** Documents that were cut short by a limit (alias depth, nesting). */
   limits: SyntaxProblem[];
+  apiServers?: DeclaredApiServer[];
+  l2Announcements?: L2Announcement[];
+}
+
+/** MetalLB announcing addresses in layer 2 mode: an L2Advertisement, or a pre-0.13 pool with `protocol: layer2`. */
+export interface L2Announcement {
+  /** The object's `kind` value, or the pool's `protocol` value. */
+  span: Span;
+  label: string;
+}
+
+/**
+ * A control-plane address a manifest declares: a kube-vip static pod or DaemonSet with `cp_enable: "true"` and env
+ * `address` (older `vip_address`) and `port` (kube-vip docs/installation/static.md, pkg/kubevip/config_envvar.go),
+ * or kubeadm's `ClusterConfiguration.controlPlaneEndpoint` (kubeadm.k8s.io/v1beta3, v1beta4). It is an API server
+ * address like the kubeconfig's.
+ */
+export interface DeclaredApiServer {
+  address: string;
+  port?: number;
+  /** The address's value in the manifest. */
+  span: Span;
+  /** "kube-vip DaemonSet kube-system/kube-vip-ds", "kubeadm ClusterConfiguration controlPlaneEndpoint". */
+  label: string;
 }
 
 /** Parsed documents of one file by their text, reused across versions (pass the same map each time). */
@@ -106,13 +167,17 @@ export interface ManifestModel {
   /** How many documents were parsed, and how many skipped by the keyword filter. */
   parsedDocuments: number;
   skippedDocuments: number;
+  /** Control-plane addresses the manifests declare. */
+  apiServers?: DeclaredApiServer[];
+  /** MetalLB layer 2 announcements. */
+  l2Announcements?: L2Announcement[];
 }
 
 /** Any field the rules read appears literally in a document that can produce a finding. */
-const RELEVANT = /externalIPs|loadBalancer|IPAddressPool|IPPool|Gateway|clusterIP/;
+const RELEVANT = /L2Advertisement|cp_enable|controlPlaneEndpoint|externalIPs|loadBalancer|LoadBalancer|loadbalancerIPs|lb-?ipam|IPAddressPool|IPPool|Gateway|clusterIP|address-pools|cidr-|range-|kind:\s*["']?Eip\b|BGPConfiguration/;
 /** Top-level `kind:` lines (column 0), and the kinds whose objects the rules read. */
 const KIND_LINE = /^(["']?)kind\1[ \t]*:[ \t]*(.*)$/gm;
-const CHECKED_KIND = /^["']?(Service|IPAddressPool|IPPool|Gateway|[A-Za-z]*List)["']?[ \t]*(#.*)?\r?$/;
+const CHECKED_KIND = /^["']?(Service|IPAddressPool|IPPool|Gateway|CiliumLoadBalancerIPPool|ConfigMap|Eip|BGPConfiguration|HelmRelease|HelmChart|HelmChartConfig|Application|Pod|DaemonSet|ClusterConfiguration|L2Advertisement|[A-Za-z]*List)["']?[ \t]*(#.*)?\r?$/;
 const PLAIN_KIND = /^["']?[A-Za-z][A-Za-z0-9]*["']?[ \t]*(#.*)?\r?$/;
 
 /**
@@ -164,18 +229,7 @@ function detached(s: string): string {
   return (' ' + s).slice(1);
 }
 
-/** Go templates (Helm charts) are not YAML until rendered. */
-export function isTemplate(text: string): boolean {
-  return text.includes('{{');
-}
-
-/**
- * Blank out every `{{ ... }}` action (newlines kept, so offsets and lines stay put). What remains is the literal
- * YAML of the template: a literal address in it is still checked; the actions themselves can never be.
- */
-export function maskTemplates(text: string): string {
-  return text.replace(/\{\{[\s\S]*?\}\}/g, (m) => m.replace(/[^\n\r]/g, ' '));
-}
+export { isTemplate, maskTemplates } from './templates';
 
 export interface ReadOptions {
   /** Parse every document, even those the keyword filter would skip (for tests that prove the filter safe). */
@@ -210,8 +264,9 @@ function emptyModel(): ManifestModel {
 function* readSteps(text: string, options: ReadOptions, model: ManifestModel): Generator<void, void, void> {
   const nextCache = options.cache ? new Map<string, ChunkModel>() : undefined;
   const template = isTemplate(text);
+  const masked = template ? maskTemplates(text) : text;
   let sinceYield = 0;
-  for (const chunk of splitDocuments(template ? maskTemplates(text) : text)) {
+  for (const chunk of splitDocuments(masked)) {
     const relevant = mayHoldFindings(chunk.text, !!options.helmValues);
     if (!options.parseAll && !relevant) {
       model.skippedDocuments++;
@@ -239,27 +294,30 @@ function* readSteps(text: string, options: ReadOptions, model: ManifestModel): G
     options.cache.clear();
     for (const [k, v] of nextCache) options.cache.set(k, v);
   }
-  if (template) dropTemplatedEntries(text, model);
+  if (template) dropTemplatedEntries(text, masked, model);
 }
 
-function lineHasTemplate(text: string, offset: number): boolean {
+function lineHasTemplate(text: string, masked: string, offset: number): boolean {
   const start = text.lastIndexOf('\n', offset - 1) + 1;
   let end = text.indexOf('\n', offset);
   if (end < 0) end = text.length;
-  return text.slice(start, end).includes('{{');
+  return spanIsTemplated(text, masked, start, end);
 }
 
 /**
- * In a template, an entry that is empty only because its `{{ }}` action was blanked is not an empty entry: it is
- * whatever the chart renders there. `{{ }}` lines never produce findings of ours; literal values still do.
+ * In a template, an entry that is empty only because its action was blanked is not an empty entry: it is whatever
+ * the template renders there, and so is an entry that holds an action (`"{{ .Values.ip }}"`, `${LB_IP}`,
+ * `{{ .Values.net }}.10`). Template actions never produce findings of ours; literal values still do.
  */
-function dropTemplatedEntries(text: string, model: ManifestModel): void {
-  const keep = (f: AddressField) => !((f.valueType === 'null' || f.value === undefined) && lineHasTemplate(text, f.span.start));
+function dropTemplatedEntries(text: string, masked: string, model: ManifestModel): void {
+  const keep = (f: AddressField) =>
+    !(((f.valueType === 'null' || f.value === undefined) && lineHasTemplate(text, masked, f.span.start)) || scalarIsTemplated(text, masked, f.span.start, f.span.end));
   for (const o of model.objects) {
     if (o.kind === 'Service') {
       if (o.externalIPs) o.externalIPs = o.externalIPs.filter(keep);
-      if (o.externalIPsNotAList && lineHasTemplate(text, o.externalIPsNotAList.span.start)) o.externalIPsNotAList = undefined;
+      if (o.externalIPsNotAList && lineHasTemplate(text, masked, o.externalIPsNotAList.span.start)) o.externalIPsNotAList = undefined;
       if (o.loadBalancerIP && !keep(o.loadBalancerIP)) o.loadBalancerIP = undefined;
+      o.annotationAddresses = o.annotationAddresses.filter(keep);
       o.ingress = o.ingress.filter(keep);
     } else {
       o.entries = o.entries.filter(keep);
@@ -276,6 +334,8 @@ function shiftField<T extends AddressField>(f: T, by: number): T {
 }
 
 function appendShifted(model: ManifestModel, cm: ChunkModel, by: number): void {
+  if (cm.apiServers?.length) (model.apiServers ??= []).push(...cm.apiServers.map((a) => ({ ...a, span: shift(a.span, by) })));
+  if (cm.l2Announcements?.length) (model.l2Announcements ??= []).push(...cm.l2Announcements.map((a) => ({ ...a, span: shift(a.span, by) })));
   for (const p of cm.syntax) model.syntax.push({ message: p.message, span: shift(p.span, by) });
   // A limit is said once per file, where it was first met: a stream of a thousand alias-heavy documents is one note.
   for (const p of cm.limits) if (!model.limits.some((l) => l.message === p.message)) model.limits.push({ message: p.message, span: shift(p.span, by) });
@@ -289,6 +349,7 @@ function appendShifted(model: ManifestModel, cm: ChunkModel, by: number): void {
         externalIPs: o.externalIPs?.map((f) => shiftField(f, by)),
         externalIPsNotAList: o.externalIPsNotAList && { ...o.externalIPsNotAList, span: shift(o.externalIPsNotAList.span, by) },
         loadBalancerIP: o.loadBalancerIP && shiftField(o.loadBalancerIP, by),
+        annotationAddresses: o.annotationAddresses.map((f) => shiftField(f, by)),
         ingress: o.ingress.map((f) => shiftField(f, by)),
       });
     } else {
@@ -333,7 +394,8 @@ class DocReader {
   private steps: number;
   private copies: number;
   limitHit?: SyntaxProblem;
-  constructor(private readonly doc: Document.Parsed, length: number) {
+  /** `text` is the document's source, for ranges inside a scalar's value. */
+  constructor(private readonly doc: Document.Parsed, length: number, readonly text = '') {
     this.steps = STEPS_BASE + STEPS_PER_CHAR * length;
     this.copies = COPIES_BASE + Math.floor(length / CHARS_PER_COPY);
   }
@@ -486,6 +548,100 @@ class DocReader {
     return { value: undefined, valueType: isMap(target) ? 'map' : isSeq(target) ? 'seq' : 'null', span, index, viaAlias: via.alias };
   }
 
+  /**
+   * The addresses of a comma-separated annotation value, each with its exact range inside the value. A plain or
+   * quoted scalar without escapes maps one to one onto its source; otherwise every address is reported on the whole
+   * value. Empty items are skipped, as the controllers' parsers would fail on them anyway (and say so).
+   */
+  commaList(node: unknown, annotation: LBAddressAnnotation): AnnotationAddress[] {
+    return this.commaItems(node).map((f) => ({ ...f, annotation }));
+  }
+
+  commaItems(node: unknown): AddressField[] {
+    const via: Via = direct();
+    const target = this.deref(node, via);
+    const whole = via.span ?? spanOf(node as Node);
+    if (!isScalar(target) || target.value === null || target.value === undefined) {
+      const f = this.field(node, 0, direct());
+      return f.valueType === 'null' ? [] : [f];
+    }
+    const value = typeof target.value === 'string' ? target.value : scalarSource(target);
+    const r = target.range;
+    let base: number | undefined;
+    if (!via.alias && r) {
+      const start = target.type === 'QUOTE_SINGLE' || target.type === 'QUOTE_DOUBLE' ? r[0] + 1 : r[0];
+      if (this.text.slice(start, start + value.length) === value) base = start;
+    }
+    const out: AddressField[] = [];
+    let at = 0;
+    value.split(',').forEach((part, i) => {
+      const lead = part.length - part.trimStart().length;
+      const item = part.trim();
+      const from = at + lead;
+      at += part.length + 1;
+      if (item === '') return;
+      const span = base !== undefined ? { start: base + from, end: base + from + item.length } : whole;
+      out.push({ value: item, valueType: 'string', span, index: i, viaAlias: via.alias });
+    });
+    return out;
+  }
+
+  /**
+   * A string value that is itself YAML (a ConfigMap's `config`, a HelmChart's `valuesContent`), with a map from
+   * offsets in the string to offsets in the document: exact for literal block scalars (`|`) and for plain or
+   * quoted scalars without escapes; otherwise every offset maps to the scalar's start.
+   */
+  embedded(node: unknown): { text: string; toSource: (offset: number) => number; exact: boolean } | undefined {
+    const via: Via = direct();
+    const target = this.deref(node, via);
+    if (!isScalar(target) || typeof target.value !== 'string' || !target.range) return undefined;
+    const value = target.value;
+    const [start] = target.range;
+    const fallback = { text: value, toSource: () => via.span?.start ?? start, exact: false };
+    if (via.alias) return fallback;
+    if (target.type === 'BLOCK_LITERAL') {
+      const nl = this.text.indexOf('\n', start);
+      if (nl < 0) return fallback;
+      const header = this.text.slice(start, nl);
+      const explicit = /^\|[-+]?([1-9])|^\|([1-9])/.exec(header);
+      const valueLines = value.split('\n');
+      const valueStarts: number[] = [];
+      const srcStarts: number[] = [];
+      let vOff = 0;
+      let src = nl + 1;
+      let indent = explicit ? Number(explicit[1] ?? explicit[2]) : -1;
+      for (const line of valueLines) {
+        const end = this.text.indexOf('\n', src);
+        const srcLine = this.text.slice(src, end < 0 ? this.text.length : end).replace(/\r$/, '');
+        if (indent < 0 && srcLine.trim() !== '') indent = srcLine.length - srcLine.trimStart().length;
+        const ind = Math.max(indent, 0);
+        if (line !== '' && srcLine.slice(ind, ind + line.length) !== line) return fallback;
+        valueStarts.push(vOff);
+        srcStarts.push(src + Math.min(ind, srcLine.length));
+        vOff += line.length + 1;
+        if (end < 0) break;
+        src = end + 1;
+      }
+      return {
+        text: value,
+        exact: true,
+        toSource: (o) => {
+          let lo = 0;
+          let hi = valueStarts.length - 1;
+          while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (valueStarts[mid] <= o) lo = mid;
+            else hi = mid - 1;
+          }
+          return srcStarts[lo] + (o - valueStarts[lo]);
+        },
+      };
+    }
+    const base = target.type === 'QUOTE_SINGLE' || target.type === 'QUOTE_DOUBLE' ? start + 1 : start;
+    if (this.text.slice(base, base + value.length) === value) return { text: value, exact: true, toSource: (o) => base + o };
+    return fallback;
+  }
+
   /** Entries of an address list, or undefined when the value is not a list. */
   addressList(value: unknown, outer: Via = direct()): { entries?: AddressField[]; notList?: string } {
     const via: Via = { ...outer };
@@ -505,9 +661,13 @@ function spanOf(node: Node | undefined): Span {
   return r ? { start: r[0], end: r[1] } : { start: 0, end: 0 };
 }
 
-/** values.yaml, values-prod.yaml, values.prod.yaml: the files Helm reads values from. */
+/**
+ * Files that hold Helm values by their name: `*values*.y*ml` (values.yaml, values-prod.yaml, prod.values.yaml,
+ * traefik-chart-values.yml). A document in one that is a Kubernetes object (it says apiVersion and kind) is still
+ * read as that object. Other names can be added with the config key `helmValues`.
+ */
 export function isHelmValuesFile(path: string): boolean {
-  return /(^|[\\/])values([.-][\w.-]+)?\.ya?ml$/i.test(path);
+  return /(^|[\\/])[^\\/]*values[^\\/]*\.ya?ml$/i.test(path);
 }
 
 /** Deeper than this, the YAML parser's recursion could overflow the stack, at a depth that varies from run to run. */
@@ -581,10 +741,10 @@ function readChunk(text: string, helmValues: boolean): ChunkModel {
       const start = Math.min(e.pos[0], limit);
       cm.syntax.push({ message: `YAML syntax error: ${firstLine(e.message)}`, span: { start, end: Math.max(Math.min(e.pos[1], text.length), start + 1) } });
     }
-    const reader = new DocReader(doc, doc.range ? doc.range[2] - doc.range[0] : text.length);
+    const reader = new DocReader(doc, doc.range ? doc.range[2] - doc.range[0] : text.length, text);
     const root = reader.deref(doc.contents);
     if (isMap(root)) {
-      if (helmValues) readHelmValues(reader, root, [], cm);
+      if (helmValues && !(reader.getString(root, 'apiVersion') !== undefined && reader.getString(root, 'kind') !== undefined)) readHelmValues(reader, root, [], cm);
       else readObject(reader, root, cm, 0);
     }
     if (reader.limitHit) cm.limits.push(reader.limitHit);
@@ -634,14 +794,15 @@ function firstLine(s: string): string {
  * `controller.service.externalIPs` (ingress-nginx), `gateway.service.loadBalancerIP` (Loki)... Any map on a path
  * with a segment named like "service" that holds those keys is read as the Service it will render.
  */
-function readHelmValues(r: DocReader, map: YAMLMap, path: string[], cm: ChunkModel): void {
-  if (path.length > 5) return;
+function readHelmValues(r: DocReader, map: YAMLMap, path: string[], cm: ChunkModel, base = 0): void {
+  if (path.length - base > 5) return;
   const underService = path.some((p) => /service/i.test(p));
   const ext = underService ? r.get(map, 'externalIPs') : undefined;
   const lbip = underService ? r.get(map, 'loadBalancerIP') : undefined;
-  if (ext || lbip) {
+  const annotations = underService ? annotationAddresses(r, r.getMap(map, 'annotations')) : [];
+  if (ext || lbip || annotations.length) {
     const span = spanOf(map);
-    const svc: ServiceObject = { kind: 'Service', name: `values ${path.join('.')}`, span, kindSpan: { start: span.start, end: span.start }, clusterIPs: [], ipFamilies: [], labels: {}, ports: [], ingress: [] };
+    const svc: ServiceObject = { kind: 'Service', name: `values ${path.join('.')}`, span, kindSpan: { start: span.start, end: span.start }, clusterIPs: [], ipFamilies: [], labels: {}, ports: [], annotationAddresses: [], ingress: [] };
     if (ext) {
       const list = r.addressList(ext.value);
       if (list.entries) svc.externalIPs = list.entries;
@@ -652,12 +813,14 @@ function readHelmValues(r: DocReader, map: YAMLMap, path: string[], cm: ChunkMod
       if (f.value !== '') svc.loadBalancerIP = f;
       svc.loadBalancerIPPath = [...path, 'loadBalancerIP'].join('.');
     }
+    svc.annotationAddresses = annotations;
+    svc.annotationsPath = [...path, 'annotations'].join('.');
     cm.objects.push(svc);
   }
   for (const item of r.items(map, map)) {
     if (!isPair(item) || !isScalar(item.key)) continue;
     const child = r.deref(item.value);
-    if (isMap(child)) readHelmValues(r, child, [...path, String(item.key.value)], cm);
+    if (isMap(child)) readHelmValues(r, child, [...path, String(item.key.value)], cm, base);
   }
 }
 
@@ -691,8 +854,20 @@ function readObject(r: DocReader, obj: YAMLMap, cm: ChunkModel, depth: number): 
     }
     return;
   }
-  const pool = readPool(r, obj, kind, apiVersion);
-  if (pool) cm.objects.push({ ...pool, name, namespace, span, kindSpan, ...(ignore ? { ignore } : {}) });
+  readApiServerDeclarations(r, obj, kind, apiVersion, name, namespace, cm);
+  if (kind === 'L2Advertisement' && apiVersion.startsWith('metallb.io/')) {
+    (cm.l2Announcements ??= []).push({ span: kindSpan, label: `L2Advertisement ${name ?? ''}`.trimEnd() });
+    return;
+  }
+  const before = cm.objects.length;
+  if (readValuesOf(r, obj, kind, apiVersion, cm)) {
+    if (ignore) for (const o of cm.objects.slice(before)) o.ignore = ignore;
+    return;
+  }
+  const pool = readPool(r, obj, kind, apiVersion, name, namespace, cm);
+  if (pool) cm.objects.push({ ...pool, name, namespace, span, kindSpan });
+  // Pools found inside a ConfigMap's embedded configuration are the ConfigMap's, and so is its ignore annotation.
+  if (ignore) for (const o of cm.objects.slice(before)) o.ignore = ignore;
 }
 
 function readService(
@@ -715,6 +890,7 @@ function readService(
     ipFamilyPolicy: r.getString(spec, 'ipFamilyPolicy'),
     labels: {},
     ports: [],
+    annotationAddresses: annotationAddresses(r, r.getMap(meta.metadata, 'annotations')),
     ingress: [],
   };
   const labels = r.getMap(meta.metadata, 'labels');
@@ -757,29 +933,275 @@ function readService(
   return svc;
 }
 
-function readPool(r: DocReader, obj: YAMLMap, kind: string, apiVersion: string): Omit<AddressPoolObject, 'name' | 'namespace' | 'span' | 'kindSpan'> | undefined {
+function annotationAddresses(r: DocReader, annotations: YAMLMap | undefined): AnnotationAddress[] {
+  if (!annotations) return [];
+  const out: AnnotationAddress[] = [];
+  for (const key of LB_ADDRESS_ANNOTATIONS) {
+    const a = r.get(annotations, key);
+    if (a) out.push(...r.commaList(a.value, key));
+  }
+  return out;
+}
+
+function envOf(r: DocReader, container: YAMLMap): Map<string, { value: string; span: Span }> {
+  const out = new Map<string, { value: string; span: Span }>();
+  const env = r.get(container, 'env');
+  const seq = env && r.deref(env.value);
+  if (isSeq(seq)) for (const item of seq.items) {
+    const m = r.deref(item);
+    if (!isMap(m)) continue;
+    const name = r.getString(m, 'name');
+    const v = r.get(m, 'value');
+    const target = v && r.deref(v.value);
+    if (name !== undefined && isScalar(target) && target.value !== null) out.set(name, { value: String(target.value), span: spanOf(target as Node) });
+  }
+  return out;
+}
+
+function readApiServerDeclarations(r: DocReader, obj: YAMLMap, kind: string, apiVersion: string, name: string | undefined, namespace: string | undefined, cm: ChunkModel): void {
+  const add = (address: string, port: number | undefined, span: Span, label: string) => {
+    (cm.apiServers ??= []).push({ address, ...(port ? { port } : {}), span, label });
+  };
+  if (kind === 'ClusterConfiguration' && apiVersion.startsWith('kubeadm.k8s.io/')) {
+    const v = r.get(obj, 'controlPlaneEndpoint');
+    const target = v && r.deref(v.value);
+    if (!isScalar(target) || typeof target.value !== 'string') return;
+    const hp = splitHostPort(target.value);
+    if (hp && parseIP(hp.host).ok) add(hp.host, hp.port ?? 6443, spanOf(target as Node), 'kubeadm ClusterConfiguration controlPlaneEndpoint');
+    return;
+  }
+  const isPod = kind === 'Pod' && apiVersion === 'v1';
+  if (!isPod && !((kind === 'DaemonSet' || kind === 'Deployment') && apiVersion.startsWith('apps/'))) return;
   const spec = r.getMap(obj, 'spec');
-  if (kind === 'IPAddressPool' && apiVersion.startsWith('metallb.io/')) {
-    const a = r.get(spec, 'addresses');
-    return { kind, apiVersion, entries: a ? (r.addressList(a.value).entries ?? []) : [] };
+  const podSpec = isPod ? spec : r.getMap(r.getMap(spec, 'template'), 'spec');
+  const containers = r.get(podSpec, 'containers');
+  const seq = containers && r.deref(containers.value);
+  if (!isSeq(seq)) return;
+  for (const item of seq.items) {
+    const c = r.deref(item);
+    if (!isMap(c)) continue;
+    const env = envOf(r, c);
+    if (env.get('cp_enable')?.value.trim().toLowerCase() !== 'true') continue;
+    const addr = env.get('address') ?? env.get('vip_address');
+    if (!addr || !parseIP(addr.value.trim()).ok) continue;
+    const portText = env.get('port')?.value.trim();
+    const port = portText && /^\d{1,5}$/.test(portText) ? Number(portText) : 6443;
+    add(addr.value.trim(), port, addr.span, `kube-vip ${kind} ${namespace ? `${namespace}/` : ''}${name ?? ''}`.trimEnd());
   }
-  if (kind === 'IPPool' && (apiVersion.startsWith('crd.projectcalico.org/') || apiVersion.startsWith('projectcalico.org/'))) {
-    const c = r.get(spec, 'cidr');
-    return { kind, apiVersion, entries: c ? [r.field(c.value, 0, direct())] : [] };
+}
+
+/**
+ * Objects that carry a chart's values: Flux HelmRelease `spec.values` (fluxcd/helm-controller
+ * api/v2/helmrelease_types.go), k3s HelmChart and HelmChartConfig `spec.valuesContent`, a YAML string
+ * (k3s-io/helm-controller pkg/apis/helm.cattle.io/v1/types.go), Argo CD Application `spec.source(s).helm.valuesObject`
+ * and `.values`, a string (argoproj/argo-cd pkg/apis/application/v1alpha1/types.go ApplicationSourceHelm).
+ * True when the object is one of them.
+ */
+function readValuesOf(r: DocReader, obj: YAMLMap, kind: string, apiVersion: string, cm: ChunkModel): boolean {
+  const spec = r.getMap(obj, 'spec');
+  if (kind === 'HelmRelease' && apiVersion.startsWith('helm.toolkit.fluxcd.io/')) {
+    const values = r.getMap(spec, 'values');
+    if (values) readHelmValues(r, values, ['spec', 'values'], cm, 2);
+    return true;
   }
-  if (kind === 'Gateway' && apiVersion.startsWith('gateway.networking.k8s.io/')) {
-    const a = r.get(spec, 'addresses');
-    const seq = a && r.deref(a.value);
-    const entries: AddressField[] = [];
-    if (isSeq(seq)) r.items(seq, a?.value).forEach((item, i) => {
+  if ((kind === 'HelmChart' || kind === 'HelmChartConfig') && apiVersion.startsWith('helm.cattle.io/')) {
+    const content = r.get(spec, 'valuesContent');
+    if (content) readEmbedded(r, content.value, cm, (inner, root, into) => readHelmValues(inner, root, ['spec', 'valuesContent'], into, 2));
+    return true;
+  }
+  if (kind === 'Application' && apiVersion.startsWith('argoproj.io/')) {
+    const sources: { map: YAMLMap; path: string[] }[] = [];
+    const one = r.getMap(spec, 'source');
+    if (one) sources.push({ map: one, path: ['spec', 'source'] });
+    const many = r.get(spec, 'sources');
+    const seq = many && r.deref(many.value);
+    if (isSeq(seq)) seq.items.forEach((item, i) => {
       const m = r.deref(item);
-      if (!isMap(m)) return;
-      // `type` defaults to IPAddress; Hostname and implementation-specific types are not addresses.
-      const type = r.getString(m, 'type') ?? 'IPAddress';
-      const value = r.get(m, 'value');
-      if (type === 'IPAddress' && value) entries.push(r.field(value.value, i, direct()));
+      if (isMap(m)) sources.push({ map: m, path: ['spec', `sources[${i}]`] });
     });
-    return { kind, apiVersion, entries };
+    for (const { map, path } of sources) {
+      const helm = r.getMap(map, 'helm');
+      const object = r.getMap(helm, 'valuesObject');
+      if (object) readHelmValues(r, object, [...path, 'helm', 'valuesObject'], cm, path.length + 2);
+      const text = r.get(helm, 'values');
+      if (text) readEmbedded(r, text.value, cm, (inner, root, into) => readHelmValues(inner, root, [...path, 'helm', 'values'], into, path.length + 2));
+    }
+    return true;
   }
-  return undefined;
+  return false;
+}
+
+/** Parse YAML held in a string value and read it with `read`; spans and syntax errors are mapped back to the document. */
+function readEmbedded(r: DocReader, node: unknown, cm: ChunkModel, read: (inner: DocReader, root: YAMLMap, into: ChunkModel) => void): void {
+  const e = r.embedded(node);
+  if (!e || nestingDepth(e.text) > MAX_NESTING) return;
+  const inner: ChunkModel = { objects: [], syntax: [], limits: [] };
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(e.text, { merge: true, prettyErrors: false }) as Document.Parsed[];
+  } catch {
+    return;
+  }
+  if (!Array.isArray(docs)) docs = [docs as unknown as Document.Parsed];
+  for (const doc of docs) {
+    if (doc.errors.length) {
+      const err = doc.errors[0];
+      const at = Math.min(err.pos[0], Math.max(0, e.text.length - 1));
+      inner.syntax.push({ message: `YAML syntax error in the embedded YAML: ${firstLine(err.message)}`, span: { start: at, end: Math.max(at + 1, Math.min(err.pos[1], e.text.length)) } });
+    }
+    const reader = new DocReader(doc, e.text.length, e.text);
+    const root = reader.deref(doc.contents);
+    if (isMap(root)) read(reader, root, inner);
+  }
+  const map = (s: Span): Span => {
+    const start = e.toSource(s.start);
+    return e.exact ? { start, end: e.toSource(Math.max(s.start, s.end - 1)) + (s.end > s.start ? 1 : 0) } : { start, end: start + 1 };
+  };
+  const mapField = <T extends AddressField>(f: T): T => ({ ...f, span: map(f.span), viaAlias: f.viaAlias || !e.exact });
+  for (const p of inner.syntax) cm.syntax.push({ message: p.message, span: map(p.span) });
+  for (const a of inner.l2Announcements ?? []) (cm.l2Announcements ??= []).push({ ...a, span: map(a.span) });
+  for (const o of inner.objects) {
+    if (o.kind === 'Service') {
+      cm.objects.push({
+        ...o,
+        span: map(o.span),
+        kindSpan: map(o.kindSpan),
+        ports: o.ports.map((p) => ({ ...p, span: map(p.span) })),
+        externalIPs: o.externalIPs?.map(mapField),
+        externalIPsNotAList: o.externalIPsNotAList && { ...o.externalIPsNotAList, span: map(o.externalIPsNotAList.span) },
+        loadBalancerIP: o.loadBalancerIP && mapField(o.loadBalancerIP),
+        annotationAddresses: o.annotationAddresses.map(mapField),
+        ingress: o.ingress.map(mapField),
+      });
+    } else {
+      cm.objects.push({ ...o, span: map(o.span), kindSpan: map(o.kindSpan), entries: o.entries.map(mapField) });
+    }
+  }
+}
+
+/** `spec.<key>: [{cidr: ...}, ...]`, Calico's and Cilium's lists of blocks; Cilium's may say `start`/`stop` instead. */
+function cidrBlocks(r: DocReader, spec: YAMLMap | undefined, key: string, path: string, out: PoolEntry[]): void {
+  const a = r.get(spec, key);
+  const seq = a && r.deref(a.value);
+  if (!isSeq(seq)) return;
+  seq.items.forEach((item, i) => {
+    const m = r.deref(item);
+    if (!isMap(m)) return;
+    const c = r.get(m, 'cidr');
+    if (c) {
+      out.push({ ...r.field(c.value, i, direct()), path: `${path}[${i}].cidr` });
+      return;
+    }
+    const start = r.get(m, 'start');
+    if (!start) return;
+    const stop = r.get(m, 'stop');
+    const f = r.field(start.value, i, direct());
+    // A block with only `start` is that one address (cilium operator/pkg/lbipam: a missing stop is the start).
+    const stopField = stop ? r.field(stop.value, i, direct()) : undefined;
+    const value = f.value !== undefined && stopField?.value ? `${f.value}-${stopField.value}` : f.value;
+    // Reported on the start address (the block's first line), where a fix-it reader looks first.
+    out.push({ ...f, value, valueType: f.valueType === 'string' && (!stopField || stopField.valueType === 'string') ? 'string' : f.valueType, path: `${path}[${i}]`, viaAlias: f.viaAlias || !!stopField?.viaAlias });
+  });
+}
+
+function readPool(
+  r: DocReader,
+  obj: YAMLMap,
+  kind: string,
+  apiVersion: string,
+  name: string | undefined,
+  namespace: string | undefined,
+  cm: ChunkModel,
+): Omit<AddressPoolObject, 'name' | 'namespace' | 'span' | 'kindSpan'> | undefined {
+  const pk = poolKindOf(kind, apiVersion, namespace, name);
+  if (!pk) return undefined;
+  const k = kind as AddressPoolObject['kind'];
+  const spec = r.getMap(obj, 'spec');
+  const entries: PoolEntry[] = [];
+  const base = { kind: k, source: pk.source, apiVersion, entries };
+  switch (pk.source) {
+    case 'metallb': {
+      const a = r.get(spec, 'addresses');
+      if (a) entries.push(...(r.addressList(a.value).entries ?? []));
+      return base;
+    }
+    case 'metallb-configmap': {
+      // MetalLB before 0.13: the whole configuration is YAML in data.config; each address pool is reported at its
+      // place inside that string.
+      const data = r.getMap(obj, 'data');
+      const config = r.get(data, 'config');
+      if (!config) return undefined;
+      readEmbedded(r, config.value, cm, (inner, root, into) => {
+        const pools = inner.get(root, 'address-pools');
+        const seq = pools && inner.deref(pools.value);
+        if (!isSeq(seq)) return;
+        for (const item of seq.items) {
+          const m = inner.deref(item);
+          if (!isMap(m)) continue;
+          const a = inner.get(m, 'addresses');
+          const span = spanOf(item as Node);
+          const poolName = inner.getString(m, 'name');
+          const protocol = inner.get(m, 'protocol');
+          const pv = protocol && inner.deref(protocol.value);
+          if (isScalar(pv) && pv.value === 'layer2') (into.l2Announcements ??= []).push({ span: spanOf(pv as Node), label: `MetalLB ConfigMap ${namespace}/${name}${poolName ? ` pool ${poolName}` : ''}` });
+          into.objects.push({
+            kind: 'ConfigMap',
+            source: 'metallb-configmap',
+            apiVersion,
+            name: `${namespace}/${name}${poolName ? ` pool ${poolName}` : ''}`,
+            namespace,
+            span,
+            kindSpan: { start: span.start, end: span.start },
+            entries: a ? (inner.addressList(a.value).entries ?? []) : [],
+          });
+        }
+      });
+      return undefined;
+    }
+    case 'kube-vip': {
+      // kube-vip-cloud-provider: `cidr-<namespace>` and `range-<namespace>` (`global` for all), comma-separated.
+      const data = r.getMap(obj, 'data');
+      if (data) for (const item of data.items) {
+        if (!isPair(item) || !isScalar(item.key)) continue;
+        const key = String(item.key.value);
+        if (!/^(cidr|range)-/.test(key)) continue;
+        for (const f of r.commaItems(item.value)) entries.push({ ...f, path: `data.${key}` });
+      }
+      return base;
+    }
+    case 'cilium':
+      cidrBlocks(r, spec, 'blocks', 'spec.blocks', entries);
+      cidrBlocks(r, spec, 'cidrs', 'spec.cidrs', entries);
+      return { ...base, ...(/^yes$/i.test(r.getString(spec, 'allowFirstLastIPs') ?? '') ? { allowFirstLast: true } : {}) };
+    case 'openelb': {
+      const a = r.get(spec, 'address');
+      if (a) entries.push({ ...r.field(a.value, 0, direct()), path: 'spec.address' });
+      return base;
+    }
+    case 'calico-ippool': {
+      const c = r.get(spec, 'cidr');
+      if (c) entries.push(r.field(c.value, 0, direct()));
+      const uses = r.getStrings(spec, 'allowedUses');
+      return { ...base, ...(uses.length ? { allowedUses: uses } : {}) };
+    }
+    case 'calico-bgp':
+      for (const key of ['serviceExternalIPs', 'serviceLoadBalancerIPs', 'serviceClusterIPs']) cidrBlocks(r, spec, key, `spec.${key}`, entries);
+      return base;
+    case 'gateway': {
+      // Istio's `istio-remote` class provisions nothing here: its addresses are another network's east-west gateway,
+      // peered from this cluster (istio pilot/pkg/config/kube/gateway, ValidatePeerGateway; istioctl multicluster check).
+      if (r.getString(spec, 'gatewayClassName') === 'istio-remote') return undefined;
+      const a = r.get(spec, 'addresses');
+      const seq = a && r.deref(a.value);
+      if (isSeq(seq)) r.items(seq, a?.value).forEach((item, i) => {
+        const m = r.deref(item);
+        if (!isMap(m)) return;
+        // `type` defaults to IPAddress; Hostname and implementation-specific types are not addresses.
+        const type = r.getString(m, 'type') ?? 'IPAddress';
+        const value = r.get(m, 'value');
+        if (type === 'IPAddress' && value) entries.push(r.field(value.value, i, direct()));
+      });
+      return base;
+    }
+  }
 }

@@ -33,6 +33,8 @@ export interface FolderFacts {
   configPath?: string;
   /** Globs from the config's `ignore`. */
   ignore: string[];
+  /** Globs from the config's `helmValues`: more files read as Helm values. */
+  helmValues: string[];
   /** Files whose change must reload these facts (config + node manifests). */
   dependencies: string[];
   /** No node and no API server address is known: only the checks that need no cluster facts can run. */
@@ -231,6 +233,7 @@ export async function loadFolderFacts(input: FolderFactsInput): Promise<FolderFa
   const contributions: FactContribution[] = [...(input.first ?? [])];
   let configPath: string | undefined;
   let ignore: string[] = [];
+  let helmValues: string[] = [];
   let configRules: FactContribution['rules'];
   const unresolvedHosts: { host: string; reason: string }[] = [];
   if (input.configPath) {
@@ -241,6 +244,7 @@ export async function loadFolderFacts(input: FolderFactsInput): Promise<FolderFa
       const uri = pathToFileURL(input.configPath).toString();
       const config = parseConfig(text, uri, CONFIG_FILE_NAME);
       ignore = config.ignore;
+      helmValues = config.helmValues;
       for (const p of config.problems) problems.push({ file: input.configPath, message: p.message, span: p.span, severity: p.severity });
       const resolved: ApiServerFact[] = [];
       // A hostile repository must not make the editor send DNS lookups of its choosing: names are resolved only in
@@ -305,5 +309,5 @@ export async function loadFolderFacts(input: FolderFactsInput): Promise<FolderFa
   // Severities: a user's own settings override the shared config file (the ESLint customization model).
   facts.rules = { ...facts.rules, ...(configRules ?? {}), ...(settingsRules ?? {}) };
   if (unresolvedHosts.length) facts.unresolvedHosts = unresolvedHosts;
-  return { facts, problems, configPath, ignore, dependencies, noFacts: !hasAddressFacts(facts) };
+  return { facts, problems, configPath, ignore, helmValues, dependencies, noFacts: !hasAddressFacts(facts) };
 }

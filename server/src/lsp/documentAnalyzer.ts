@@ -11,10 +11,11 @@
 import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
-import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, emptyFacts, isHelmValuesFile, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type Span } from '../engine/index';
+import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, emptyFacts, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type Span } from '../engine/index';
 import type { Settings } from '../protocol';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
 import type { ReaderPool } from './readerPool';
+import { isHelmValuesPath } from '../workspace/files';
 import type { FactScopes } from './factScopes';
 import { pathOf } from './uris';
 import type { WorkspaceServices } from './workspaceServices';
@@ -249,7 +250,7 @@ export class DocumentAnalyzer {
       const options = {
         cache,
         maxLength: settings.maxFileSizeMB * 1024 * 1024,
-        helmValues: !!path && isHelmValuesFile(path),
+        helmValues: !!path && isHelmValuesPath(path, scope.folderFacts),
         workspace: this.host.workspace.lookupFor(uri),
       };
       let analysis: Analysis | undefined;

@@ -134,7 +134,7 @@ export class FactScopes {
       ...(this.host.resolveHost ? { resolveHost: this.host.resolveHost } : {}),
     }).catch((e): FolderFacts => {
       this.host.log(`Kube IP Guard: could not load cluster facts: ${(e as Error).message}`);
-      return { facts: { nodes: [], apiServers: [], proxyMode: 'ipvs', serviceCIDRs: [], podCIDRs: [], externalIPPool: [], rules: {}, sources: [] }, problems: [{ message: `could not load cluster facts: ${(e as Error).message}`, severity: 'error' }], ignore: [], dependencies: configPath ? [configPath] : [], noFacts: true };
+      return { facts: { nodes: [], apiServers: [], proxyMode: 'ipvs', serviceCIDRs: [], podCIDRs: [], externalIPPool: [], rules: {}, sources: [] }, problems: [{ message: `could not load cluster facts: ${(e as Error).message}`, severity: 'error' }], ignore: [], helmValues: [], dependencies: configPath ? [configPath] : [], noFacts: true };
     });
     folderFacts.problems.push(...notes);
     const scope: Scope = { key: where.key, settingsUri: where.settingsUri, folderFacts };

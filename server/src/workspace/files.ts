@@ -3,7 +3,8 @@
 // into /proc, /sys or /dev (a link to `/` must not make us crawl the machine), and, for an untrusted workspace, never
 // through a link out of it; never through a link to a directory that holds the one searched (`/`, `..`).
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { isHelmValuesFile } from '../engine/manifest';
 import { Minimatch } from 'minimatch';
 
 export interface FindOptions {
@@ -57,6 +58,15 @@ export function isIgnored(path: string, base: string | undefined, ignore: readon
     const [self, below] = matchersOf(g);
     return self.match(rel) || below.match(rel);
   });
+}
+
+/**
+ * Is this file Helm values? By its name (`*values*.y*ml`), or because the config file's `helmValues` globs (relative
+ * to the config file's directory, matched like `ignore`) name it.
+ */
+export function isHelmValuesPath(path: string, folder: { configPath?: string; helmValues?: readonly string[] }): boolean {
+  if (isHelmValuesFile(path)) return true;
+  return !!folder.configPath && !!folder.helmValues?.length && isIgnored(path, dirname(folder.configPath), folder.helmValues);
 }
 
 /** Files below `roots` (a root that is a file is taken as it is), sorted, each once. */

@@ -1,12 +1,14 @@
 // Services of other files, for the rules that look across the workspace (port clashes, ClusterIPs).
 import { pathToFileURL } from 'node:url';
-import { isHelmValuesFile, readManifest, readManifestSliced, type FactLocation, type ManifestModel, type ServiceObject, type Span, type WorkspaceService } from '../engine/index';
+import { declaredApiServerFacts, isHelmValuesFile, readManifest, type ApiServerFact, readManifestSliced, type FactLocation, type ManifestModel, type ServiceObject, type Span, type WorkspaceService } from '../engine/index';
 import { LineIndex } from '../engine/lineIndex';
 
 export interface IndexedFile {
   uri: string;
   services: ServiceObject[];
   lines: LineIndex;
+  /** Control-plane addresses the file declares (kube-vip, kubeadm): API server facts for every other file. */
+  apiServers?: ApiServerFact[];
 }
 
 /** Read the Services of one file; undefined when it has none worth keeping. */
@@ -22,8 +24,10 @@ export async function indexFileSliced(path: string, text: string, pause: () => P
 
 function servicesOf(path: string, text: string, model: ManifestModel): IndexedFile | undefined {
   const services = model.objects.filter((o): o is ServiceObject => o.kind === 'Service');
-  if (services.length === 0) return undefined;
-  return { uri: pathToFileURL(path).toString(), services, lines: new LineIndex(text) };
+  const uri = pathToFileURL(path).toString();
+  const apiServers = declaredApiServerFacts(model, uri, text);
+  if (services.length === 0 && apiServers.length === 0) return undefined;
+  return { uri, services, lines: new LineIndex(text), ...(apiServers.length ? { apiServers } : {}) };
 }
 
 export function toWorkspaceServices(file: IndexedFile): WorkspaceService[] {

@@ -2,6 +2,7 @@
 // own API server traffic (kubelet leases, kube-proxy, the CNI) to itself. Reported even when the address is also a
 // node's, because this is the worse of the two.
 import { valuesPrefix, type Rule } from './rule';
+import { collisionSeverity } from '../dataPlanes';
 import { apiServerCollisionShort, portsText } from './explain';
 import { describeApiServer, ownerLocations } from '../inventory';
 import { supersededByCriticalPort } from './externalip-critical-port';
@@ -23,7 +24,7 @@ export const externalIPApiServer: Rule = {
     ctx.report(this, {
       span: entry.field.span,
       message: `${valuesPrefix(entry)}${entry.ip.text} is an API server address (${api})${alsoNode}: ${apiServerCollisionShort(mode, portsText(entry.service.ports))}`,
-      severity: mode === 'ipvs' ? 'error' : 'warning',
+      severity: collisionSeverity(mode),
       related: ownerLocations(owners),
       fixes: entry.field.viaAlias ? [] : ['remove-address', 'use-pool-address'],
       address: entry.ip.text,

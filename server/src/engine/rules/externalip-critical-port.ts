@@ -3,11 +3,12 @@
 // server, SSH, etcd, DNS, the overlay network), the node is cut off just as in IPVS mode.
 import type { ExternalIPEntry, Rule, RuleContext } from './rule';
 import { criticalPorts } from './nodePorts';
+import { dataPlaneOf } from '../dataPlanes';
 import { ownerLocations, ownsAny } from '../inventory';
 
 /** In iptables/nftables mode, the critical-port finding replaces the plain collision warning of the same address. */
 export function supersededByCriticalPort(entry: ExternalIPEntry, ctx: RuleContext): boolean {
-  return ctx.facts.proxyMode !== 'ipvs' && ctx.isEnabled('externalip-critical-port') && criticalPorts(entry.service.ports).length > 0;
+  return !dataPlaneOf(ctx.facts.proxyMode).takesWholeAddress && ctx.isEnabled('externalip-critical-port') && criticalPorts(entry.service.ports).length > 0;
 }
 
 export const externalIPCriticalPort: Rule = {
@@ -15,7 +16,7 @@ export const externalIPCriticalPort: Rule = {
   defaultSeverity: 'error',
   summary: "iptables/nftables mode: an externalIP equal to a node's address on a port the node itself serves",
   checkExternalIP(entry, ctx) {
-    if (ctx.facts.proxyMode === 'ipvs' || !entry.ip || entry.special || entry.ignoredBecause) return;
+    if (dataPlaneOf(ctx.facts.proxyMode).takesWholeAddress || !entry.ip || entry.special || entry.ignoredBecause) return;
     const owners = ctx.inventory.lookup(entry.ip.key);
     if (!ownsAny(owners)) return;
     const hits = criticalPorts(entry.service.ports);

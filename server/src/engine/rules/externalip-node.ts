@@ -3,6 +3,7 @@
 // ../../../../docs/rules/externalip-node.md. In iptables/nftables mode only the Service's ports on that node are
 // hijacked (CVE-2020-8554), a warning; `externalip-critical-port` raises it when that port is one the node serves.
 import { valuesPrefix, type Rule } from './rule';
+import { collisionSeverity } from '../dataPlanes';
 import { nodeCollisionShort, portsText } from './explain';
 import { ownerLocations } from '../inventory';
 import { supersededByCriticalPort } from './externalip-critical-port';
@@ -25,7 +26,7 @@ export const externalIPNode: Rule = {
     ctx.report(this, {
       span: entry.field.span,
       message: `${valuesPrefix(entry)}${entry.ip.text} is the ${m.type} of ${nodes}: ${nodeCollisionShort(mode, names.join(', '), portsText(entry.service.ports))}`,
-      severity: mode === 'ipvs' ? 'error' : 'warning',
+      severity: collisionSeverity(mode),
       related: ownerLocations({ nodes: owners.nodes, apiServers: [] }),
       fixes: entry.field.viaAlias ? [] : ['remove-address', 'use-pool-address'],
       address: entry.ip.text,

@@ -17,6 +17,9 @@ import { externalIPPodCIDR } from './externalip-pod-cidr';
 import { externalIPPortClash } from './externalip-port-clash';
 import { ipPoolNode } from './ippool-node';
 import { externalIPDeprecated } from './externalip-deprecated';
+import { loadBalancerAnnotationNode } from './loadbalancer-annotation-node';
+import { addressInvalid } from './address-invalid';
+import { metallbL2StrictARP } from './metallb-l2-strictarp';
 
 export const RULES: readonly Rule[] = [
   externalIPApiServer,
@@ -34,7 +37,10 @@ export const RULES: readonly Rule[] = [
   loadBalancerIPNode,
   loadBalancerIngressInvalid,
   loadBalancerIPNoncanonical,
+  loadBalancerAnnotationNode,
   ipPoolNode,
+  addressInvalid,
+  metallbL2StrictARP,
   externalIPDeprecated,
 ];
 

@@ -13,6 +13,7 @@ import { ingressIgnoredBecause } from '../serviceProxying';
 import { describeOwners, ownerLocations, ownsAny } from '../inventory';
 import { nodeCollisionShort, apiServerCollisionShort, portsText } from './explain';
 import type { Rule } from './rule';
+import { collisionSeverity, dataPlaneOf } from '../dataPlanes';
 
 export const loadBalancerIngressNode: Rule = {
   id: 'loadbalancer-ingress-node',
@@ -29,13 +30,18 @@ export const loadBalancerIngressNode: Rule = {
       const owners = ctx.inventory.lookup(v.ip.key);
       if (!ownsAny(owners)) continue;
       const mode = ctx.facts.proxyMode;
+      // k3s ServiceLB (klipper-lb; k3s pkg/cloudprovider/servicelb.go) publishes node addresses as ingress IPs by
+      // design and serves them with host ports: harmless unless the data plane takes the whole address (IPVS,
+      // kube-router, Cilium) or kube-vip in services mode binds it (k3s #2804, #5000).
+      const dp = ctx.facts.dataPlane;
+      if (dp?.serviceLB && !dp.kubeVipServices && !dataPlaneOf(mode).takesWholeAddress && owners.apiServers.length === 0) continue;
       const what = describeOwners(owners);
       const nodes = [...new Set(owners.nodes.map((n) => n.node))].join(', ');
       const why = owners.apiServers.length ? apiServerCollisionShort(mode, portsText(service.ports)) : nodeCollisionShort(mode, nodes, portsText(service.ports));
       ctx.report(this, {
         span: field.span,
         message: `status.loadBalancer.ingress[${field.index}].ip ${v.ip.text} is ${what}: ${why}`,
-        severity: mode === 'ipvs' ? 'error' : 'warning',
+        severity: dp?.kubeVipServices ? 'error' : collisionSeverity(mode),
         related: ownerLocations(owners),
         address: v.ip.text,
       });

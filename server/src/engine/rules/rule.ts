@@ -6,7 +6,7 @@ import type { ClusterFacts } from '../facts';
 import type { WorkspaceLookup, WorkspaceService } from '../crossFile';
 import type { Finding, FixKind, RelatedInfo, Severity } from '../findings';
 import type { NodeInventory } from '../inventory';
-import type { AddressField, AddressPoolObject, ServiceObject, Span } from '../manifest';
+import type { AddressField, AddressPoolObject, ManifestModel, ServiceObject, Span } from '../manifest';
 
 /** Where each rule's page lives (also `codeDescription.href`). */
 export const RULE_DOCS_BASE = 'https://github.com/kube-ip-guard/kube-ip-guard/blob/main/docs/rules/';
@@ -78,6 +78,8 @@ export interface Rule {
   checkExternalIP?(entry: ExternalIPEntry, ctx: RuleContext): void;
   checkService?(service: ServiceObject, ctx: RuleContext): void;
   checkPool?(pool: AddressPoolObject, ctx: RuleContext): void;
+  /** Once per document, for what is not one object's (MetalLB's layer 2 announcements). */
+  checkModel?(model: ManifestModel, ctx: RuleContext): void;
 }
 
 export type { Finding };

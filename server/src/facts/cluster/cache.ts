@@ -28,6 +28,8 @@ interface CacheFile {
   /** GET /version, as read: minor and text ("v1.35.2"). */
   kubernetesVersion?: { minor: number; text: string };
   kubeProxyFeatureGates?: Record<string, boolean>;
+  /** ipvs.strictARP, k3s ServiceLB, kube-vip services mode, when they were read. */
+  dataPlane?: { strictARP?: boolean; serviceLB?: boolean; kubeVipServices?: boolean };
   serviceCIDRs: string[];
   podCIDRs: string[];
 }
@@ -62,6 +64,15 @@ export async function saveFactsCache(dir: string, result: ClusterLoadResult): Pr
     ...(c.proxyMode ? { proxyMode: c.proxyMode.mode } : {}),
     ...(c.kubernetesVersion ? { kubernetesVersion: { minor: c.kubernetesVersion.minor, text: c.kubernetesVersion.text } } : {}),
     ...(c.kubeProxyFeatureGates ? { kubeProxyFeatureGates: { ...c.kubeProxyFeatureGates.gates } } : {}),
+    ...(c.dataPlane
+      ? {
+          dataPlane: {
+            ...(c.dataPlane.strictARP !== undefined ? { strictARP: c.dataPlane.strictARP } : {}),
+            ...(c.dataPlane.serviceLB !== undefined ? { serviceLB: c.dataPlane.serviceLB } : {}),
+            ...(c.dataPlane.kubeVipServices !== undefined ? { kubeVipServices: c.dataPlane.kubeVipServices } : {}),
+          },
+        }
+      : {}),
     serviceCIDRs: (c.serviceCIDRs ?? []).map((x) => x.cidr),
     podCIDRs: (c.podCIDRs ?? []).map((x) => x.cidr),
   };
@@ -107,6 +118,7 @@ export async function loadFactsCache(dir: string, context: string, server: strin
       ...(data.proxyMode ? { proxyMode: { mode: data.proxyMode, source } } : {}),
       ...(data.kubernetesVersion ? { kubernetesVersion: { ...data.kubernetesVersion, source } } : {}),
       ...(data.kubeProxyFeatureGates ? { kubeProxyFeatureGates: { gates: { ...data.kubeProxyFeatureGates }, source } } : {}),
+      ...(data.dataPlane ? { dataPlane: { ...data.dataPlane, source } } : {}),
     },
     staleSince,
   );
@@ -148,6 +160,7 @@ export function markStale(c: FactContribution, staleSince: string): FactContribu
   if (c.proxyMode) out.proxyMode = { mode: c.proxyMode.mode, source: stale(c.proxyMode.source) };
   if (c.kubernetesVersion) out.kubernetesVersion = { ...c.kubernetesVersion, source: stale(c.kubernetesVersion.source) };
   if (c.kubeProxyFeatureGates) out.kubeProxyFeatureGates = { gates: { ...c.kubeProxyFeatureGates.gates }, source: stale(c.kubeProxyFeatureGates.source) };
+  if (c.dataPlane) out.dataPlane = { ...c.dataPlane, ...(c.dataPlane.source ? { source: stale(c.dataPlane.source) } : {}) };
   if (c.rules) out.rules = { ...c.rules };
   return out;
 }
@@ -165,6 +178,7 @@ function valid(d: CacheFile): boolean {
   if (d.proxyMode !== undefined && !PROXY_MODES.includes(d.proxyMode)) return false;
   if (d.kubeProxyFeatureGates !== undefined && (!d.kubeProxyFeatureGates || typeof d.kubeProxyFeatureGates !== 'object' || !Object.values(d.kubeProxyFeatureGates).every((v) => typeof v === 'boolean'))) return false;
   if (d.kubernetesVersion !== undefined && (!d.kubernetesVersion || typeof d.kubernetesVersion.minor !== 'number' || !isStr(d.kubernetesVersion.text))) return false;
+  if (d.dataPlane !== undefined && (typeof d.dataPlane !== 'object' || d.dataPlane === null || Object.values(d.dataPlane).some((v) => v !== undefined && typeof v !== 'boolean'))) return false;
   for (const n of d.nodes) {
     if (!n || !isStr(n.name) || !Array.isArray(n.addresses)) return false;
     for (const a of n.addresses) if (!a || !isStr(a.address) || (a.type !== 'InternalIP' && a.type !== 'ExternalIP')) return false;

@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import type { ApiServerFact, CidrFact, FactContribution, FactSource, NodeAddressFact, NodeAddressType, NodeFact, ProxyMode } from '../../engine/facts';
-import { PROXY_MODES } from '../../engine/facts';
+import { KUBE_PROXY_MODES } from '../../engine/facts';
 import { parseKubernetesVersion } from '../../engine/kubernetesVersions';
 import { Connection, HttpError, getJson } from './http';
 import {
@@ -286,6 +286,7 @@ export class ClusterSession {
       readProxyMode(env),
       readServiceCIDRs(env),
       readVersion(env),
+      readDataPlanes(env),
     ]);
     let nodes: Awaited<typeof nodesP>;
     try {
@@ -295,7 +296,11 @@ export class ClusterSession {
       if (ctl.signal.aborted && !(e instanceof HttpError && e.kind !== 'aborted')) return this.abortResult();
       return this.result(nodesFailure(e, where, this.userName, requestTimeoutMs, connectTimeoutMs));
     }
-    const [hostFacts, endpointFacts, proxy, serviceCIDRs, version] = await sideP;
+    const [hostFacts, endpointFacts, kubeProxy, serviceCIDRs, version, planes] = await sideP;
+    // A service proxy that replaces kube-proxy decides; kube-proxy's ConfigMap is then often absent, and not missed.
+    const proxy: { mode?: ProxyMode; missing?: string; strictARP?: boolean; gates?: Record<string, boolean>; label?: string } = planes.mode
+      ? { mode: planes.mode, label: planes.label, strictARP: kubeProxy.strictARP, ...(kubeProxy.gates ? { gates: kubeProxy.gates } : {}) }
+      : kubeProxy;
     const deadlineHit = this.deadlineHit;
     // Cancelled by the caller: no result. The total bound hit after the nodes were read: keep them (partial).
     if (ctl.signal.aborted && !deadlineHit) return this.result(abortResult(false, totalTimeoutMs, where));
@@ -309,7 +314,7 @@ export class ClusterSession {
       seenApi.add(key);
       apiServers.push(f);
     }
-    for (const m of [hostFacts.missing, endpointFacts.missing, proxy.missing, serviceCIDRs.missing]) {
+    for (const m of [hostFacts.missing, endpointFacts.missing, proxy.missing, serviceCIDRs.missing, planes.missing]) {
       if (m) missing.push(deadlineHit ? m.replace(/: cancelled$/, `: timed out (total bound ${totalTimeoutMs} ms)`) : m);
     }
 
@@ -320,9 +325,11 @@ export class ClusterSession {
       serviceCIDRs: serviceCIDRs.cidrs,
       podCIDRs: nodes.podCIDRs,
     };
-    if (proxy.mode) contribution.proxyMode = { mode: proxy.mode, source };
+    if (proxy.mode) contribution.proxyMode = { mode: proxy.mode, source: proxy.label ? { kind: 'cluster', label: `${source.label}, ${proxy.label}` } : source };
     if (version) contribution.kubernetesVersion = { ...version, source };
     if (proxy.gates) contribution.kubeProxyFeatureGates = { gates: proxy.gates, source };
+    const dataPlane = { ...(proxy.strictARP !== undefined ? { strictARP: proxy.strictARP } : {}), ...(planes.serviceLB ? { serviceLB: true } : {}), ...(planes.kubeVipServices ? { kubeVipServices: true } : {}) };
+    if (Object.keys(dataPlane).length) contribution.dataPlane = { ...dataPlane, source };
     const n = nodes.nodes.length;
     const summary = `${n} node${n === 1 ? '' : 's'}, ${apiServers.length} API server address${apiServers.length === 1 ? '' : 'es'}`;
     const state = missing.length ? 'partial' : 'ok';
@@ -629,7 +636,7 @@ function featureGatesOf(doc: unknown): Record<string, boolean> | undefined {
   return Object.keys(gates).length ? gates : undefined;
 }
 
-async function readProxyMode(env: LoadEnv): Promise<{ mode?: ProxyMode; gates?: Record<string, boolean>; missing?: string }> {
+async function readProxyMode(env: LoadEnv): Promise<{ mode?: ProxyMode; gates?: Record<string, boolean>; missing?: string; strictARP?: boolean }> {
   let body: unknown;
   try {
     const r = await getJson(env.conn, '/api/v1/namespaces/kube-system/configmaps/kube-proxy');
@@ -648,9 +655,12 @@ async function readProxyMode(env: LoadEnv): Promise<{ mode?: ProxyMode; gates?: 
   }
   const raw = doc && typeof doc === 'object' ? (doc as { mode?: unknown }).mode : undefined;
   const gates = featureGatesOf(doc);
-  if (raw === undefined || raw === null || raw === '') return { mode: 'iptables', ...(gates ? { gates } : {}) }; // kube-proxy's Linux default
+  // ipvs.strictARP (KubeProxyIPVSConfiguration, default false): MetalLB's layer 2 mode needs it true with IPVS.
+  const ipvs = doc && typeof doc === 'object' ? (doc as { ipvs?: { strictARP?: unknown } }).ipvs : undefined;
+  const strictARP = ipvs?.strictARP === true;
+  if (raw === undefined || raw === null || raw === '') return { mode: 'iptables', strictARP, ...(gates ? { gates } : {}) }; // kube-proxy's Linux default
   const mode = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
-  if ((PROXY_MODES as readonly string[]).includes(mode)) return { mode: mode as ProxyMode, ...(gates ? { gates } : {}) };
+  if ((KUBE_PROXY_MODES as readonly string[]).includes(mode)) return { mode: mode as ProxyMode, strictARP, ...(gates ? { gates } : {}) };
   return { ...(gates ? { gates } : {}), missing: `kube-proxy mode: unknown mode "${genericRedact(String(raw)).slice(0, 30)}"` };
 }
 
@@ -677,6 +687,62 @@ async function readVersion(env: LoadEnv): Promise<{ minor: number; text: string 
     env.log(`GET /version: ${why(e, 'version', 'not found')}`);
   }
   return undefined;
+}
+
+interface RawDaemonSet {
+  metadata?: { name?: unknown; labels?: Record<string, unknown> };
+  spec?: { template?: { spec?: { containers?: { name?: unknown; image?: unknown; args?: unknown; env?: { name?: unknown; value?: unknown }[] }[] } } };
+}
+
+/**
+ * The data planes that replace or add to kube-proxy, from the DaemonSets of kube-system: kube-router with its service
+ * proxy (cloudnativelabs/kube-router daemonset/*.yaml, `--run-service-proxy`, default true), Cilium with its kube-proxy
+ * replacement (the `cilium-config` ConfigMap's `kube-proxy-replacement`: "true", or "strict"/"partial" before 1.14,
+ * cilium/cilium pkg/option/config.go), k3s ServiceLB (its `svclb-*` DaemonSets, k3s pkg/cloudprovider/servicelb.go)
+ * and kube-vip in services mode (env `svc_enable: "true"`).
+ */
+async function readDataPlanes(env: LoadEnv): Promise<{ mode?: ProxyMode; label?: string; serviceLB?: boolean; kubeVipServices?: boolean; missing?: string }> {
+  let items: RawDaemonSet[];
+  try {
+    const r = await getJson(env.conn, '/apis/apps/v1/namespaces/kube-system/daemonsets');
+    const list = (r.body as { items?: unknown })?.items;
+    items = Array.isArray(list) ? (list as RawDaemonSet[]) : [];
+    env.log(`GET daemonsets kube-system: ${items.length}, ${r.ms} ms`);
+  } catch (e) {
+    if (isStatus(e, 404)) return {};
+    return { missing: `data plane (kube-system DaemonSets): ${why(e, 'daemonsets', 'not found')}` };
+  }
+  const containersOf = (d: RawDaemonSet) => (Array.isArray(d?.spec?.template?.spec?.containers) ? d.spec!.template!.spec!.containers! : []);
+  const nameOf = (d: RawDaemonSet) => (typeof d?.metadata?.name === 'string' ? d.metadata.name : '');
+  const out: { mode?: ProxyMode; label?: string; serviceLB?: boolean; kubeVipServices?: boolean; missing?: string } = {};
+  for (const d of items) {
+    const name = nameOf(d);
+    if (name.startsWith('svclb-')) out.serviceLB = true;
+    for (const c of containersOf(d)) {
+      const envVars = Array.isArray(c?.env) ? c.env : [];
+      const value = (n: string) => envVars.find((e) => e?.name === n)?.value;
+      if (typeof c?.image === 'string' && /kube-vip/.test(c.image) && String(value('svc_enable')).toLowerCase() === 'true') out.kubeVipServices = true;
+    }
+  }
+  const cilium = items.find((d) => nameOf(d) === 'cilium');
+  if (cilium) {
+    try {
+      const r = await getJson(env.conn, '/api/v1/namespaces/kube-system/configmaps/cilium-config');
+      const kpr = (r.body as { data?: Record<string, unknown> })?.data?.['kube-proxy-replacement'];
+      if (typeof kpr === 'string' && ['true', 'strict', 'partial'].includes(kpr.trim().toLowerCase())) {
+        return { ...out, mode: 'cilium', label: `cilium-config kube-proxy-replacement: ${kpr.trim()}` };
+      }
+    } catch (e) {
+      return { ...out, missing: `Cilium kube-proxy replacement: ${why(e, 'configmaps', 'configmap kube-system/cilium-config not found')}` };
+    }
+  }
+  const router = items.find((d) => nameOf(d) === 'kube-router' || d?.metadata?.labels?.['k8s-app'] === 'kube-router');
+  if (router) {
+    const args = containersOf(router).flatMap((c) => (Array.isArray(c?.args) ? c.args.map(String) : []));
+    const flag = args.find((a) => /^--run-service-proxy(=|$)/.test(a));
+    if (flag === undefined || !/=false$/i.test(flag)) return { ...out, mode: 'kube-router', label: `DaemonSet kube-system/${nameOf(router)} (service proxy)` };
+  }
+  return out;
 }
 
 async function readServiceCIDRs(env: LoadEnv): Promise<{ cidrs: CidrFact[]; missing?: string }> {

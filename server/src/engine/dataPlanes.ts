@@ -1,0 +1,95 @@
+// The data planes that program Service addresses on the nodes, and what each does with an address a node already
+// owns. kube-proxy's own modes are modelled next door (serviceProxying.ts); these are the service proxies that
+// replace it, and the load-balancer speakers that bind addresses themselves.
+//
+// - kube-proxy IPVS (kubernetes pkg/proxy/ipvs/proxier.go): every externalIP and VIP-mode ingress IP is bound to the
+//   dummy interface kube-ipvs0 on every node.
+// - kube-proxy iptables/nftables (pkg/proxy/iptables, pkg/proxy/nftables): nothing is bound; the Service's
+//   (address, protocol, port) is DNATed on every node (CVE-2020-8554).
+// - kube-router's service proxy (cloudnativelabs/kube-router pkg/controllers/proxy/network_services_controller.go,
+//   `KubeDummyIf = "kube-dummy-if"`): IPVS, with every service address on kube-dummy-if plus a local route: the
+//   same outage as kube-proxy IPVS (kube-router #466, #827).
+// - Cilium's kube-proxy replacement (cilium/cilium pkg/loadbalancer, bpf/bpf_sock.c): service addresses are matched
+//   in eBPF on every node, before the host stack sees the packet; an LB Service given a node's address took over
+//   that node's traffic (cilium #45572).
+import type { ProxyMode } from './facts';
+
+export interface DataPlane {
+  mode: ProxyMode;
+  /** How hovers and messages name it. */
+  name: string;
+  /** Does it take every packet for a service address on every node (not only the Service's ports)? */
+  takesWholeAddress: boolean;
+  /** One clause: what happens to the nodes that own the address. */
+  nodeShort(nodes: string, ports: string): string;
+  apiServerShort(ports: string): string;
+  /** The hover's full explanation. */
+  nodeWhy(nodes: string, ports: string): string;
+  apiServerWhy(ports: string): string;
+}
+
+function kubeProxyPorts(mode: 'iptables' | 'nftables'): DataPlane {
+  // Nothing is bound: the rules match (address, protocol, port) and DNAT to the endpoints, REJECT when there are none,
+  // DROP for externalTrafficPolicy: Local without a local endpoint (pkg/proxy/iptables/proxier.go,
+  // pkg/proxy/nftables/proxier.go).
+  return {
+    mode,
+    name: mode,
+    takesWholeAddress: false,
+    nodeShort: (nodes, ports) =>
+      `in ${mode} mode kube-proxy binds nothing, but on every node its rules send ${ports} for this address to the Service (REJECT when it has no endpoints), so ${ports} on ${nodes} no longer reaches the node (CVE-2020-8554); other ports keep working.`,
+    apiServerShort: (ports) =>
+      `in ${mode} mode kube-proxy binds nothing, but on every node its rules send ${ports} for this address to the Service (REJECT when it has no endpoints), so ${ports} on the API server's host no longer reaches it (CVE-2020-8554).`,
+    nodeWhy: (nodes, ports) =>
+      `In ${mode} mode kube-proxy binds nothing; on every node its rules catch packets to this address on ${ports}: DNAT to the Service's endpoints, REJECT when it has none, DROP with externalTrafficPolicy: Local and no local endpoint. So ${ports} on ${nodes} stops reaching the node itself, for everybody (CVE-2020-8554); other ports keep working.`,
+    apiServerWhy: (ports) =>
+      `In ${mode} mode kube-proxy binds nothing; on every node its rules catch packets to this address on ${ports}: DNAT to the Service's endpoints, REJECT when it has none, DROP with externalTrafficPolicy: Local and no local endpoint. So ${ports} of the API server's host stops reaching it, for everybody (CVE-2020-8554).`,
+  };
+}
+
+const PLANES: Record<ProxyMode, DataPlane> = {
+  ipvs: {
+    mode: 'ipvs',
+    name: 'IPVS',
+    takesWholeAddress: true,
+    nodeShort: (nodes) => `in IPVS mode kube-proxy binds it to kube-ipvs0 on every node, which cuts ${nodes} off the cluster.`,
+    apiServerShort: () => 'in IPVS mode kube-proxy binds it to kube-ipvs0 on every node, so every node loses the API server: leases expire, nodes go NotReady.',
+    nodeWhy: (nodes) =>
+      `In IPVS mode kube-proxy binds every externalIP to kube-ipvs0 on every node, so every other node delivers traffic for ${nodes} locally (ARP, kubelet, pings): ${nodes} drops out of the cluster.`,
+    apiServerWhy: () =>
+      'In IPVS mode kube-proxy binds every externalIP to kube-ipvs0 on every node, so kubelet, kube-proxy and the CNI on every node send API server traffic to themselves: leases expire and nodes go NotReady.',
+  },
+  iptables: kubeProxyPorts('iptables'),
+  nftables: kubeProxyPorts('nftables'),
+  'kube-router': {
+    mode: 'kube-router',
+    name: 'kube-router (IPVS)',
+    takesWholeAddress: true,
+    nodeShort: (nodes) => `kube-router's service proxy binds it to kube-dummy-if on every node, which cuts ${nodes} off the cluster.`,
+    apiServerShort: () => "kube-router's service proxy binds it to kube-dummy-if on every node, so every node loses the API server: leases expire, nodes go NotReady.",
+    nodeWhy: (nodes) =>
+      `kube-router's service proxy (IPVS) adds every service address to kube-dummy-if with a local route on every node, so every other node delivers traffic for ${nodes} locally: ${nodes} drops out of the cluster (kube-router #466).`,
+    apiServerWhy: () =>
+      "kube-router's service proxy (IPVS) adds every service address to kube-dummy-if with a local route on every node, so kubelet and the CNI on every node send API server traffic to themselves: leases expire and nodes go NotReady.",
+  },
+  cilium: {
+    mode: 'cilium',
+    name: 'Cilium kube-proxy replacement',
+    takesWholeAddress: true,
+    nodeShort: (nodes) => `Cilium's kube-proxy replacement matches it in eBPF on every node, so traffic meant for ${nodes} is taken by the Service.`,
+    apiServerShort: () => "Cilium's kube-proxy replacement matches it in eBPF on every node, so API server traffic is taken by the Service: nodes lose the API server.",
+    nodeWhy: (nodes) =>
+      `Cilium's kube-proxy replacement looks every packet's destination up in its eBPF service map on every node, before the host stack sees it, so connections meant for ${nodes} reach the Service's backends instead (cilium #45572).`,
+    apiServerWhy: () =>
+      "Cilium's kube-proxy replacement looks every packet's destination up in its eBPF service map on every node, so kubelet and the agents on every node reach the Service's backends instead of the API server: leases expire and nodes go NotReady.",
+  },
+};
+
+export function dataPlaneOf(mode: ProxyMode): DataPlane {
+  return PLANES[mode];
+}
+
+/** The severity of a Service address equal to a node's or API server's: error where the data plane takes it whole. */
+export function collisionSeverity(mode: ProxyMode): 'error' | 'warning' {
+  return PLANES[mode].takesWholeAddress ? 'error' : 'warning';
+}

@@ -1,0 +1,71 @@
+// API server addresses that manifests declare: a kube-vip static pod or DaemonSet in control-plane mode (the shape of
+// `kube-vip manifest pod --controlplane` in kube-vip docs/installation/static/index.md; the older env name
+// vip_address in its DaemonSet docs), and kubeadm's ClusterConfiguration.controlPlaneEndpoint (kubeadm's
+// reference config, kubeadm.k8s.io/v1beta3 and v1beta4). They count as API server addresses, in the same file and,
+// through `workspaceApiServers`, in every other file, with their place in the hover and relatedInformation.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze, declaredApiServerFacts, hoverAt, readManifest } from '../../server/src/engine/index';
+import { findings, lineOf, seedFacts, service, summarize } from './helpers';
+
+const URI = 'file:///workspace/kube-vip.yaml';
+
+function kubeVip(o: { kind?: 'Pod' | 'DaemonSet'; cp?: string; addressKey?: string; address?: string } = {}): string {
+  const env = [
+    ['vip_arp', '"true"'],
+    ['port', '"6443"'],
+    ['vip_interface', 'ens192'],
+    ['vip_cidr', '"32"'],
+    ['cp_enable', o.cp ?? '"true"'],
+    ['cp_namespace', 'kube-system'],
+    ['svc_enable', '"true"'],
+    ['vip_leaderelection', '"true"'],
+    [o.addressKey ?? 'address', o.address ?? '192.168.0.40'],
+  ].flatMap(([n, v]) => [`    - name: ${n}`, `      value: ${v}`]);
+  const container = ['  - args:', '    - manager', '    env:', ...env, '    image: ghcr.io/kube-vip/kube-vip:v0.8.0', '    name: kube-vip'];
+  if ((o.kind ?? 'Pod') === 'Pod') return ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: kube-vip', '  namespace: kube-system', 'spec:', '  containers:', ...container, '  hostNetwork: true', ''].join('\n');
+  return ['apiVersion: apps/v1', 'kind: DaemonSet', 'metadata:', '  name: kube-vip-ds', '  namespace: kube-system', 'spec:', '  selector:', '    matchLabels: {name: kube-vip-ds}', '  template:', '    spec:', '      containers:', ...container.map((l) => `    ${l}`), '      hostNetwork: true', ''].join('\n');
+}
+
+const kubeadm = (endpoint: string) => ['apiVersion: kubeadm.k8s.io/v1beta3', 'kind: ClusterConfiguration', 'kubernetesVersion: v1.28.0', `controlPlaneEndpoint: ${endpoint}`, 'networking:', '  podSubnet: 10.244.0.0/16', ''].join('\n');
+
+describe('API server addresses declared in manifests', () => {
+  test('kube-vip static pod with cp_enable: the VIP is an API server address for a Service in the same file', () => {
+    const text = kubeVip() + '---\n' + service(['192.168.0.40']);
+    const a = analyze(text, seedFacts(), { uri: URI });
+    assert.deepEqual(summarize(text, a.findings), ['externalip-apiserver error "192.168.0.40"']);
+    assert.match(a.findings[0].message, /192\.168\.0\.40:6443, from kube-vip Pod kube-system\/kube-vip, line 28/);
+    const rel = a.findings[0].related[0];
+    assert.equal(rel.location?.uri, URI);
+    assert.equal(rel.location?.line, lineOf(text, text.indexOf('192.168.0.40')));
+    const hover = hoverAt(a, text.lastIndexOf('192.168.0.40') + 2, seedFacts());
+    assert.match(hover!.markdown, /API server 192\.168\.0\.40:6443, from kube-vip Pod kube-system\/kube-vip/);
+  });
+
+  test('a kube-vip DaemonSet with the older vip_address, in another file of the workspace', () => {
+    const ds = kubeVip({ kind: 'DaemonSet', addressKey: 'vip_address' });
+    const declared = declaredApiServerFacts(readManifest(ds), URI, ds);
+    assert.deepEqual(declared.map((d) => [d.address, d.port, d.source.kind]), [['192.168.0.40', 6443, 'manifest']]);
+    const svc = service(['192.168.0.40']);
+    assert.deepEqual(summarize(svc, findings(svc)), []);
+    assert.deepEqual(summarize(svc, findings(svc, seedFacts(), { workspaceApiServers: declared })), ['externalip-apiserver error "192.168.0.40"']);
+  });
+
+  test('kubeadm controlPlaneEndpoint (address:port, or an address alone for 6443)', () => {
+    for (const ep of ['"192.168.0.40:6443"', '192.168.0.40']) {
+      const text = kubeadm(ep) + '---\n' + service(['192.168.0.40']);
+      const fs = findings(text);
+      assert.deepEqual(summarize(text, fs), ['externalip-apiserver error "192.168.0.40"'], ep);
+      assert.match(fs[0].message, /kubeadm ClusterConfiguration controlPlaneEndpoint/);
+    }
+  });
+
+  test('near misses: cp_enable false, a hostname endpoint, a pool around a declared VIP is still caught', () => {
+    const off = kubeVip({ cp: '"false"' }) + '---\n' + service(['192.168.0.40']);
+    assert.deepEqual(findings(off), []);
+    const host = kubeadm('k8s-api.example.com:6443') + '---\n' + service(['192.168.0.40']);
+    assert.deepEqual(findings(host), []);
+    const pool = kubeVip() + '---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: lan}\nspec:\n  addresses: [192.168.0.32/28]\n';
+    assert.deepEqual(summarize(pool, findings(pool)), ['ippool-node error "192.168.0.32/28"']);
+  });
+});
