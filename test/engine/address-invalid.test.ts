@@ -17,11 +17,16 @@ describe('address-invalid', () => {
     assert.equal(fs[0].message, 'spec.loadBalancerIP: "nil" is not an IP address. The API server does not check this field; a load-balancer controller that reads it rejects the value and leaves the Service without an address.');
   });
 
-  test('a number and a hostname in loadBalancerIP', () => {
-    for (const v of ['10', 'lb.example.com', '192.168.0.300']) {
+  test('a hostname and an out-of-range address in loadBalancerIP', () => {
+    for (const v of ['lb.example.com', '192.168.0.300']) {
       const text = lbService([`  spec:loadBalancerIP: ${v}`]);
       assert.deepEqual(summarize(text, findings(text)), [`address-invalid warning ${JSON.stringify(v)}`], v);
     }
+  });
+
+  test('a number in loadBalancerIP is the API server\'s decoding error alone (loadbalancer-ip-noncanonical), not also a controller\'s', () => {
+    const text = lbService(['  spec:loadBalancerIP: 10']);
+    assert.deepEqual(summarize(text, findings(text)), ['loadbalancer-ip-noncanonical error "10"']);
   });
 
   test('an annotation address that is not an IP: its own range in the list', () => {

@@ -61,7 +61,7 @@ describe('loadbalancer-annotation-node', () => {
     const text = annotated('metallb.io/loadBalancerIPs', '192.168.0.11');
     const ipt = findings(text, seedFacts({ proxyMode: 'iptables' }));
     assert.deepEqual(summarize(text, ipt), ['loadbalancer-annotation-node warning "192.168.0.11"']);
-    assert.match(ipt[0].message, /hijacks 80\/TCP on k8s-node-1/);
+    assert.match(ipt[0].message, /80\/TCP on k8s-node-1 no longer reaches the node/);
     const kr = findings(text, seedFacts({ proxyMode: 'kube-router' }));
     assert.deepEqual(summarize(text, kr), ['loadbalancer-annotation-node error "192.168.0.11"']);
     assert.match(kr[0].message, /kube-dummy-if/);

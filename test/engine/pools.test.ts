@@ -171,7 +171,7 @@ describe('pools: data planes and the one list', () => {
   test('the consequence follows the data plane', () => {
     const text = eip('192.168.0.11');
     assert.match(findings(text, seedFacts({ proxyMode: 'kube-router' }))[0].message, /kube-dummy-if/);
-    assert.match(findings(text, seedFacts({ proxyMode: 'iptables' }))[0].message, /DNATed on every node \(iptables mode\)/);
+    assert.match(findings(text, seedFacts({ proxyMode: 'iptables' }))[0].message, /caught by kube-proxy's rules on every node \(iptables mode: DNAT to its endpoints, REJECT without\)/);
   });
 
   test('POOL_KINDS names every kind read, once per source, with its upstream definition', () => {

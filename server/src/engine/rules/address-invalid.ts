@@ -25,7 +25,9 @@ export const addressInvalid: Rule = {
   summary: 'a load-balancer address, address annotation, ingress IP or pool entry that is not an address',
   checkService(service, ctx: RuleContext) {
     const lb = service.loadBalancerIP;
-    if (lb && lb.value !== '' && invalidAddress(lb)) {
+    // A value that is not a string never reaches a controller: the API server fails to decode the object
+    // (loadbalancer-ip-noncanonical reports that).
+    if (lb && lb.value !== '' && lb.valueType === 'string' && invalidAddress(lb)) {
       ctx.report(this, {
         span: lb.span,
         message: `${service.loadBalancerIPPath ?? 'spec.loadBalancerIP'}: ${shown(lb)} is not an IP address. The API server does not check this field; a load-balancer controller that reads it rejects the value and leaves the Service without an address.`,
