@@ -130,7 +130,9 @@ test('a clean cluster exits 0 and says which pool kinds it does not have', async
   const r = await audit(['--kubeconfig', kubeconfig(s.url)]);
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /No collisions/);
-  assert.match(r.out, /Not installed in this cluster: ipaddresspools\.metallb\.io, ippools\.crd\.projectcalico\.org, gateways\.gateway\.networking\.k8s\.io\./);
+  const absent = /^Not installed in this cluster: (.*)\.$/m.exec(r.out)?.[1].split(', ') ?? [];
+  assert.deepEqual(absent, LIVE_KINDS.filter((k) => !k.essential).map((k) => k.resource), 'every pool kind, absent here, is named');
+  assert.ok(absent.includes('ipaddresspools.metallb.io') && absent.includes('configmaps kube-system/kubevip'));
   assert.doesNotMatch(r.out, /NOT READ/);
 });
 
@@ -156,7 +158,7 @@ test('pools and load-balancer status: worst first, the status subresource patch,
   );
   assert.match(r.out, /collides with: the API server 192\.168\.0\.10:6443, node k8s-master-1 \(InternalIP 192\.168\.0\.10\), node k8s-node-1 \(InternalIP 192\.168\.0\.11\)\n/);
   assert.match(r.out, /collides with: node k8s-node-1 \(InternalIP 192\.168\.0\.11\)\n/);
-  assert.match(r.out, /Not installed in this cluster: gateways\.gateway\.networking\.k8s\.io\./);
+  assert.match(r.out, /^Not installed in this cluster: (?!.*ipaddresspools).*gateways\.gateway\.networking\.k8s\.io\.$/m);
 
   const fixed = await audit(['--kubeconfig', kc, '--fix', '--yes']);
   assert.match(fixed.out, /2 of 2 patches applied/);
@@ -356,3 +358,20 @@ test('--kubernetes-version judges the live objects as if: an ipMode Proxy ingres
   assert.equal((await audit(['--kubeconfig', kc, '--kubernetes-version', 'latest'])).code, 2);
 });
 
+test('every pool kind the engine reads is read live: a Cilium LB pool and the kube-vip ConfigMap holding node addresses', async () => {
+  const objects = seedObjects();
+  (objects['/api/v1/services'].items[1].spec as { externalIPs: string[] }).externalIPs = ['192.168.0.20'];
+  objects['/apis/cilium.io/v2/ciliumloadbalancerippools'] = { kind: 'CiliumLoadBalancerIPPool', items: [{ metadata: { name: 'lan' }, spec: { blocks: [{ cidr: '192.168.0.8/29' }] } }] };
+  objects['/api/v1/configmaps'] = { kind: 'ConfigMap', items: [{ metadata: { name: 'kubevip', namespace: 'kube-system' }, data: { 'cidr-global': '192.168.0.11/32' } }] };
+  const s = await standin({ objects });
+  const r = await audit(['--kubeconfig', kubeconfig(s.url), '--format', 'json']);
+  assert.equal(r.code, 1, r.out);
+  const j = JSON.parse(r.out) as { read: { resource: string; count: number; absent?: boolean }[]; findings: { uri: string; field: string; manualFix?: string }[] };
+  assert.equal(j.read.find((x) => x.resource === 'ciliumloadbalancerippools.cilium.io')?.count, 1);
+  assert.equal(j.read.find((x) => x.resource === 'configmaps kube-system/kubevip')?.count, 1);
+  assert.ok(j.read.find((x) => x.resource === 'configmaps metallb-system/config')?.absent);
+  const uris = j.findings.map((f) => `${f.uri} ${f.field}`);
+  assert.ok(uris.includes('k8s:///CiliumLoadBalancerIPPool/lan spec.blocks[0].cidr'), uris.join('\n'));
+  assert.ok(uris.includes('k8s://kube-system/ConfigMap/kubevip data.cidr-global'), uris.join('\n'));
+  assert.ok(j.findings.every((f) => f.manualFix), 'no patch is guessed for these pools: the fix says what to edit');
+});

@@ -113,7 +113,8 @@ export function toKubectlYaml(obj: LiveObject): string {
 
 export function refOf(obj: LiveObject, kind: LiveKind): ObjectRef {
   const ns = kind.namespaced && typeof obj.metadata.namespace === 'string' ? obj.metadata.namespace : undefined;
-  return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, ...(ns ? { namespace: ns } : {}), resource: kind.kind === 'Service' ? 'service' : kind.resource };
+  const resource = kind.kind === 'Service' ? 'service' : kind.only ? kind.plural.replace(/s$/, '') : kind.resource;
+  return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, ...(ns ? { namespace: ns } : {}), resource };
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -220,7 +221,7 @@ function locateField(obj: ManifestObject, span: Span): Located | undefined {
   }
   for (const f of obj.entries) {
     if (!inside(span, f.span)) continue;
-    const path = obj.kind === 'IPAddressPool' ? `spec.addresses[${f.index}]` : obj.kind === 'IPPool' ? 'spec.cidr' : `spec.addresses[${f.index}].value`;
+    const path = f.path ?? (obj.kind === 'IPAddressPool' ? `spec.addresses[${f.index}]` : obj.kind === 'IPPool' ? 'spec.cidr' : `spec.addresses[${f.index}].value`);
     return { where: 'pool', field: f, path };
   }
   return undefined;
@@ -308,12 +309,15 @@ class FixBuilder {
         } else {
           finding.manualFix = `split ${value} by hand so that it leaves out the addresses above (kubectl -n ${obj.namespace ?? ''} edit ipaddresspools.metallb.io ${obj.name ?? ''})`.replace(' -n  ', ' ');
         }
-      } else if (obj.kind === 'Gateway') {
+      } else if (obj.kind === 'Gateway' && loc.path === `spec.addresses[${i}].value`) {
         ops = [
           { op: 'test', path: `/spec/addresses/${i}/value`, value },
           { op: 'remove', path: `/spec/addresses/${i}` },
         ];
         what = `remove address ${value} from spec.addresses`;
+      } else if (obj.kind !== 'IPPool') {
+        const where = obj.namespace ? `-n ${obj.namespace} ` : '';
+        finding.manualFix = `edit ${loc.path} so that it leaves out the addresses above (kubectl ${where}edit ${finding.object.resource} ${obj.name ?? ''})`;
       } else {
         // A Calico IPPool's cidr is one CIDR; it cannot be cut around an address in place.
         finding.manualFix = `Calico cannot shrink a pool in place: create an IPPool that leaves out the addresses above, then set spec.disabled: true on ${obj.name ?? 'this pool'} (kubectl edit ippools.crd.projectcalico.org ${obj.name ?? ''})`;

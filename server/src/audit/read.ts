@@ -4,6 +4,7 @@
 // silent; a list RBAC forbids, or that times out, is named in `missing`.
 import { HttpError, getJson } from '../facts/cluster/http';
 import type { LoadEnv } from '../facts/cluster/load';
+import { POOL_KINDS, type PoolKind } from '../engine/pools';
 
 const PAGE_SIZE = 500;
 const MAX_PAGES = 2_000;
@@ -27,26 +28,23 @@ export interface LiveKind {
   plural: string;
   /** True for Services: not reading them means the audit did not happen. */
   essential?: boolean;
+  /** One object of a fixed name (a ConfigMap pool), read with a GET instead of a list. */
+  only?: { namespace: string; name: string };
 }
 
-/**
- * The Service list and the address pools the engine checks (server/src/engine/manifest.ts `readPool`): MetalLB
- * IPAddressPool, Calico IPPool, Gateway API Gateway.
- */
+function liveKindOf(p: PoolKind): LiveKind {
+  const plural = `${p.kind.toLowerCase()}s`;
+  const versions = p.groups.flatMap((group) => p.versions.map((version) => ({ group, version })));
+  if (p.namespace && p.name) {
+    return { kind: p.kind, resource: `${plural} ${p.namespace}/${p.name}`, namespaced: true, versions, plural, only: { namespace: p.namespace, name: p.name } };
+  }
+  return { kind: p.kind, resource: p.groups[0] ? `${plural}.${p.groups[0]}` : plural, namespaced: true, versions, plural };
+}
+
+/** The Service list and every address pool kind the engine reads (server/src/engine/pools.ts `POOL_KINDS`). */
 export const LIVE_KINDS: readonly LiveKind[] = [
   { kind: 'Service', resource: 'services', namespaced: true, versions: [{ group: '', version: 'v1' }], plural: 'services', essential: true },
-  { kind: 'IPAddressPool', resource: 'ipaddresspools.metallb.io', namespaced: true, versions: [{ group: 'metallb.io', version: 'v1beta1' }], plural: 'ipaddresspools' },
-  { kind: 'IPPool', resource: 'ippools.crd.projectcalico.org', namespaced: false, versions: [{ group: 'crd.projectcalico.org', version: 'v1' }], plural: 'ippools' },
-  {
-    kind: 'Gateway',
-    resource: 'gateways.gateway.networking.k8s.io',
-    namespaced: true,
-    versions: [
-      { group: 'gateway.networking.k8s.io', version: 'v1' },
-      { group: 'gateway.networking.k8s.io', version: 'v1beta1' },
-    ],
-    plural: 'gateways',
-  },
+  ...POOL_KINDS.map(liveKindOf),
 ];
 
 export interface ListOutcome {
@@ -65,7 +63,16 @@ export interface ListProgress {
 }
 
 function listPath(k: LiveKind, v: { group: string; version: string }): string {
-  return v.group ? `/apis/${v.group}/${v.version}/${k.plural}` : `/api/${v.version}/${k.plural}`;
+  const base = v.group ? `/apis/${v.group}/${v.version}` : `/api/${v.version}`;
+  return k.only ? `${base}/namespaces/${encodeURIComponent(k.only.namespace)}/${k.plural}/${encodeURIComponent(k.only.name)}` : `${base}/${k.plural}`;
+}
+
+/** The one object of a fixed-name kind; 404 throws like a missing list. */
+async function getOne(env: LoadEnv, path: string, apiVersion: string, kind: string, out: LiveObject[]): Promise<void> {
+  const r = await getJson(env.conn, path);
+  env.log(`GET ${path}: ${r.ms} ms`);
+  const item = r.body as Record<string, unknown>;
+  if (item && typeof item === 'object' && typeof (item.metadata as { name?: unknown } | undefined)?.name === 'string') out.push(asShown(item, apiVersion, kind));
 }
 
 /** Every object of one kind, all namespaces, paginated; never throws. */
@@ -75,7 +82,8 @@ export async function listKind(env: LoadEnv, k: LiveKind, progress?: ListProgres
     const apiVersion = v.group ? `${v.group}/${v.version}` : v.version;
     const read: LiveObject[] = [];
     try {
-      await listAll(env, listPath(k, v), apiVersion, k.kind, read, (n) => progress?.(k, n));
+      if (k.only) await getOne(env, listPath(k, v), apiVersion, k.kind, read);
+      else await listAll(env, listPath(k, v), apiVersion, k.kind, read, (n) => progress?.(k, n));
       return { kind: k, objects: read, apiVersion };
     } catch (e) {
       if (read.length === 0 && e instanceof HttpError && e.kind === 'status' && e.status === 404) {

@@ -10,9 +10,9 @@ import { FORMATS } from './output';
 
 const USAGE = `Usage: kube-ip-guard audit [options]
 
-Reads the live cluster of a kubeconfig context (nodes, API server addresses, kube-proxy mode, every Service,
-MetalLB IPAddressPools, Calico IPPools, Gateways) and prints every address that collides with a node or the API
-server, worst first, each with the kubectl command that removes exactly that entry.
+Reads the live cluster of a kubeconfig context (nodes, API server addresses, kube-proxy mode, every Service and
+every address pool: MetalLB, Cilium, kube-vip, OpenELB, Calico, Gateways) and prints every address that collides
+with a node or the API server, worst first, each with the kubectl command that removes exactly that entry.
 
 Options:
   --kubeconfig FILE         the kubeconfig (default: KUBECONFIG, else ~/.kube/config)
