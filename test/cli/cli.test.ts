@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv-draft-04';
@@ -24,7 +24,7 @@ function seedCopy(replace?: string): string {
   cpSync(SEED_DIR, dir, { recursive: true });
   if (replace) {
     const p = join(dir, 'deployment.yaml');
-    writeFileSync(p, require('node:fs').readFileSync(p, 'utf8').replace('192.168.0.11', replace));
+    writeFileSync(p, readFileSync(p, 'utf8').replace('192.168.0.11', replace));
   }
   return dir;
 }

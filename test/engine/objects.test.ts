@@ -39,7 +39,7 @@ describe('which objects are checked', () => {
   });
 
   test('kind: List items are checked, exact span in the item', () => {
-    const text = 'apiVersion: v1\nkind: List\nitems:\n' + indent(service(['192.168.0.11']), '  ').replace(/^  apiVersion/, '- apiVersion');
+    const text = 'apiVersion: v1\nkind: List\nitems:\n' + indent(service(['192.168.0.11']), '  ').replace(/^ {2}apiVersion/, '- apiVersion');
     assert.deepEqual(summarize(text, findings(text)), ['externalip-node error "192.168.0.11"']);
   });
 

@@ -43,9 +43,9 @@ function yamlGrammar(): Promise<vsctm.IGrammar> {
         createOnigScanner: (patterns: string[]) => new oniguruma.OnigScanner(patterns),
         createOnigString: (s: string) => new oniguruma.OnigString(s),
       }),
-      loadGrammar: async (scopeName: string) => {
+      loadGrammar: (scopeName: string) => {
         const file = files[scopeName];
-        return file ? vsctm.parseRawGrammar(readFileSync(file, 'utf8'), file) : null;
+        return Promise.resolve(file ? vsctm.parseRawGrammar(readFileSync(file, 'utf8'), file) : null);
       },
       // What VS Code does for contributes.grammars[].injectTo: ["source.yaml"].
       getInjections: (scopeName: string) => (scopeName === 'source.yaml' ? [INJECTION_SCOPE] : undefined),

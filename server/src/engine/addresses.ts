@@ -444,7 +444,7 @@ export function ipToBigInt(ip: ParsedIP): bigint {
 
 export function bigIntToText(n: bigint, family: IPFamily): string {
   const len = family === 'IPv4' ? 4 : 16;
-  const bytes: number[] = new Array(len);
+  const bytes = new Array<number>(len);
   for (let i = len - 1; i >= 0; i--) {
     bytes[i] = Number(n & 0xffn);
     n >>= 8n;

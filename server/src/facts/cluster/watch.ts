@@ -511,7 +511,7 @@ function addressSig(addresses: readonly { address: string; type: string }[]): st
 function fingerprint(r: ClusterLoadResult): string {
   const json = JSON.stringify(
     { state: r.state, context: r.context, server: r.server, message: r.message, missing: r.missing, fromCache: !!r.fromCache, facts: r.contribution },
-    (k, v) => (k === 'source' ? (v as { staleSince?: string })?.staleSince ?? null : v),
+    (k: string, v: unknown): unknown => (k === 'source' ? (v as { staleSince?: string })?.staleSince ?? null : v),
   );
   return createHash('sha256').update(json).digest('hex');
 }
