@@ -74,7 +74,7 @@ describe('exit codes and text output', () => {
       assert.match(r.stderr, /^kube-ip-guard: /, args.join(' '));
     }
     assert.equal(run(['--help']).code, 0);
-    assert.match(run(['--help']).stdout, /^  lint /m, 'the top-level usage lists the subcommands');
+    assert.match(run(['--help']).stdout, /^ {2}lint /m, 'the top-level usage lists the subcommands');
     assert.equal(run([]).code, 2);
     // node:util parseArgs: inline values, `--` ends the options, one reason line and a pointer to --help.
     const bad = run(['lint', '--node-ip']);
