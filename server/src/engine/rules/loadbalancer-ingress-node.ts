@@ -17,6 +17,7 @@ import type { Rule } from './rule';
 export const loadBalancerIngressNode: Rule = {
   id: 'loadbalancer-ingress-node',
   defaultSeverity: 'error',
+  severityNote: 'error (warning in iptables/nftables mode)',
   summary: "status.loadBalancer.ingress[].ip that kube-proxy programs (ipMode VIP or unset), equal to a node's or the API server's address",
   checkService(service, ctx) {
     const b = ctx.kubernetes.behaviour;
