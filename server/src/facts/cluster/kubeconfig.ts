@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 
 export type K8sModule = typeof K8s;
@@ -26,9 +26,13 @@ export function setExecTimeout(ms: number): void {
 }
 
 /**
- * The library spawns exec credential plugins without a time limit, so a plugin waiting for a browser login would
- * keep running for ever. Its ExecAuth instance spawns through an overridable `execFn`; give it spawn's `timeout`.
- * Guarded: if the library's shape changes we leave it alone (our own timer still bounds the load).
+ * The library spawns exec credential plugins (client-node's ExecAuth, through its overridable `execFn`) without a
+ * time limit, and waits for the child's 'close', which comes only when every holder of its stdout and stderr has
+ * gone: a plugin that leaves a child behind (a wrapper script, a browser-login helper) keeps that child alive and
+ * the caller waiting on its pipe. So the plugin runs in a process group of its own; the whole group is killed, and
+ * the pipes closed, when the plugin exits (its leftovers die with it) and when it overruns the timeout. Guarded: if
+ * the library's shape changes we leave it alone (our own timer still bounds the load). On Windows, where process
+ * groups are not signalled this way, only the plugin itself is killed.
  */
 function boundExecPlugins(m: K8sModule): void {
   const list = (m.KubeConfig as unknown as { authenticators?: unknown }).authenticators;
@@ -36,18 +40,70 @@ function boundExecPlugins(m: K8sModule): void {
   for (const a of list) {
     const auth = a as { execFn?: unknown; getCredential?: unknown; __kipgBounded?: boolean };
     if (typeof auth.execFn !== 'function' || typeof auth.getCredential !== 'function' || auth.__kipgBounded) continue;
-    auth.execFn = (command: string, args: readonly string[] | undefined, opts: Record<string, unknown>) => {
-      const child = spawn(command, args ?? [], { ...opts, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      // Our own timer rather than spawn's `timeout`, which stays armed when the command does not exist.
-      const timer = setTimeout(() => child.kill('SIGKILL'), execTimeoutMs);
-      const clear = () => clearTimeout(timer);
-      child.once('exit', clear);
-      child.once('error', clear);
-      child.once('close', clear);
-      return child;
-    };
+    auth.execFn = (command: string, args: readonly string[] | undefined, opts: Record<string, unknown>) => spawnExecPlugin(command, args ?? [], opts, execTimeoutMs);
     auth.__kipgBounded = true;
   }
+}
+
+/** How long the pipes may stay open after the plugin exited and its group was killed (data still in flight). */
+const PIPE_GRACE_MS = 1_000;
+
+/** Plugin process groups still running, killed if this process exits first (e.g. the CLI ending on an error). */
+const liveGroups = new Set<number>();
+let exitHook = false;
+
+/** Spawn an exec credential plugin that can leave nothing behind (see boundExecPlugins). */
+function spawnExecPlugin(command: string, args: readonly string[], opts: Record<string, unknown>, timeoutMs: number): ChildProcess {
+  const group = process.platform !== 'win32';
+  const child = spawn(command, args, { ...opts, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+  const pid = child.pid;
+  const killAll = () => {
+    if (pid) liveGroups.delete(pid);
+    try {
+      if (group && pid) process.kill(-pid, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch {
+      // the group is already empty
+    }
+  };
+  if (group && pid) {
+    liveGroups.add(pid);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => {
+        for (const g of liveGroups) {
+          try {
+            process.kill(-g, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+      });
+    }
+  }
+  const closePipes = () => {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  };
+  // Our own timer rather than spawn's `timeout`, which stays armed when the command does not exist.
+  const timer = setTimeout(() => {
+    killAll();
+    closePipes();
+  }, timeoutMs);
+  let grace: NodeJS.Timeout | undefined;
+  child.once('exit', () => {
+    clearTimeout(timer);
+    // What the plugin wrote is already in the pipe; only leftovers of the plugin still hold its other end.
+    killAll();
+    grace = setTimeout(closePipes, PIPE_GRACE_MS);
+    grace.unref();
+  });
+  child.once('error', () => clearTimeout(timer));
+  child.once('close', () => {
+    clearTimeout(timer);
+    if (grace) clearTimeout(grace);
+  });
+  return child;
 }
 
 export interface KubeconfigFileOptions {
