@@ -8,7 +8,7 @@ import { join } from 'node:path';
 export const TIME_BUDGET_PATTERNS = [
   { re: /\b(Date\.now|performance\.now|process\.hrtime)\b|new Date\(\)\.getTime\(\)/, why: 'reads the wall clock (bound a hang with a timer, as test/waitFor.ts does)' },
   { re: /assert[\w.]*\(.*\b\w*(took|elapsed|ms|waited|duration|seconds)\w*\s*[<>]=?\s*[\d_.]+/i, why: 'asserts a duration' },
-  { re: /\bwithin \d[\d_,.]* ?(ms|s|seconds|milliseconds)\b/i, why: 'promises a duration in a test name' },
+  { re: /\b(test|it|describe|suite)\(\s*['"`][^'"`]*\bwithin \d[\d_,.]* ?(ms|s|seconds|milliseconds)\b/i, why: 'promises a duration in a test name' },
   { re: /new Promise[^;]*setTimeout\(\s*\w+\s*,\s*[\d_]+\s*\)/, why: 'sleeps a fixed time (wait for the event instead, with waitFor)' },
   { re: /from ['"](node:)?timers\/promises['"]|\bsleep\(/, why: 'sleeps a fixed time (wait for the event instead, with waitFor)' },
 ];

@@ -27,5 +27,6 @@ test('allowed: waiting for an event with a timeout that only bounds a hang', () 
     "const d = await waitFor('the warning', () => client.notifications.find((n) => n.method === 'window/showMessage'));",
     'assert.equal(findings.filter((f) => f.rule === "analysis-limit").length, 1);',
     'const timeoutMs = 60_000;',
+    "assert.match(r.message, /did not finish within 500 ms/);",
   ]) assert.deepEqual(check(line), [], line);
 });
