@@ -102,7 +102,7 @@ export interface NodeSpec {
   extra?: { type: string; address: string }[];
 }
 
-/** The seed's two nodes (see shared/seed/externalip-outage.txt). */
+/** The seed's two nodes (examples/seed-cluster/.kube-ip-guard.yaml). */
 export function seedNodes(): NodeSpec[] {
   return [
     { name: 'k8s-master-1', internal: ['192.168.0.10'], podCIDRs: ['10.0.0.0/24'] },

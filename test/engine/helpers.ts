@@ -1,4 +1,4 @@
-// Shared fixtures for the engine tests: the seed cluster's facts (the outage of ../../../shared/seed), a Service
+// Shared fixtures for the engine tests: the seed cluster's facts (the outage in the README: two nodes, IPVS), a Service
 // builder, and helpers to read a finding's span and a hover cursor out of inline fixture strings.
 import assert from 'node:assert/strict';
 import { analyze, mergeFacts, parseConfig, type AnalyzeOptions, type ClusterFacts, type Finding, type FactContribution } from '../../server/src/engine/index';
