@@ -103,7 +103,7 @@ function sloppyIPv4(s: string): number[] | undefined {
 
 /** ip.go parseIPv6. Sixteen bytes, or undefined. */
 function sloppyIPv6(s: string): number[] | undefined {
-  const ip: number[] = new Array(16).fill(0);
+  const ip = new Array<number>(16).fill(0);
   let ellipsis = -1;
   if (s.length >= 2 && s[0] === ':' && s[1] === ':') {
     ellipsis = 0;
@@ -268,7 +268,7 @@ function netipIPv6(input: string): NetipResult {
     s = s.slice(0, pct);
     if (zone === '') return netipError(input, 'zone must be a non-empty string');
   }
-  const ip: number[] = new Array(16).fill(0);
+  const ip = new Array<number>(16).fill(0);
   let ellipsis = -1;
   const done = (): NetipResult => {
     const is4In6 = to4(ip) !== undefined;
