@@ -1,7 +1,7 @@
 // Bundles the language server, the command line and the VS Code extension with esbuild (vscode-eslint's way):
 // each output is one self-contained file; only `vscode` stays external for the extension.
 import * as esbuild from 'esbuild';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const common = {
@@ -27,39 +27,49 @@ const k8sOnDemand = {
   },
 };
 
-await Promise.all([
-  esbuild.build({
+const bundles = [
+  {
     ...common,
     entryPoints: ['server/src/facts/cluster/k8sBundle.mts'],
     outfile: 'server/out/k8s.mjs',
     format: 'esm',
     // Bundled CommonJS dependencies call require(); give the ES module one.
     banner: { js: "import { createRequire as __kigCreateRequire } from 'node:module'; const require = __kigCreateRequire(import.meta.url);" },
-  }),
+  },
   // Also the `kube-ip-guard-language-server` binary of the npm package (other editors run it with --stdio).
-  esbuild.build({ ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'server/out/server.js', banner: { js: '#!/usr/bin/env node' }, plugins: [k8sOnDemand] }),
-  esbuild.build({ ...common, entryPoints: ['server/src/lsp/readWorker.ts'], outfile: 'server/out/readWorker.js' }),
-  esbuild.build({
+  { ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'server/out/server.js', banner: { js: '#!/usr/bin/env node' }, plugins: [k8sOnDemand] },
+  { ...common, entryPoints: ['server/src/lsp/readWorker.ts'], outfile: 'server/out/readWorker.js' },
+  {
     ...common,
     entryPoints: ['server/src/cliMain.ts'],
     outfile: 'server/out/cli.js',
     banner: { js: '#!/usr/bin/env node' },
     plugins: [k8sOnDemand],
-  }),
-  esbuild.build({
+  },
+  {
     ...common,
     entryPoints: ['server/src/kubectlMain.ts'],
     outfile: 'server/out/kubectl-ip_guard.js',
     banner: { js: '#!/usr/bin/env node' },
     plugins: [k8sOnDemand],
-  }),
-  esbuild.build({
+  },
+  {
     ...common,
     entryPoints: ['client/src/extension.ts'],
     outfile: 'client/out/extension.js',
     external: [...common.external, 'vscode'],
-  }),
-]);
-chmodSync('server/out/cli.js', 0o755);
-chmodSync('server/out/kubectl-ip_guard.js', 0o755);
-chmodSync('server/out/server.js', 0o755);
+  },
+];
+const EXECUTABLES = ['server/out/cli.js', 'server/out/kubectl-ip_guard.js', 'server/out/server.js'];
+
+if (process.argv.includes('--watch')) {
+  // The inner loop (CONTRIBUTING.md): rebuild every bundle on save, until Ctrl+C.
+  const executable = { name: 'executable', setup: (b) => b.onEnd(() => EXECUTABLES.forEach((f) => existsSync(f) && chmodSync(f, 0o755))) };
+  for (const b of bundles) {
+    const ctx = await esbuild.context({ ...b, plugins: [...(b.plugins ?? []), executable], logLevel: 'info' });
+    await ctx.watch();
+  }
+} else {
+  await Promise.all(bundles.map((b) => esbuild.build(b)));
+  for (const f of EXECUTABLES) chmodSync(f, 0o755);
+}

@@ -2,6 +2,10 @@
 // (with the code it imports) into out/test-<pid>/, and `node --test` runs them. Suites that need ../shared/corpus say
 // whether it was found and skip themselves when it is not (a user's fresh clone does not have it).
 // `--editors` runs the real-editor suites of test/editors/ instead (Neovim, Emacs, Vim; part of `npm run test:all`).
+// By default (`npm test`) the heavy suites are left out: the robustness properties, limits and load (test/robustness/),
+// the fast-path equivalence (test/perf/) and the corpus suite (test/protocol/corpus.test.ts); `--heavy` runs only
+// them (`npm run test:heavy`, part of `npm run test:all`). A file named on the command line runs whatever it is.
+// Progress: one line on stderr as each file starts and ends (scripts/progress-reporter.mjs); node's TAP on stdout.
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync, rmSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -9,6 +13,10 @@ import { spawnSync } from 'node:child_process';
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const editors = process.argv.includes('--editors');
+const heavyOnly = process.argv.includes('--heavy');
+/** The suites `npm test` leaves to `npm run test:heavy`: minutes each on 2 cores, and most of them on the corpus. */
+const HEAVY = [join('test', 'robustness') + '/', join('test', 'perf') + '/', join('test', 'protocol', 'corpus.test.ts')];
+const isHeavy = (f) => HEAVY.some((h) => f.startsWith(h));
 function collect(dir, out = []) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
@@ -20,6 +28,7 @@ function collect(dir, out = []) {
 }
 let files = collect(editors ? join('test', 'editors') : 'test');
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
+else if (!editors) files = files.filter((f) => isHeavy(f) === heavyOnly);
 // A directory of its own per run, so that two runs at once (two terminals, two helpers) do not delete each other's.
 const outDir = join('out', `test-${process.pid}`);
 rmSync(outDir, { recursive: true, force: true });
@@ -40,7 +49,11 @@ console.log(existsSync(corpus)
   ? `corpus suites: will run (found ${corpus})`
   : `corpus suites: skipped (${corpus} not found; they run where ../shared/corpus exists)`);
 const outs = files.map((f) => join(outDir, relative('test', f)).replace(/\.ts$/, '.js'));
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...process.argv.filter((a) => a.startsWith('--test-')), ...outs], {
+console.error(`tests: ${outs.length} file${outs.length === 1 ? '' : 's'}${heavyOnly ? ' (the heavy suites)' : only.length || editors ? '' : ' (the fast suites; the heavy ones run in npm run test:heavy)'}`);
+const reporters = process.argv.some((a) => a.startsWith('--test-reporter'))
+  ? []
+  : ['--test-reporter=tap', '--test-reporter-destination=stdout', '--test-reporter=./scripts/progress-reporter.mjs', '--test-reporter-destination=stderr'];
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...reporters, ...process.argv.filter((a) => a.startsWith('--test-')), ...outs], {
   stdio: 'inherit',
 });
 rmSync(outDir, { recursive: true, force: true });

@@ -107,7 +107,7 @@ export async function filesAxis(server: string, cli: string, root: string, count
     const cliMs = performance.now() - t0;
     log(`  files axis: Check workspace over ${n} files`);
     const c = await BenchClient.start({ name: 'kube-ip-guard', command: process.execPath, args: [server], rootDir: dir, configuration: () => ({}) });
-    let checkWorkspaceMs = NaN;
+    let checkWorkspaceMs: number;
     try {
       t0 = performance.now();
       await c.conn.sendRequest('kubeIpGuard/checkWorkspace', {});

@@ -34,6 +34,7 @@ const argv = process.argv.slice(2);
 if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') {
   process.stdout.write(kubectlHelp() + '\n');
 } else {
-  // The command line's own entry point runs with these very arguments.
+  // The command line's own entry point runs with these very arguments (loaded only now, synchronously, hence require).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('./cliMain');
 }

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv-draft-04';
@@ -24,7 +24,7 @@ function seedCopy(replace?: string): string {
   cpSync(SEED_DIR, dir, { recursive: true });
   if (replace) {
     const p = join(dir, 'deployment.yaml');
-    writeFileSync(p, require('node:fs').readFileSync(p, 'utf8').replace('192.168.0.11', replace));
+    writeFileSync(p, readFileSync(p, 'utf8').replace('192.168.0.11', replace));
   }
   return dir;
 }
@@ -74,7 +74,7 @@ describe('exit codes and text output', () => {
       assert.match(r.stderr, /^kube-ip-guard: /, args.join(' '));
     }
     assert.equal(run(['--help']).code, 0);
-    assert.match(run(['--help']).stdout, /^  lint /m, 'the top-level usage lists the subcommands');
+    assert.match(run(['--help']).stdout, /^ {2}lint /m, 'the top-level usage lists the subcommands');
     assert.equal(run([]).code, 2);
     // node:util parseArgs: inline values, `--` ends the options, one reason line and a pointer to --help.
     const bad = run(['lint', '--node-ip']);

@@ -58,7 +58,7 @@ test('save then load: same facts, every source marked staleSince, atomic file na
   assert.equal(await loadFactsCache(dir, 'lab', 'https://10.0.0.1:6443'), undefined);
   assert.equal(await loadFactsCache(dir, 'prod', s.url), undefined);
   // overwrite is atomic and leaves one file
-  await saveFactsCache(dir, { ...live, loadedAt: new Date(Date.now() + 1000).toISOString() });
+  await saveFactsCache(dir, { ...live, loadedAt: new Date(Date.parse(live.loadedAt) + 1000).toISOString() });
   assert.equal(fs.readdirSync(dir).length, 1);
 });
 

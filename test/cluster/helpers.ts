@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { waitFor as waitUntil } from '../waitFor';
 
 /** A fresh temporary directory, removed when the process exits. */
 export function tmpDir(prefix = 'kipg-cluster-'): string {
@@ -10,13 +11,9 @@ export function tmpDir(prefix = 'kipg-cluster-'): string {
   return d;
 }
 
-/** Resolves when `pred` is true (polled), rejects after `ms`. */
+/** Resolves when `pred` is true (polled), rejects after `ms` (a bound on a hang, not a budget). */
 export async function waitFor(pred: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(what, pred, ms);
 }
 
 /** Every file's content under `dir`, recursively. */

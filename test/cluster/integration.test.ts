@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { StandinApiServer, writeKubeconfig } from './standin';
 import { readTree, tmpDir } from './helpers';
 import { fileUri, LspTestClient } from '../protocol/lspClient';
+import { waitFor } from '../waitFor';
 
 const SEED = resolve('examples/seed-cluster/deployment.yaml');
 const CLI = resolve('server/out/cli.js');
@@ -28,14 +29,8 @@ function statuses(client: LspTestClient): Status[] {
   return client.notifications.filter((n) => n.method === 'kubeIpGuard/status').map((n) => n.params as Status);
 }
 
-async function until<T>(what: string, ms: number, f: () => T | undefined): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function until<T>(what: string, ms: number, f: () => T | undefined): Promise<T> {
+  return waitFor(what, f, ms);
 }
 
 describe('facts from the kubeconfig context, through the server and the CLI', () => {

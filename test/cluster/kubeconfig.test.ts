@@ -13,13 +13,13 @@ after(async () => {
   await Promise.all(servers.map((s) => s.stop()));
 });
 
-function withEnv<T>(vars: Record<string, string | undefined>, f: () => Promise<T>): Promise<T> {
+function withEnv<T>(vars: Record<string, string | undefined>, f: () => T | Promise<T>): Promise<T> {
   const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
   for (const [k, v] of Object.entries(vars)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-  return f().finally(() => {
+  return Promise.resolve().then(f).finally(() => {
     for (const [k, v] of Object.entries(before)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -29,12 +29,12 @@ function withEnv<T>(vars: Record<string, string | undefined>, f: () => Promise<T
 
 test('kubeconfigFiles: explicit path, else KUBECONFIG entries, else ~/.kube/config', async () => {
   const home = tmpDir();
-  await withEnv({ KUBECONFIG: undefined, HOME: home, USERPROFILE: home }, async () => {
+  await withEnv({ KUBECONFIG: undefined, HOME: home, USERPROFILE: home }, () => {
     assert.deepEqual(kubeconfigFiles({}), [path.join(home, '.kube', 'config')]);
     assert.deepEqual(kubeconfigFiles({ kubeconfigPath: '/x/explicit' }), ['/x/explicit']);
     assert.deepEqual(kubeconfigFiles({ kubeconfigPath: '~/k' }), [path.join(home, 'k')]);
   });
-  await withEnv({ KUBECONFIG: ['/a/one', '', '/b/two', '/a/one'].join(path.delimiter) }, async () => {
+  await withEnv({ KUBECONFIG: ['/a/one', '', '/b/two', '/a/one'].join(path.delimiter) }, () => {
     assert.deepEqual(kubeconfigFiles({}), ['/a/one', '/b/two']);
     assert.deepEqual(kubeconfigFiles({ kubeconfigPath: '/x/explicit' }), ['/x/explicit']);
   });

@@ -49,8 +49,9 @@ function makeCert(
   const cert = forge.pki.createCertificate();
   cert.publicKey = pub;
   cert.serialNumber = '01' + randomBytes(8).toString('hex');
-  cert.validity.notBefore = new Date(Date.now() - 60 * 60 * 1000);
-  cert.validity.notAfter = new Date(Date.now() + 24 * 60 * 60 * 1000);
+  const now = new Date();
+  cert.validity.notBefore = new Date(now.getTime() - 60 * 60 * 1000);
+  cert.validity.notAfter = new Date(now.getTime() + 24 * 60 * 60 * 1000);
   const subject: forge.pki.CertificateField[] = [{ name: 'commonName', value: subjectCN }];
   if (org) subject.push({ name: 'organizationName', value: org });
   cert.setSubject(subject);
@@ -101,7 +102,7 @@ export interface NodeSpec {
   extra?: { type: string; address: string }[];
 }
 
-/** The seed's two nodes (see shared/seed/externalip-outage.txt). */
+/** The seed's two nodes (examples/seed-cluster/.kube-ip-guard.yaml). */
 export function seedNodes(): NodeSpec[] {
   return [
     { name: 'k8s-master-1', internal: ['192.168.0.10'], podCIDRs: ['10.0.0.0/24'] },
@@ -236,6 +237,10 @@ export class StandinApiServer {
   readonly behaviors = new Map<string, Behavior>();
   /** Answer the next node-list request that carries a continue token with 410 Gone. */
   expireNextContinue = false;
+  /** How the node watch misbehaves: one endless line (no newline, ever), or a 302 to another server. */
+  watchBehavior: { endlessLine: true } | { redirectTo: string } | undefined;
+  /** Bytes the endless line wrote, over every watch. */
+  watchBytesWritten = 0;
   private readonly nodes = new Map<string, NodeSpec>();
   private readonly nodeRv = new Map<string, number>();
   private readonly events: { rv: number; type: string; object: Record<string, unknown> }[] = [];
@@ -457,7 +462,16 @@ export class StandinApiServer {
           resources: [{ name: 'servicecidrs', singularName: 'servicecidr', namespaced: false, kind: 'ServiceCIDR', verbs: ['get', 'list', 'watch'] }],
         });
       case '/api/v1/nodes':
-        if (q.get('watch') === '1' || q.get('watch') === 'true') return this.watchNodes(res, q);
+        if (q.get('watch') === '1' || q.get('watch') === 'true') {
+          const wb = this.watchBehavior;
+          if (wb && 'redirectTo' in wb) {
+            res.writeHead(302, { Location: `${wb.redirectTo}${req.url ?? '/'}` });
+            res.end();
+            return;
+          }
+          if (wb) return this.endlessLine(res);
+          return this.watchNodes(res, q);
+        }
         return this.listNodes(req, res, q);
       case '/api/v1/namespaces/kube-system/configmaps/kube-proxy': {
         const mode = this.opts.kubeProxyMode === undefined ? 'ipvs' : this.opts.kubeProxyMode;
@@ -567,6 +581,21 @@ export class StandinApiServer {
       if (w.timer) clearTimeout(w.timer);
       this.watchers.delete(w);
     });
+  }
+
+  /** A watch that starts an event and never ends its line: 64 KiB chunks, up to 32 MiB, as fast as it is read. */
+  private endlessLine(res: http.ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    let sent = 0;
+    const pump = () => {
+      while (sent < 32 * 1024 * 1024 && !res.destroyed) {
+        sent += chunk.length;
+        this.watchBytesWritten += chunk.length;
+        if (!res.write(sent === chunk.length ? Buffer.concat([Buffer.from('{"type":"ADDED","object":{"x":"'), chunk]) : chunk)) return void res.once('drain', pump);
+      }
+    };
+    pump();
   }
 
   /** Number of open watch streams. */

@@ -194,7 +194,7 @@ export function applyJsonPatch(doc: unknown, ops: PatchOp[]): unknown {
       case 'remove':
         if (!has) throw new Error(`remove: ${op.path} does not exist`);
         if (isArray) container.splice(index, 1);
-        else delete container[last];
+        else delete (container as Record<string, unknown>)[last];
         break;
       case 'add':
         if (isArray) {

@@ -10,6 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
 import assert from 'node:assert/strict';
+import { waitFor } from '../waitFor';
 
 export const SERVER = resolve('server/out/server.js');
 export const SEED = resolve('examples/seed-cluster');
@@ -163,13 +164,9 @@ export function editorVars(ws: EditorWorkspace, out: string): Record<string, str
  * The bound only stops a hang: each step inside the scripts has its own bound and records a timeout as a result.
  */
 export async function waitForResult(path: string, boundMs: number, alive: () => boolean, context: () => string): Promise<Result> {
-  const started = process.hrtime.bigint();
-  for (;;) {
-    if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as Result;
-    if (!alive()) assert.fail(`the editor stopped without writing ${path}\n${context()}`);
-    if (Number((process.hrtime.bigint() - started) / 1_000_000n) > boundMs) assert.fail(`no result from the editor in ${boundMs / 1000} s\n${context()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const done = await waitFor(`a result from the editor (${path})`, () => existsSync(path) || (!alive() && 'stopped'), boundMs, context);
+  if (done === 'stopped' && !existsSync(path)) assert.fail(`the editor stopped without writing ${path}\n${context()}`);
+  return JSON.parse(readFileSync(path, 'utf8')) as Result;
 }
 
 /** What an editor script reports, per file it opened (positions in the client's own units, 0-based). */

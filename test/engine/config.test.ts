@@ -215,7 +215,7 @@ describe('parseNodeManifest', () => {
     const node = (name: string, ip: string) => `apiVersion: v1\nkind: Node\nmetadata: {name: ${name}}\nstatus:\n  addresses: [{type: InternalIP, address: ${ip}}]\n`;
     const stream = parseNodeManifest(node('a', '10.0.0.1') + '---\n' + node('b', '10.0.0.2'), 'file:///n.yaml', 'n.yaml');
     assert.deepEqual(stream.nodes.map((n) => n.name), ['a', 'b']);
-    const list = parseNodeManifest('apiVersion: v1\nkind: List\nitems:\n' + node('c', '10.0.0.3').replace(/^/gm, '  ').replace(/^  apiVersion/, '- apiVersion'), 'file:///n.yaml', 'n.yaml');
+    const list = parseNodeManifest('apiVersion: v1\nkind: List\nitems:\n' + node('c', '10.0.0.3').replace(/^/gm, '  ').replace(/^ {2}apiVersion/, '- apiVersion'), 'file:///n.yaml', 'n.yaml');
     assert.deepEqual(list.nodes.map((n) => [n.name, n.addresses[0]?.address]), [['c', '10.0.0.3']]);
   });
 

@@ -1,6 +1,6 @@
 // externalip-critical-port: in iptables/nftables mode an externalIP equal to a node's address DNATs the Service's
 // ports on that node for everybody (CVE-2020-8554); when one of those ports is one the node itself serves
-// (DOMAIN.md list, protocol-aware) the node is cut off: an error, replacing the plain externalip-node warning.
+// (the list of server/src/engine/rules/externalip-critical-port.ts, protocol-aware) the node is cut off: an error, replacing the plain externalip-node warning.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findings, findingsOf, seedFacts, service, serviceOnPort, summarize } from './helpers';

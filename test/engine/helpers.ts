@@ -1,4 +1,4 @@
-// Shared fixtures for the engine tests: the seed cluster's facts (the outage of ../../../shared/seed), a Service
+// Shared fixtures for the engine tests: the seed cluster's facts (the outage in the README: two nodes, IPVS), a Service
 // builder, and helpers to read a finding's span and a hover cursor out of inline fixture strings.
 import assert from 'node:assert/strict';
 import { analyze, mergeFacts, parseConfig, type ProxyMode, type AnalyzeOptions, type ClusterFacts, type Finding, type FactContribution } from '../../server/src/engine/index';
@@ -132,8 +132,8 @@ import { readManifest as readManifestForWorkspace, type ServiceObject as Workspa
 /** The seed Service (`service()`) with its one port changed to `port`/`protocol`. */
 export function serviceOnPort(externalIPs: readonly string[] | string, port: number, protocol = 'TCP', extra: ServiceExtra = {}): string {
   return service(externalIPs, extra)
-    .replace(/^  - port: 8888(?=\r?\n)/m, `  - port: ${port}`)
-    .replace(/^    protocol: TCP(?=\r?\n)/m, `    protocol: ${protocol}`);
+    .replace(/^ {2}- port: 8888(?=\r?\n)/m, `  - port: ${port}`)
+    .replace(/^ {4}protocol: TCP(?=\r?\n)/m, `    protocol: ${protocol}`);
 }
 
 /** Maps a span of `text` to an LSP-style location (0-based line and character) in the file `uri`. */

@@ -1,4 +1,4 @@
-// Which objects count: only `apiVersion: v1` `kind: Service` (DOMAIN.md). A Knative Service, a Deployment and the
+// Which objects count: only `apiVersion: v1` `kind: Service` (the core API group's Service, kubernetes/kubernetes pkg/apis/core/types.go). A Knative Service, a Deployment and the
 // text of a Service inside a ConfigMap are never checked; List and *List wrappers are unwrapped.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,7 +39,7 @@ describe('which objects are checked', () => {
   });
 
   test('kind: List items are checked, exact span in the item', () => {
-    const text = 'apiVersion: v1\nkind: List\nitems:\n' + indent(service(['192.168.0.11']), '  ').replace(/^  apiVersion/, '- apiVersion');
+    const text = 'apiVersion: v1\nkind: List\nitems:\n' + indent(service(['192.168.0.11']), '  ').replace(/^ {2}apiVersion/, '- apiVersion');
     assert.deepEqual(summarize(text, findings(text)), ['externalip-node error "192.168.0.11"']);
   });
 

@@ -1,4 +1,4 @@
-// Tricky YAML inputs (DOMAIN.md "Tricky inputs"): multi-document streams, anchors, aliases and merge keys (report at
+// Tricky YAML inputs: multi-document streams, anchors, aliases and merge keys (report at
 // the place of use), a broken document beside a valid one, Helm templates, %YAML directives, block scalars.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

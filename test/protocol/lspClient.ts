@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClientProfile } from './clients';
+import { orAfter } from '../waitFor';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -65,11 +66,45 @@ export class LspTestClient {
     this.settings = opts.settings ?? {};
   }
 
+  /** How the server process ended, once it has. */
+  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private stopping = false;
+
+  /**
+   * The server process in one paragraph, for failure messages: still running, or its exit code and signal (a kill
+   * from outside shows as a signal, a crash as a code), and the tail of its stderr.
+   */
+  describeProcess(): string {
+    const state = this.exit ? `exited with code ${this.exit.code ?? '-'}, signal ${this.exit.signal ?? '-'}` : 'still running';
+    const tail = this.stderr.slice(-2000).trimEnd();
+    return `server pid ${this.proc.pid ?? '?'}: ${state}; stderr ${tail ? `(last ${tail.length} characters):\n${tail}` : '(empty)'}`;
+  }
+
   static async start(opts: StartOptions = {}): Promise<LspTestClient> {
     const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const c = new LspTestClient(proc, conn, opts);
     proc.stderr!.on('data', (d) => (c.stderr += String(d)));
+    proc.on('exit', (code, signal) => {
+      c.exit = { code, signal };
+      // Said at once, so that a test that fails later because of it can be told from one that found a bug.
+      if (!c.stopping) console.error(`# ${c.describeProcess().replace(/\n/g, '\n# ')}`);
+    });
+    // A request that fails (the server died, or answered an error) says what became of the server.
+    const send = conn.sendRequest.bind(conn) as (...args: unknown[]) => Promise<unknown>;
+    const decorate = (e: unknown): Error => {
+      const err = e instanceof Error ? e : new Error(String(e));
+      if (c.exit || !(e as { code?: unknown })?.code) err.message += `\n${c.describeProcess()}`;
+      return err;
+    };
+    (conn as unknown as { sendRequest: (...args: unknown[]) => Promise<unknown> }).sendRequest = (...args: unknown[]) => {
+      try {
+        return send(...args).catch((e: unknown) => Promise.reject(decorate(e)));
+      } catch (e) {
+        // A closed connection throws at once rather than rejecting.
+        return Promise.reject(decorate(e));
+      }
+    };
     conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       c.published.set(p.uri, p);
       const still: Waiter[] = [];
@@ -137,14 +172,19 @@ export class LspTestClient {
    */
   async diagnostics(uri: string, pred: (d: Diagnostic[]) => boolean = () => true, timeoutMs = 15000): Promise<Diagnostic[]> {
     if (!this.pulls) return this.waitForDiagnostics(uri, pred, timeoutMs);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const refreshed = this.nextRefresh();
-      const d = await this.pull(uri);
-      if (pred(d)) return d;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching pulled diagnostics for ${uri} within ${timeoutMs} ms; last: ${JSON.stringify(d.map((x) => x.code))}`);
-      await Promise.race([refreshed, new Promise((r) => setTimeout(r, Math.min(left, 1000)))]);
+    let timedOut = false;
+    const hang = setTimeout(() => (timedOut = true), timeoutMs);
+    try {
+      for (;;) {
+        const refreshed = this.nextRefresh();
+        const d = await this.pull(uri);
+        if (pred(d)) return d;
+        if (timedOut) throw new Error(`no matching pulled diagnostics for ${uri} within ${timeoutMs} ms; last: ${JSON.stringify(d.map((x) => x.code))}\n${this.describeProcess()}`);
+        // Pull again at the server's next refresh, or after a second in case a refresh was missed.
+        await orAfter(refreshed, 1000);
+      }
+    } finally {
+      clearTimeout(hang);
     }
   }
 
@@ -187,7 +227,7 @@ export class LspTestClient {
     return new Promise((resolvePromise, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`no matching diagnostics for ${uri} (version ${version}) within ${timeoutMs} ms; last: ${JSON.stringify(this.published.get(uri)?.diagnostics.map((d) => d.code))}\nserver stderr: ${this.stderr.slice(-2000)}`));
+        reject(new Error(`no matching diagnostics for ${uri} (version ${version}) within ${timeoutMs} ms; last: ${JSON.stringify(this.published.get(uri)?.diagnostics.map((d) => d.code))}\n${this.describeProcess()}`));
       }, timeoutMs);
       const waiter: Waiter = {
         uri,
@@ -239,8 +279,9 @@ export class LspTestClient {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     try {
-      await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
+      await orAfter(this.conn.sendRequest('shutdown'), 2000);
       await this.conn.sendNotification('exit');
     } catch {
       // already gone

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { fileUri, LspTestClient } from './lspClient';
+import { waitFor } from '../waitFor';
 
 const SEED_DIR = resolve('examples/seed-cluster');
 const SEED = readFileSync(join(SEED_DIR, 'deployment.yaml'), 'utf8');
@@ -141,13 +142,8 @@ describe('the config file', () => {
       // Closed with its broken text on disk: a visible warning, through the status notification.
       writeFileSync(configPath, 'nodes: [\n');
       client.close(configUri);
-      const deadline = Date.now() + 10000;
-      let warning: string | undefined;
-      while (!warning && Date.now() < deadline) {
-        warning = client.notifications.map((n) => (n.params as { warning?: string }).warning).find((w) => w && /not valid YAML/.test(w));
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.match(warning ?? '', /\.kube-ip-guard\.yaml:\d+: \.kube-ip-guard\.yaml is not valid YAML/);
+      const warning = await waitFor('the config warning', () => client.notifications.map((n) => (n.params as { warning?: string }).warning).find((w) => w && /not valid YAML/.test(w)), 60_000);
+      assert.match(warning, /\.kube-ip-guard\.yaml:\d+: \.kube-ip-guard\.yaml is not valid YAML/);
     } finally {
       await client.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NEOVIM_07, NEOVIM_010 } from './clients';
 import { fileUri, LspTestClient } from './lspClient';
+import { waitFor } from '../waitFor';
 
 const SEED = readFileSync(resolve('examples/seed-cluster/deployment.yaml'), 'utf8');
 const config = (ip: string) => `nodes:\n  - name: k8s-node-1\n    addresses: [${ip}]\n`;
@@ -75,8 +76,7 @@ describe('a broken config file that is not open', () => {
       const problems = await client.waitForDiagnostics(configUri, (d) => d.length === 2);
       assert.deepEqual(problems.map((d) => d.range.start.line).sort(), [2, 3]);
       const warnings = () => client.notifications.filter((n) => n.method === 'window/showMessage').map((n) => n.params as { type: number; message: string });
-      const deadline = Date.now() + 10000;
-      while (warnings().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await waitFor('two warnings', () => warnings().length >= 2, 60_000, () => JSON.stringify(warnings()));
       assert.equal(warnings().length, 2, JSON.stringify(warnings()));
       assert.ok(warnings().every((w) => w.type === 2 && /^Kube IP Guard: \.kube-ip-guard\.yaml:\d+: /.test(w.message)));
       // Checked again (an edit of the manifest reloads nothing new): no second warning for the same problems.

@@ -10,6 +10,7 @@ import { analyze, parseConfig, mergeFacts, type ClusterFacts } from '../../serve
 import { toDiagnostics } from '../../server/src/lsp/convert';
 import { configText } from './gen';
 import { fileUri, LspTestClient, type StartOptions } from '../protocol/lspClient';
+import { waitFor } from '../waitFor';
 
 /** A temporary workspace holding the suite's `.kube-ip-guard.yaml` (IPVS facts of gen.ts) and `files`. */
 export function makeWorkspace(files: Record<string, string> = {}, withConfig = true): { dir: string; facts: ClusterFacts; cleanup(): void } {
@@ -36,14 +37,8 @@ export function alive(client: LspTestClient): boolean {
   return client.proc.exitCode === null && client.proc.signalCode === null;
 }
 
-export async function until<T>(what: string, ms: number, f: () => T | undefined | false): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+export function until<T>(what: string, ms: number, f: () => T | undefined | false): Promise<T> {
+  return waitFor(what, f, ms);
 }
 
 /** Line lengths as LSP counts lines (\r\n, \n and \r end a line). */

@@ -103,7 +103,7 @@ function sloppyIPv4(s: string): number[] | undefined {
 
 /** ip.go parseIPv6. Sixteen bytes, or undefined. */
 function sloppyIPv6(s: string): number[] | undefined {
-  const ip: number[] = new Array(16).fill(0);
+  const ip = new Array<number>(16).fill(0);
   let ellipsis = -1;
   if (s.length >= 2 && s[0] === ':' && s[1] === ':') {
     ellipsis = 0;
@@ -268,7 +268,7 @@ function netipIPv6(input: string): NetipResult {
     s = s.slice(0, pct);
     if (zone === '') return netipError(input, 'zone must be a non-empty string');
   }
-  const ip: number[] = new Array(16).fill(0);
+  const ip = new Array<number>(16).fill(0);
   let ellipsis = -1;
   const done = (): NetipResult => {
     const is4In6 = to4(ip) !== undefined;
@@ -444,7 +444,7 @@ export function ipToBigInt(ip: ParsedIP): bigint {
 
 export function bigIntToText(n: bigint, family: IPFamily): string {
   const len = family === 'IPv4' ? 4 : 16;
-  const bytes: number[] = new Array(len);
+  const bytes = new Array<number>(len);
   for (let i = len - 1; i >= 0; i--) {
     bytes[i] = Number(n & 0xffn);
     n >>= 8n;

@@ -35,7 +35,7 @@ export function readClientSupport(params: InitializeParams): ClientSupport {
 /** The client lists the formats it takes in its order of preference; one that lists none gets plain text. */
 function preferredMarkup(formats: unknown): MarkupKind {
   if (!Array.isArray(formats)) return MarkupKind.PlainText;
-  for (const f of formats) if (f === MarkupKind.Markdown || f === MarkupKind.PlainText) return f;
+  for (const f of formats as unknown[]) if (f === MarkupKind.Markdown || f === MarkupKind.PlainText) return f;
   return MarkupKind.PlainText;
 }
 

@@ -9,7 +9,7 @@ const SUPPORTED: readonly PositionEncoding[] = ['utf-8', 'utf-16', 'utf-32'];
 
 /** The first encoding of the client's list we support (the list is in its order of preference); UTF-16 otherwise. */
 export function negotiateEncoding(offered: unknown): PositionEncoding {
-  if (Array.isArray(offered)) for (const e of offered) if (SUPPORTED.includes(e)) return e as PositionEncoding;
+  if (Array.isArray(offered)) for (const e of offered as unknown[]) if (SUPPORTED.includes(e as PositionEncoding)) return e as PositionEncoding;
   return 'utf-16';
 }
 

@@ -8,7 +8,9 @@ import type { ReadJob, ReadResult } from './readerPool';
 /** Parsed documents per open file, reused across its versions (as the main thread does for small files). */
 const caches = new Map<string, DocumentCache>();
 
-parentPort!.on('message', async (job: ReadJob | { forget: string }) => {
+parentPort!.on('message', (job: ReadJob | { forget: string }) => void read(job));
+
+async function read(job: ReadJob | { forget: string }): Promise<void> {
   if ('forget' in job) {
     caches.delete(job.forget);
     return;
@@ -26,4 +28,4 @@ parentPort!.on('message', async (job: ReadJob | { forget: string }) => {
   } catch (e) {
     parentPort!.postMessage({ id: job.id, error: (e as Error)?.message ?? String(e) } satisfies ReadResult);
   }
-});
+}

@@ -10,6 +10,7 @@ import { supersededByCriticalPort } from './externalip-critical-port';
 export const externalIPApiServer: Rule = {
   id: 'externalip-apiserver',
   defaultSeverity: 'error',
+  severityNote: 'error (warning in iptables/nftables mode)',
   summary: 'spec.externalIPs entry equal to an API server address',
   checkExternalIP(entry, ctx) {
     if (!entry.ip || entry.special || entry.ignoredBecause) return;

@@ -14,6 +14,7 @@ export function supersededByCriticalPort(entry: ExternalIPEntry, ctx: RuleContex
 export const externalIPCriticalPort: Rule = {
   id: 'externalip-critical-port',
   defaultSeverity: 'error',
+  severityNote: 'error (iptables/nftables mode only)',
   summary: "iptables/nftables mode: an externalIP equal to a node's address on a port the node itself serves",
   checkExternalIP(entry, ctx) {
     if (dataPlaneOf(ctx.facts.proxyMode).takesWholeAddress || !entry.ip || entry.special || entry.ignoredBecause) return;

@@ -11,6 +11,7 @@ import { supersededByCriticalPort } from './externalip-critical-port';
 export const externalIPNode: Rule = {
   id: 'externalip-node',
   defaultSeverity: 'error',
+  severityNote: 'error (warning in iptables/nftables mode)',
   summary: "spec.externalIPs entry equal to a node's InternalIP or ExternalIP",
   checkExternalIP(entry, ctx) {
     if (!entry.ip || entry.special || entry.ignoredBecause) return;

@@ -7,6 +7,7 @@ import { staleNote } from '../inventory';
 export const externalIPServiceCIDR: Rule = {
   id: 'externalip-service-cidr',
   defaultSeverity: 'warning',
+  severityNote: "warning (error for the `kubernetes` Service's or another Service's ClusterIP)",
   summary: 'spec.externalIPs entry inside a Service CIDR (an error when it is the kubernetes Service or another ClusterIP)',
   checkExternalIP(entry, ctx) {
     if (!entry.ip || entry.special || entry.ignoredBecause) return;

@@ -35,6 +35,7 @@ export function isLoadBalancer(service: ServiceObject): boolean {
 export const loadBalancerAnnotationNode: Rule = {
   id: 'loadbalancer-annotation-node',
   defaultSeverity: 'error',
+  severityNote: 'error (warning in iptables/nftables mode, except kube-vip)',
   summary: "a load-balancer address annotation (MetalLB, Cilium, kube-vip) asking for a node's or the API server's address",
   checkService(service, ctx) {
     if (!isLoadBalancer(service)) return;

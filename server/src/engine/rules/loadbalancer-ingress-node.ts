@@ -18,6 +18,7 @@ import { collisionSeverity, dataPlaneOf } from '../dataPlanes';
 export const loadBalancerIngressNode: Rule = {
   id: 'loadbalancer-ingress-node',
   defaultSeverity: 'error',
+  severityNote: 'error (warning in iptables/nftables mode)',
   summary: "status.loadBalancer.ingress[].ip that kube-proxy programs (ipMode VIP or unset), equal to a node's or the API server's address",
   checkService(service, ctx) {
     const b = ctx.kubernetes.behaviour;

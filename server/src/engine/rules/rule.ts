@@ -73,6 +73,8 @@ export interface Rule {
   readonly defaultSeverity: Severity;
   /** Off unless configured (ESLint's "not in recommended"). */
   readonly offByDefault?: boolean;
+  /** The default severity in words when the facts change it ("error (warning in iptables/nftables mode)"). */
+  readonly severityNote?: string;
   /** One line for listings, SARIF and the README. */
   readonly summary: string;
   checkExternalIP?(entry: ExternalIPEntry, ctx: RuleContext): void;

@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { parse as parseYaml } from 'yaml';
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 
 export type K8sModule = typeof K8s;
@@ -26,9 +27,13 @@ export function setExecTimeout(ms: number): void {
 }
 
 /**
- * The library spawns exec credential plugins without a time limit, so a plugin waiting for a browser login would
- * keep running for ever. Its ExecAuth instance spawns through an overridable `execFn`; give it spawn's `timeout`.
- * Guarded: if the library's shape changes we leave it alone (our own timer still bounds the load).
+ * The library spawns exec credential plugins (client-node's ExecAuth, through its overridable `execFn`) without a
+ * time limit, and waits for the child's 'close', which comes only when every holder of its stdout and stderr has
+ * gone: a plugin that leaves a child behind (a wrapper script, a browser-login helper) keeps that child alive and
+ * the caller waiting on its pipe. So the plugin runs in a process group of its own; the whole group is killed, and
+ * the pipes closed, when the plugin exits (its leftovers die with it) and when it overruns the timeout. Guarded: if
+ * the library's shape changes we leave it alone (our own timer still bounds the load). On Windows, where process
+ * groups are not signalled this way, only the plugin itself is killed.
  */
 function boundExecPlugins(m: K8sModule): void {
   const list = (m.KubeConfig as unknown as { authenticators?: unknown }).authenticators;
@@ -36,18 +41,70 @@ function boundExecPlugins(m: K8sModule): void {
   for (const a of list) {
     const auth = a as { execFn?: unknown; getCredential?: unknown; __kipgBounded?: boolean };
     if (typeof auth.execFn !== 'function' || typeof auth.getCredential !== 'function' || auth.__kipgBounded) continue;
-    auth.execFn = (command: string, args: readonly string[] | undefined, opts: Record<string, unknown>) => {
-      const child = spawn(command, args ?? [], { ...opts, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      // Our own timer rather than spawn's `timeout`, which stays armed when the command does not exist.
-      const timer = setTimeout(() => child.kill('SIGKILL'), execTimeoutMs);
-      const clear = () => clearTimeout(timer);
-      child.once('exit', clear);
-      child.once('error', clear);
-      child.once('close', clear);
-      return child;
-    };
+    auth.execFn = (command: string, args: readonly string[] | undefined, opts: Record<string, unknown>) => spawnExecPlugin(command, args ?? [], opts, execTimeoutMs);
     auth.__kipgBounded = true;
   }
+}
+
+/** How long the pipes may stay open after the plugin exited and its group was killed (data still in flight). */
+const PIPE_GRACE_MS = 1_000;
+
+/** Plugin process groups still running, killed if this process exits first (e.g. the CLI ending on an error). */
+const liveGroups = new Set<number>();
+let exitHook = false;
+
+/** Spawn an exec credential plugin that can leave nothing behind (see boundExecPlugins). */
+function spawnExecPlugin(command: string, args: readonly string[], opts: Record<string, unknown>, timeoutMs: number): ChildProcess {
+  const group = process.platform !== 'win32';
+  const child = spawn(command, args, { ...opts, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+  const pid = child.pid;
+  const killAll = () => {
+    if (pid) liveGroups.delete(pid);
+    try {
+      if (group && pid) process.kill(-pid, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch {
+      // the group is already empty
+    }
+  };
+  if (group && pid) {
+    liveGroups.add(pid);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => {
+        for (const g of liveGroups) {
+          try {
+            process.kill(-g, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+      });
+    }
+  }
+  const closePipes = () => {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  };
+  // Our own timer rather than spawn's `timeout`, which stays armed when the command does not exist.
+  const timer = setTimeout(() => {
+    killAll();
+    closePipes();
+  }, timeoutMs);
+  let grace: NodeJS.Timeout | undefined;
+  child.once('exit', () => {
+    clearTimeout(timer);
+    // What the plugin wrote is already in the pipe; only leftovers of the plugin still hold its other end.
+    killAll();
+    grace = setTimeout(closePipes, PIPE_GRACE_MS);
+    grace.unref();
+  });
+  child.once('error', () => clearTimeout(timer));
+  child.once('close', () => {
+    clearTimeout(timer);
+    if (grace) clearTimeout(grace);
+  });
+  return child;
 }
 
 export interface KubeconfigFileOptions {
@@ -99,6 +156,79 @@ function describeLoadError(e: unknown, file: string): string {
   return `${file}: not a valid kubeconfig`;
 }
 
+/** The most a kubeconfig, or a file it names (a CA, a client certificate or key, a token file), may weigh. */
+export const MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024;
+
+function kindOf(st: fs.Stats): string {
+  if (st.isFIFO()) return 'named pipe';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'device';
+  if (st.isDirectory()) return 'directory';
+  if (st.isSocket()) return 'socket';
+  return 'special file';
+}
+
+const mib = (n: number) => `${(n / 1048576).toFixed(n < 10 * 1048576 ? 1 : 0)} MiB`;
+
+/**
+ * The text of `file` if it is a regular file of at most `max` bytes, checked on the open descriptor before anything
+ * is read: a named pipe would block the thread for ever, /dev/zero would fill the memory. Opened with O_NONBLOCK,
+ * so that opening a pipe returns at once; at most `max` + 1 bytes are read, in case the file grows meanwhile.
+ */
+export function readRegularFile(file: string, max = MAX_KUBECONFIG_BYTES): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new KubeconfigError(`${file}: a ${kindOf(st)}, not a regular file; not read`);
+    if (st.size > max) throw new KubeconfigError(`${file}: ${mib(st.size)}, over the ${mib(max)} a kubeconfig may have; not read`);
+    const buf = Buffer.alloc(Math.min(st.size, max) + 1);
+    let n = 0;
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, null);
+    if (n > max) throw new KubeconfigError(`${file}: over the ${mib(max)} a kubeconfig may have; not read`);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The files a kubeconfig names are read by the library (a token file even while it parses): each must be a regular
+ * file within the bound too. Paths are tried as the library reads them (relative to the working directory while
+ * parsing, to the kubeconfig's directory afterwards); one that does not exist is left to the library to report.
+ */
+function checkNamedFiles(text: string, file: string, max: number): void {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 100 });
+  } catch {
+    return; // the library reports the YAML error
+  }
+  const d = doc as { clusters?: unknown; users?: unknown };
+  const named: [string, unknown][] = [];
+  for (const c of Array.isArray(d?.clusters) ? d.clusters : []) {
+    const cl = (c as { cluster?: Record<string, unknown> })?.cluster;
+    named.push(['certificate-authority', cl?.['certificate-authority']]);
+  }
+  for (const u of Array.isArray(d?.users) ? d.users : []) {
+    const us = (u as { user?: Record<string, unknown> })?.user;
+    for (const key of ['client-certificate', 'client-key', 'token-file', 'tokenFile']) named.push([key, us?.[key]]);
+    const ap = us?.['auth-provider'] as { config?: Record<string, unknown> } | undefined;
+    named.push(['auth-provider tokenFile', ap?.config?.tokenFile]);
+  }
+  for (const [key, value] of named) {
+    if (typeof value !== 'string' || !value) continue;
+    for (const candidate of new Set([path.resolve(value), path.resolve(path.dirname(file), value)])) {
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(candidate);
+      } catch {
+        continue;
+      }
+      if (!st.isFile()) throw new KubeconfigError(`${file}: its ${key} ${candidate} is a ${kindOf(st)}, not a regular file; not read`);
+      if (st.size > max) throw new KubeconfigError(`${file}: its ${key} ${candidate} is ${mib(st.size)}, over the ${mib(max)} allowed; not read`);
+    }
+  }
+}
+
 /**
  * Load and merge the files like kubectl: for clusters, users and contexts the first file that defines a name wins
  * (later duplicates are ignored, not an error), and the first non-empty current-context wins. Files that do not
@@ -114,13 +244,15 @@ export async function loadMergedKubeConfig(files: string[]): Promise<{ kc: KubeC
   for (const file of files) {
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = readRegularFile(file);
     } catch (e) {
+      if (e instanceof KubeconfigError) throw e;
       if ((e as { code?: string }).code === 'ENOENT' || (e as { code?: string }).code === 'ENOTDIR') continue;
       throw new KubeconfigError(describeLoadError(e, file));
     }
     read.push(file);
     if (!text.trim()) continue;
+    checkNamedFiles(text, file, MAX_KUBECONFIG_BYTES);
     const one = new k8s.KubeConfig();
     try {
       one.loadFromString(text);

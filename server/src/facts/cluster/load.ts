@@ -389,7 +389,7 @@ function bounded<T>(p: Promise<T>, ms: number, signal: AbortSignal): Promise<T> 
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => finish(() => resolve(v)),
-      (e) => finish(() => reject(e)),
+      (e: unknown) => finish(() => reject(e)),
     );
   });
 }

@@ -47,13 +47,28 @@ export class Redactor {
   }
 }
 
-/** Token-shaped things, whatever their origin. */
+/**
+ * Whether `value` looks like a credential rather than a word of prose: long enough, and not only lowercase letters
+ * (with hyphens), as words of a message are ("cluster", "unauthorized", "not-found"). Tokens, passwords and keys
+ * carry digits, capitals or symbols.
+ */
+function credentialShaped(value: string): boolean {
+  return value.length >= 6 && !/^[a-z]+(-[a-z]+)*$/.test(value);
+}
+
+/**
+ * Token-shaped values, whatever their origin: after `Bearer`/`Basic`, a JWT, a PEM private key, and the value of a
+ * `token:`/`password=`/`secret`/`key` pair whose key is a word of its own. Only the value goes: in
+ * `context 401-token: cluster c-401` "401-token" is a name, and "cluster" a word, so nothing is redacted.
+ */
 export function genericRedact(text: string): string {
   return text
-    .replace(/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, '$1 [redacted]')
+    .replace(/\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{6,})/gi, (m, scheme: string, space: string, value: string) => (credentialShaped(value) ? `${scheme}${space}[redacted]` : m))
     .replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[redacted]')
     .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[redacted]')
-    .replace(/\b(token|password|secret|key)(["']?\s*[:=]\s*["']?)[^\s"',}]{6,}/gi, '$1$2[redacted]')
+    .replace(/(^|[^\w.-])(token|password|secret|key)(["']?\s*[:=]\s*["']?)([^\s"',}]{6,})/gi, (m, before: string, key: string, sep: string, value: string) =>
+      credentialShaped(value) ? `${before}${key}${sep}[redacted]` : m,
+    )
     .replace(/[\r\n]+/g, ' ');
 }
 

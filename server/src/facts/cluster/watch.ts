@@ -19,9 +19,12 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { markStale, loadFactsCache, saveFactsCache } from './cache';
-import { KubeconfigError, kubeconfigFiles, loadK8s, loadMergedKubeConfig, selectContext, withExecEnvRestored } from './kubeconfig';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
+import { KubeconfigError, kubeconfigFiles, loadMergedKubeConfig, selectContext, withExecEnvRestored } from './kubeconfig';
 import { loadClusterFacts, nodeFactFromObject } from './load';
 import { sanitizeServerUrl } from './redact';
+import { watchJsonLines, type WatchEnd } from './watchStream';
 import { ClusterLoadOptions, ClusterLoadResult, isLoaded } from './types';
 
 export interface ClusterWatcherOptions extends ClusterLoadOptions {
@@ -71,7 +74,7 @@ export class ClusterFactsWatcher extends EventEmitter {
   private firstLoad: Promise<ClusterLoadResult> | undefined;
   // node watch
   private watchGen = 0;
-  private watchCtl: AbortController | undefined;
+  private watchCtl: { abort(): void } | undefined;
   private watchStarting = false;
   private watchdog: NodeJS.Timeout | undefined;
   private watchRestart: NodeJS.Timeout | undefined;
@@ -306,7 +309,6 @@ export class ClusterFactsWatcher extends EventEmitter {
     this.watchStarting = true;
     const gen = ++this.watchGen;
     try {
-      const k8s = await loadK8s();
       const { kc } = await loadMergedKubeConfig(kubeconfigFiles(this.opts));
       const sel = selectContext(kc, this.opts.context);
       if (gen !== this.watchGen || this.stopped) return;
@@ -314,14 +316,60 @@ export class ClusterFactsWatcher extends EventEmitter {
       if (sel.context !== this.current_?.context || sanitizeServerUrl(sel.cluster.server) !== this.current_?.server) return;
       const timeoutSeconds = pos(this.opts.watchTimeoutSeconds, 300);
       const startedAt = Date.now();
-      const watch = new k8s.Watch(kc);
-      const params: Record<string, string | number | boolean> = { allowWatchBookmarks: true, timeoutSeconds };
-      if (this.watchRv) params.resourceVersion = this.watchRv;
+      // Credentials, TLS and proxies from the library, as for the lists; the request itself is ours (watchStream.ts):
+      // it follows no redirect and bounds the line length.
+      const reqOpts: https.RequestOptions = {};
+      await withExecEnvRestored(sel.user, () => kc.applyToHTTPSOptions(reqOpts));
+      const agent = reqOpts.agent instanceof Object ? (reqOpts.agent as http.Agent) : undefined;
+      if (gen !== this.watchGen || this.stopped || !agent) {
+        agent?.destroy();
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(reqOpts.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+      const query = new URLSearchParams({ watch: 'true', allowWatchBookmarks: 'true', timeoutSeconds: String(timeoutSeconds) });
+      if (this.watchRv) query.set('resourceVersion', this.watchRv);
       this.log(`watching nodes from resourceVersion ${this.watchRv ?? '(now)'}`);
       let doneCalled = false;
-      const ctl = await withExecEnvRestored(sel.user, () => watch.watch(
-        '/api/v1/nodes',
-        params,
+      const onDone = (end: WatchEnd) => {
+        agent.destroy();
+        doneCalled = true;
+        if (gen !== this.watchGen) return;
+        this.watchCtl = undefined;
+        this.clearWatchdog();
+        if (this.stopped) return;
+        const lasted = Date.now() - startedAt;
+        switch (end.kind) {
+          case 'status':
+            if (end.status === 410) {
+              this.watchRv = undefined;
+              this.scheduleReload('node watch expired');
+            } else if (end.status === 401) {
+              this.scheduleReload('node watch unauthorized'); // a load says so in the state
+            } else this.watchFailed(`the API server answered HTTP ${end.status} to the node watch`);
+            return;
+          case 'redirect':
+            this.watchFailed(`the API server answered HTTP ${end.status} (a redirect) to the node watch; redirects are not followed, so no credential leaves for another address`);
+            return;
+          case 'line-too-long':
+            this.watchFailed(`the node watch sent a line longer than ${end.maxLineBytes / 1048576} MiB`);
+            return;
+          case 'error':
+            // The connection broke: the cluster may be gone. A full load finds out (and says so in the state) within
+            // its own time bounds; when it succeeds it starts a new watch, when it fails its backoff retries.
+            this.log('node watch lost its connection; reloading');
+            this.scheduleReload('node watch lost');
+            return;
+          case 'closed':
+            if (lasted > 5_000) {
+              this.watchFailures = 0;
+              this.restartNodeWatch(0);
+            } else this.watchFailed('node watch ended early');
+        }
+      };
+      const stop = watchJsonLines(
+        { server: sel.cluster.server.replace(/\/+$/, ''), agent, headers, ...(typeof reqOpts.auth === 'string' ? { auth: reqOpts.auth } : {}), connectTimeoutMs: pos(this.opts.connectTimeoutMs, 5_000) },
+        `/api/v1/nodes?${query.toString()}`,
         (type: string, obj: unknown) => {
           if (gen !== this.watchGen) return;
           this.kickWatchdog(gen, timeoutSeconds);
@@ -338,34 +386,14 @@ export class ClusterFactsWatcher extends EventEmitter {
           this.watchFailures = 0;
           if (this.relevant(type, obj)) this.scheduleReload(`node ${type.toLowerCase()}`);
         },
-        (err: unknown) => {
-          doneCalled = true;
-          if (gen !== this.watchGen) return;
-          this.watchCtl = undefined;
-          this.clearWatchdog();
-          if (this.stopped) return;
-          const status = (err as { statusCode?: unknown })?.statusCode;
-          if (status === 410) {
-            this.watchRv = undefined;
-            this.scheduleReload('node watch expired');
-            return;
-          }
-          const lasted = Date.now() - startedAt;
-          if (!err && lasted > 5_000) {
-            this.watchFailures = 0;
-            this.restartNodeWatch(0);
-          } else if (err) {
-            // The connection broke: the cluster may be gone. A full load finds out (and says so in the state) within
-            // its own time bounds; when it succeeds it starts a new watch, when it fails its backoff retries.
-            this.log('node watch lost its connection; reloading');
-            this.scheduleReload('node watch lost');
-          } else {
-            this.watchFailures++;
-            this.log(`node watch ended${err ? ' with an error' : ' early'}; retrying`);
-            this.restartNodeWatch(this.backoff(this.watchFailures));
-          }
+        onDone,
+      );
+      const ctl = {
+        abort: () => {
+          stop();
+          agent.destroy();
         },
-      ));
+      };
       if (gen !== this.watchGen || this.stopped) {
         ctl.abort();
         return;
@@ -384,6 +412,14 @@ export class ClusterFactsWatcher extends EventEmitter {
     }
   }
 
+  /** The watch failed in a way a reload would not mend: say why, and try again after a growing pause. */
+  private watchFailed(why: string): void {
+    this.watchFailures++;
+    const ms = this.backoff(this.watchFailures);
+    this.log(`${why}; retrying in ${Math.round(ms / 1000)} s`);
+    this.restartNodeWatch(ms);
+  }
+
   private restartNodeWatch(ms: number): void {
     if (this.stopped || this.watchRestart) return;
     this.watchRestart = setTimeout(() => {
@@ -397,7 +433,10 @@ export class ClusterFactsWatcher extends EventEmitter {
     this.watchdog = setTimeout(() => {
       if (gen !== this.watchGen) return;
       this.log('node watch silent for too long; restarting it');
-      this.watchCtl?.abort(); // ends the stream: the done callback restarts it
+      const ctl = this.watchCtl;
+      this.watchCtl = undefined;
+      ctl?.abort();
+      this.restartNodeWatch(0);
     }, timeoutSeconds * 1000 + 30_000);
   }
 
@@ -511,7 +550,7 @@ function addressSig(addresses: readonly { address: string; type: string }[]): st
 function fingerprint(r: ClusterLoadResult): string {
   const json = JSON.stringify(
     { state: r.state, context: r.context, server: r.server, message: r.message, missing: r.missing, fromCache: !!r.fromCache, facts: r.contribution },
-    (k, v) => (k === 'source' ? (v as { staleSince?: string })?.staleSince ?? null : v),
+    (k: string, v: unknown): unknown => (k === 'source' ? (v as { staleSince?: string })?.staleSince ?? null : v),
   );
   return createHash('sha256').update(json).digest('hex');
 }
