@@ -170,7 +170,7 @@ export class LspTestClient {
    * The document's diagnostics as this client sees them, once `pred` holds: pulled when the server offers pull
    * diagnostics (again at each refresh the server asks for), else waited for in publishDiagnostics.
    */
-  async diagnostics(uri: string, pred: (d: Diagnostic[]) => boolean = () => true, timeoutMs = 15000): Promise<Diagnostic[]> {
+  async diagnostics(uri: string, pred: (d: Diagnostic[]) => boolean = () => true, timeoutMs = 60000): Promise<Diagnostic[]> {
     if (!this.pulls) return this.waitForDiagnostics(uri, pred, timeoutMs);
     let timedOut = false;
     const hang = setTimeout(() => (timedOut = true), timeoutMs);
@@ -219,7 +219,7 @@ export class LspTestClient {
   }
 
   /** Wait for diagnostics of `uri` (for its current version, when the server says which) matching `pred`. */
-  waitForDiagnostics(uri: string, pred: (d: Diagnostic[]) => boolean = () => true, timeoutMs = 15000): Promise<Diagnostic[]> {
+  waitForDiagnostics(uri: string, pred: (d: Diagnostic[]) => boolean = () => true, timeoutMs = 60000): Promise<Diagnostic[]> {
     const version = this.versions.get(uri);
     const ok = (p: PublishDiagnosticsParams) => (p.version === undefined || version === undefined || p.version === version) && pred(p.diagnostics);
     const last = this.published.get(uri);
