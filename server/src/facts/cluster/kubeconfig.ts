@@ -27,6 +27,15 @@ export function setExecTimeout(ms: number): void {
 }
 
 /**
+ * How many plugins our timer has killed so far. The library reports a killed plugin as a plain failure; a load that
+ * sees this count move knows its plugin overran the timeout, whichever of the two timers fired first.
+ */
+let execTimeouts = 0;
+export function execTimeoutCount(): number {
+  return execTimeouts;
+}
+
+/**
  * The library spawns exec credential plugins (client-node's ExecAuth, through its overridable `execFn`) without a
  * time limit, and waits for the child's 'close', which comes only when every holder of its stdout and stderr has
  * gone: a plugin that leaves a child behind (a wrapper script, a browser-login helper) keeps that child alive and
@@ -88,6 +97,7 @@ function spawnExecPlugin(command: string, args: readonly string[], opts: Record<
   };
   // Our own timer rather than spawn's `timeout`, which stays armed when the command does not exist.
   const timer = setTimeout(() => {
+    execTimeouts++;
     killAll();
     closePipes();
   }, timeoutMs);

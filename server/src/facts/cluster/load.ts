@@ -19,6 +19,7 @@ import {
   loadMergedKubeConfig,
   selectContext,
   setExecTimeout,
+  execTimeoutCount,
   userSecrets,
   usesExecPlugin,
   withExecEnvRestored,
@@ -218,11 +219,12 @@ export class ClusterSession {
     // 2. Credentials and TLS, all from the library (exec plugins run here).
     const reqOpts: https.RequestOptions = {};
     setExecTimeout(requestTimeoutMs);
+    const execTimeoutsBefore = execTimeoutCount();
     try {
       await bounded(withExecEnvRestored(user, () => kc.applyToHTTPSOptions(reqOpts)), requestTimeoutMs, this.signal);
     } catch (e) {
       if (this.signal.aborted) return this.abortResult();
-      const timedOut = e instanceof BoundTimeout;
+      const timedOut = e instanceof BoundTimeout || execTimeoutCount() > execTimeoutsBefore;
       if (usesExecPlugin(user)) {
         const cmd = commandName(user);
         return this.result({
