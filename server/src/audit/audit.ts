@@ -69,23 +69,23 @@ export async function auditCluster(opts: AuditOptions): Promise<AuditReport> {
     }
   };
   const session = await ClusterSession.open({ ...opts, totalTimeoutMs: opts.totalTimeoutMs ?? AUDIT_TOTAL_TIMEOUT_MS });
+  const failed = (message: string, where: { context?: string; cluster?: string; server?: string } = {}): AuditReport => ({
+    state: 'failed',
+    ...(where.context ? { context: where.context } : {}),
+    ...(where.cluster ? { cluster: where.cluster } : {}),
+    ...(where.server ? { server: where.server } : {}),
+    message: session.red.redact(message),
+    nodes: 0,
+    apiServers: [],
+    proxyMode: opts.proxyMode ?? 'ipvs',
+    proxyModeFrom: opts.proxyMode ? 'as-if' : 'default',
+    kubernetesVersionFrom: opts.kubernetesVersion ? 'as-if' : 'unknown',
+    read: [],
+    notRead: [],
+    analysis: emptyAnalysis(),
+    exitCode: 2,
+  });
   try {
-    const failed = (message: string, where: { context?: string; cluster?: string; server?: string } = {}): AuditReport => ({
-      state: 'failed',
-      ...(where.context ? { context: where.context } : {}),
-      ...(where.cluster ? { cluster: where.cluster } : {}),
-      ...(where.server ? { server: where.server } : {}),
-      message: session.red.redact(message),
-      nodes: 0,
-      apiServers: [],
-      proxyMode: opts.proxyMode ?? 'ipvs',
-      proxyModeFrom: opts.proxyMode ? 'as-if' : 'default',
-      kubernetesVersionFrom: opts.kubernetesVersion ? 'as-if' : 'unknown',
-      read: [],
-      notRead: [],
-      analysis: emptyAnalysis(),
-      exitCode: 2,
-    });
     if (session.failure) return failed(session.failure.message, session.failure);
     const where = session.where!;
     progress(`reading ${where.server} (context ${where.context}): nodes, API server addresses, kube-proxy mode`);
@@ -150,19 +150,7 @@ export async function auditCluster(opts: AuditOptions): Promise<AuditReport> {
     };
   } catch {
     session.log('unexpected failure during the audit');
-    return {
-      state: 'failed',
-      message: 'The audit failed unexpectedly',
-      nodes: 0,
-      apiServers: [],
-      proxyMode: opts.proxyMode ?? 'ipvs',
-      proxyModeFrom: opts.proxyMode ? 'as-if' : 'default',
-      kubernetesVersionFrom: opts.kubernetesVersion ? 'as-if' : 'unknown',
-      read: [],
-      notRead: [],
-      analysis: emptyAnalysis(),
-      exitCode: 2,
-    };
+    return failed('The audit failed unexpectedly');
   } finally {
     session.close();
   }
