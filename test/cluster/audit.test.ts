@@ -2,7 +2,6 @@
 // --fix, pools and load-balancer status, RBAC 403, --server when the context's server is down, 5,000 Services.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as net from 'node:net';
 import Ajv from 'ajv-draft-04';
 import sarifSchema from '@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json';
 import { runCli, type CliIO } from '../../server/src/cli';
@@ -13,7 +12,7 @@ import { mergeFacts } from '../../server/src/engine/index';
 import { StandinApiServer, writeKubeconfig, type StandinOptions } from './standin';
 import { applyJsonPatch, type KubeObject } from './standinObjects';
 import { poolObjects, seedObjects, service } from './auditFixtures';
-import { tmpDir } from './helpers';
+import { closedPort, tmpDir } from './helpers';
 
 const TOKEN = 'sekret-token-AUDIT';
 const servers: StandinApiServer[] = [];
@@ -197,13 +196,6 @@ test('a cluster that cannot be read at all exits 2 with the reason', async () =>
   assert.match(r.out, /could not audit: user "lab-user" may not list nodes/);
 });
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 test('the context server unreachable, --server reachable: the audit runs, and its commands carry --server', async () => {
   const s = await standin({ objects: seedObjects() });

@@ -1,5 +1,6 @@
 // Shared bits of the cluster loader tests.
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { waitFor as waitUntil } from '../waitFor';
@@ -25,4 +26,13 @@ export function readTree(dir: string): string {
     out += fs.statSync(p).isDirectory() ? readTree(p) : `\n${name}\n${fs.readFileSync(p, 'utf8')}`;
   }
   return out;
+}
+
+/** A loopback port nothing listens on (bound, read, closed). */
+export async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
 }

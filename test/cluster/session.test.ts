@@ -2,10 +2,9 @@
 // way to reach a real API server when the kubeconfig's address is the one lost).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as net from 'node:net';
 import { ClusterSession } from '../../server/src/facts/cluster/load';
 import { StandinApiServer, writeKubeconfig } from './standin';
-import { tmpDir } from './helpers';
+import { closedPort, tmpDir } from './helpers';
 
 const TOKEN = 'sekret-token-XYZ';
 const servers: StandinApiServer[] = [];
@@ -13,14 +12,6 @@ after(async () => {
   await Promise.all(servers.map((s) => s.stop()));
 });
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 async function read(opts: Parameters<typeof ClusterSession.open>[0]) {
   const s = await ClusterSession.open(opts);
