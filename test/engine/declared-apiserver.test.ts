@@ -2,7 +2,9 @@
 // `kube-vip manifest pod --controlplane` in kube-vip docs/installation/static/index.md; the older env name
 // vip_address in its DaemonSet docs), and kubeadm's ClusterConfiguration.controlPlaneEndpoint (kubeadm's
 // reference config, kubeadm.k8s.io/v1beta3 and v1beta4). They count as API server addresses, in the same file and,
-// through `workspaceApiServers`, in every other file, with their place in the hover and relatedInformation.
+// through `workspaceApiServers`, in every other file, with their place in the hover and relatedInformation. The
+// kube-vip chart's values (kube-vip/helm-charts charts/kube-vip/values.yaml: `config.address`, `env.cp_enable`) declare
+// the same VIP, in a values file or a Flux HelmRelease.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, declaredApiServerFacts, hoverAt, readManifest } from '../../server/src/engine/index';
@@ -67,5 +69,34 @@ describe('API server addresses declared in manifests', () => {
     assert.deepEqual(findings(host), []);
     const pool = kubeVip() + '---\napiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: lan}\nspec:\n  addresses: [192.168.0.32/28]\n';
     assert.deepEqual(summarize(pool, findings(pool)), ['ippool-node error "192.168.0.32/28"']);
+  });
+
+  test('another file names the declaring file and line in the message', () => {
+    const ds = kubeVip({ kind: 'DaemonSet' });
+    const declared = declaredApiServerFacts(readManifest(ds), URI, ds, 'deploy/kube-vip.yaml');
+    const svc = service(['192.168.0.40']);
+    const fs = findings(svc, seedFacts(), { workspaceApiServers: declared });
+    const line = lineOf(ds, ds.indexOf('192.168.0.40')) + 1;
+    assert.ok(fs[0].message.includes(`from kube-vip DaemonSet kube-system/kube-vip-ds, deploy/kube-vip.yaml line ${line})`), fs[0].message);
+    assert.equal(fs[0].related[0].location?.uri, URI);
+  });
+
+  // kube-vip/helm-charts charts/kube-vip/values.yaml, with control-plane mode turned on as its README shows.
+  const chartValues = (cp: string) => ['config:', '  address: "192.168.0.40"', '', 'env:', '  vip_interface: "eth0"', '  vip_arp: "true"', '  lb_enable: "true"', '  lb_port: "6443"', '  vip_cidr: "32"', `  cp_enable: ${cp}`, '  svc_enable: "true"', '  vip_leaderelection: "true"', ''].join('\n');
+
+  test('kube-vip chart values with env.cp_enable "true": config.address is an API server address', () => {
+    const values = chartValues('"true"');
+    const declared = declaredApiServerFacts(readManifest(values, { helmValues: true }), URI, values);
+    assert.deepEqual(declared.map((d) => [d.address, d.port, d.source.label]), [['192.168.0.40', 6443, 'kube-vip chart values config.address, line 2']]);
+    const release = ['apiVersion: helm.toolkit.fluxcd.io/v2', 'kind: HelmRelease', 'metadata:', '  name: kube-vip', '  namespace: kube-system', 'spec:', '  interval: 30m', '  chart:', '    spec:', '      chart: kube-vip', '      sourceRef: {kind: HelmRepository, name: kube-vip}', '  values:', ...values.split('\n').map((l) => (l ? `    ${l}` : l))].join('\n') + '---\n' + service(['192.168.0.40']);
+    assert.deepEqual(summarize(release, findings(release)), ['externalip-apiserver error "192.168.0.40"']);
+    assert.match(findings(release)[0].message, /kube-vip chart values spec\.values\.config\.address/);
+  });
+
+  test('near misses: the chart default cp_enable "false", and the same text not read as values', () => {
+    const off = chartValues('"false"');
+    assert.deepEqual(declaredApiServerFacts(readManifest(off, { helmValues: true }), URI, off), []);
+    const on = chartValues('"true"');
+    assert.deepEqual(declaredApiServerFacts(readManifest(on), URI, on), []);
   });
 });

@@ -1,7 +1,7 @@
 // `kube-ip-guard lint`: the same engine as the language server, for CI.
 import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyze, checkModel, parseKubernetesVersion, DEFAULT_MAX_LENGTH, readManifest, type Analysis, type FactContribution, type Finding, type NodeFact, CrossFileIndex } from '../engine/index';
+import { analyze, checkModel, declaredApiServerFacts, parseKubernetesVersion, DEFAULT_MAX_LENGTH, readManifest, type Analysis, type ApiServerFact, type FactContribution, type Finding, type NodeFact, CrossFileIndex } from '../engine/index';
 import { parseIP, splitHostPort } from '../engine/addresses';
 import { PROXY_MODES, type ProxyMode } from '../engine/facts';
 import { cliDiscoveryStop, discoverConfig, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
@@ -243,7 +243,7 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
   const withoutFacts: string[] = [];
   const maxLength = opts.maxFileSizeMB ? opts.maxFileSizeMB * 1048576 : DEFAULT_MAX_LENGTH;
   // First every file is read, so that cross-file rules (port clashes, ClusterIPs) see the Services of all of them.
-  const read: { input: Input; text: string; folder: FolderFacts; model?: ReturnType<typeof readManifest>; lines: LineIndex }[] = [];
+  const read: { input: Input; text: string; folder: FolderFacts; configKey: string; model?: ReturnType<typeof readManifest>; lines: LineIndex }[] = [];
   for (const input of inputs) {
     const configPath = configOf(input);
     const folder = await factsFor(configPath);
@@ -270,7 +270,7 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
     }
     if (folder.noFacts) withoutFacts.push(input.name);
     const model = text.length > maxLength ? undefined : readManifest(text, { helmValues: isHelmValuesPath(input.path, folder) });
-    read.push({ input, text, folder, model, lines: new LineIndex(text) });
+    read.push({ input, text, folder, configKey: configPath ?? '', model, lines: new LineIndex(text) });
   }
   if (configProblems.length) {
     for (const line of configProblems) io.err(line);
@@ -293,8 +293,21 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
     const services = r.model?.objects.filter((o) => o.kind === 'Service') ?? [];
     if (services.length) index.set(uris[i], toWorkspaceServices({ uri: uris[i], services: services as never, lines: r.lines }));
   }
+  // A control-plane VIP a file declares (kube-vip, kubeadm) is an API server address for every file that shares its
+  // config file (the same cluster), as it is in the editor.
+  const declared = new Map<string, { uri: string; facts: ApiServerFact[] }[]>();
   for (const [i, r] of read.entries()) {
-    const analysis: Analysis = r.model ? checkModel(r.text, r.model, r.folder.facts, index.except(uris[i])) : analyze(r.text, r.folder.facts, { maxLength });
+    const facts = r.model ? declaredApiServerFacts(r.model, uris[i], r.text, r.input.name) : [];
+    if (!facts.length) continue;
+    const list = declared.get(r.configKey) ?? [];
+    list.push({ uri: uris[i], facts });
+    declared.set(r.configKey, list);
+  }
+  for (const [i, r] of read.entries()) {
+    const workspaceApiServers = (declared.get(r.configKey) ?? []).filter((d) => d.uri !== uris[i]).flatMap((d) => d.facts);
+    const analysis: Analysis = r.model
+      ? checkModel(r.text, r.model, r.folder.facts, index.except(uris[i]), { uri: uris[i], workspaceApiServers })
+      : analyze(r.text, r.folder.facts, { maxLength });
     const sourceAt = renderedSources(r.text, r.lines);
     for (const f of analysis.findings) results.push(toResult(r.input.name, r.lines, f, sourceAt?.(f.span.start)));
   }

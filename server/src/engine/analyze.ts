@@ -136,9 +136,10 @@ export function checkModel(text: string, model: ManifestModel, facts: ClusterFac
 
 /**
  * The API server addresses a manifest declares (a kube-vip control-plane VIP, kubeadm's controlPlaneEndpoint), as
- * facts with their place: for the workspace index and the CLI to pass to other files' analyses.
+ * facts with their place: for the workspace index and the CLI to pass to other files' analyses (`file`: how their
+ * messages name this one).
  */
-export function declaredApiServerFacts(model: ManifestModel, uri: string | undefined, text: string): ApiServerFact[] {
+export function declaredApiServerFacts(model: ManifestModel, uri: string | undefined, text: string, file?: string): ApiServerFact[] {
   if (!model.apiServers?.length) return [];
   const lines = uri ? new LineIndex(text) : undefined;
   return model.apiServers.map((d) => {
@@ -148,7 +149,8 @@ export function declaredApiServerFacts(model: ManifestModel, uri: string | undef
       const b = lines.position(d.span.end);
       location = { uri, line: a.line - 1, character: a.column - 1, endLine: b.line - 1, endCharacter: b.column - 1 };
     }
-    const where = lines ? `, line ${lines.position(d.span.start).line}` : '';
+    // Another file's messages name the declaring file (the editor's relatedInformation points at it as well).
+    const where = lines ? `, ${file ? `${file} ` : ''}line ${lines.position(d.span.start).line}` : '';
     return { address: d.address, ...(d.port ? { port: d.port } : {}), source: { kind: 'manifest' as const, label: `${d.label}${where}`, ...(location ? { location } : {}) } };
   });
 }

@@ -796,6 +796,7 @@ function firstLine(s: string): string {
  */
 function readHelmValues(r: DocReader, map: YAMLMap, path: string[], cm: ChunkModel, base = 0): void {
   if (path.length - base > 5) return;
+  if (path.length === base) readKubeVipValues(r, map, path, cm);
   const underService = path.some((p) => /service/i.test(p));
   const ext = underService ? r.get(map, 'externalIPs') : undefined;
   const lbip = underService ? r.get(map, 'loadBalancerIP') : undefined;
@@ -991,6 +992,27 @@ function readApiServerDeclarations(r: DocReader, obj: YAMLMap, kind: string, api
 }
 
 /**
+ * The kube-vip chart's values in control-plane mode: kube-vip/helm-charts charts/kube-vip/templates/daemonset.yaml
+ * writes env `vip_address` from `config.address` when `env.cp_enable` is true, and every other `env` key as it is
+ * (so `env.port` is the API server port, default 6443).
+ */
+function readKubeVipValues(r: DocReader, map: YAMLMap, path: string[], cm: ChunkModel): void {
+  const env = r.getMap(map, 'env');
+  const cp = r.get(env, 'cp_enable');
+  const cpValue = cp && r.deref(cp.value);
+  if (!isScalar(cpValue) || String(cpValue.value).trim().toLowerCase() !== 'true') return;
+  const address = r.get(r.getMap(map, 'config'), 'address');
+  const target = address && r.deref(address.value);
+  if (!isScalar(target) || target.value === null || !parseIP(String(target.value).trim()).ok) return;
+  const portValue = r.get(env, 'port');
+  const portNode = portValue && r.deref(portValue.value);
+  const portText = isScalar(portNode) ? String(portNode.value).trim() : '';
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : 6443;
+  const where = path.length ? `${path.join('.')}.config.address` : 'config.address';
+  (cm.apiServers ??= []).push({ address: String(target.value).trim(), port, span: spanOf(target as Node), label: `kube-vip chart values ${where}` });
+}
+
+/**
  * Objects that carry a chart's values: Flux HelmRelease `spec.values` (fluxcd/helm-controller
  * api/v2/helmrelease_types.go), k3s HelmChart and HelmChartConfig `spec.valuesContent`, a YAML string
  * (k3s-io/helm-controller pkg/apis/helm.cattle.io/v1/types.go), Argo CD Application `spec.source(s).helm.valuesObject`
@@ -1060,6 +1082,7 @@ function readEmbedded(r: DocReader, node: unknown, cm: ChunkModel, read: (inner:
   const mapField = <T extends AddressField>(f: T): T => ({ ...f, span: map(f.span), viaAlias: f.viaAlias || !e.exact });
   for (const p of inner.syntax) cm.syntax.push({ message: p.message, span: map(p.span) });
   for (const a of inner.l2Announcements ?? []) (cm.l2Announcements ??= []).push({ ...a, span: map(a.span) });
+  for (const a of inner.apiServers ?? []) (cm.apiServers ??= []).push({ ...a, span: map(a.span) });
   for (const o of inner.objects) {
     if (o.kind === 'Service') {
       cm.objects.push({

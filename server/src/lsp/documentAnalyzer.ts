@@ -11,7 +11,7 @@
 import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
-import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, emptyFacts, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type Span } from '../engine/index';
+import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, declaredApiServerFacts, emptyFacts, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type Span } from '../engine/index';
 import type { Settings } from '../protocol';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
 import type { ReaderPool } from './readerPool';
@@ -201,7 +201,13 @@ export class DocumentAnalyzer {
       const b = doc.positionAt(span.end);
       return { uri: doc.uri, line: a.line, character: a.character, endLine: b.line, endCharacter: b.character };
     };
-    if (await this.host.workspace.setOpen(doc.uri, services, locate)) this.othersChanged(doc.uri);
+    const servicesMoved = await this.host.workspace.setOpen(doc.uri, services, locate);
+    // The control-plane addresses it declares are API server facts for the other files of its scope.
+    const path = pathOf(doc.uri);
+    const declared = declaredApiServerFacts(analysis.model, doc.uri, doc.getText(), path ? basename(path) : undefined);
+    const scope = await this.host.scopes.forUri(doc.uri);
+    const apiServersMoved = this.host.workspace.setApiServers(doc.uri, 'open', declared, scope.key);
+    if (servicesMoved || apiServersMoved) this.othersChanged(doc.uri);
   }
 
   private othersChanged(uri: string): void {
@@ -252,6 +258,8 @@ export class DocumentAnalyzer {
         maxLength: settings.maxFileSizeMB * 1024 * 1024,
         helmValues: !!path && isHelmValuesPath(path, scope.folderFacts),
         workspace: this.host.workspace.lookupFor(uri),
+        uri,
+        workspaceApiServers: this.host.workspace.apiServersFor(uri, scope.key),
       };
       let analysis: Analysis | undefined;
       if (text.length < SLICED_ABOVE || text.length > options.maxLength) {
@@ -276,7 +284,7 @@ export class DocumentAnalyzer {
             return undefined;
           });
           if (failed) analysis = await analyzeSliced(text, facts, options, pause);
-          else if (model && live()) analysis = await checkModelSliced(text, model, facts, options.workspace, pause);
+          else if (model && live()) analysis = await checkModelSliced(text, model, facts, options.workspace, pause, options);
         } else {
           analysis = await analyzeSliced(text, facts, options, pause);
         }

@@ -13,6 +13,7 @@ import { ConfigProblems } from './configProblems';
 import { CONFIG_FILE_NAME } from '../engine/index';
 import { join } from 'node:path';
 import { WorkspaceIndex } from './workspaceIndex';
+import { isHelmValuesPath } from '../workspace/files';
 import { ClusterSource } from './clusterSource';
 import { ReaderPool } from './readerPool';
 import { DocumentAnalyzer } from './documentAnalyzer';
@@ -111,6 +112,8 @@ export class ServerContext {
       maxBytes: () => 64 * 1024 * 1024,
       log,
       setServices: (uri, services) => this.workspace.setDisk(uri, services),
+      isHelmValues: async (path) => isHelmValuesPath(path, (await this.scopes.forUri(pathToFileURL(path).toString())).folderFacts),
+      setApiServers: async (uri, apiServers) => this.workspace.setApiServers(uri, 'disk', apiServers, apiServers?.length ? (await this.scopes.forUri(uri)).key : ''),
       onChange: () => this.analyzer.revalidateAll(250),
     });
 

@@ -3,7 +3,7 @@
 // watcher events, and skipping node_modules, .git, `files.exclude` and the config file's `ignore` globs.
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { pathOf } from './uris';
-import type { WorkspaceService } from '../engine/index';
+import type { ApiServerFact, WorkspaceService } from '../engine/index';
 import { allowedRealPath, findManifestFiles, isIgnored } from '../workspace/files';
 import { indexFileSliced, toWorkspaceServices } from '../workspace/serviceIndex';
 
@@ -19,6 +19,10 @@ export interface WorkspaceIndexHost {
   log(line: string): void;
   /** A file's Services as read from disk (undefined: none, or gone); true when other files' rules see a change. */
   setServices(uri: string, services: readonly WorkspaceService[] | undefined): Promise<boolean>;
+  /** Read this manifest as Helm values? (`isHelmValuesPath` with its config: the same answer as the editor's and the CLI's.) */
+  isHelmValues(path: string): Promise<boolean>;
+  /** The control-plane addresses a file declares (kube-vip, kubeadm), or none; true when that changed. */
+  setApiServers(uri: string, apiServers: readonly ApiServerFact[] | undefined): Promise<boolean>;
   /** The Services known to the index changed (not merely a file saved with the same Services). */
   onChange(): void;
 }
@@ -106,10 +110,11 @@ export class WorkspaceIndex {
           sliceStart = Date.now();
         }
         return true;
-      });
+      }, await this.host.isHelmValues(path));
       if (!file) return await this.drop(path);
       this.entries.set(path, { uri: file.uri });
-      return this.host.setServices(file.uri, toWorkspaceServices(file));
+      const services = await this.host.setServices(file.uri, toWorkspaceServices(file));
+      return (await this.host.setApiServers(file.uri, file.apiServers)) || services;
     } catch (e) {
       this.skipOnce(path, (e as Error).message);
       return await this.drop(path);
@@ -120,7 +125,7 @@ export class WorkspaceIndex {
     const e = this.entries.get(path);
     if (!e) return Promise.resolve(false);
     this.entries.delete(path);
-    return this.host.setServices(e.uri, undefined);
+    return Promise.all([this.host.setServices(e.uri, undefined), this.host.setApiServers(e.uri, undefined)]).then(([a, b]) => a || b);
   }
 
   /** A watched file was created, changed or deleted. */

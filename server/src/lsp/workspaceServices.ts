@@ -1,7 +1,7 @@
 // The Services of the whole workspace as the cross-file rules see them: an open document's own (from its last
 // analysis) where it is open, the index on disk's elsewhere. One CrossFileIndex, updated per file; each document's
 // rules query it less that document.
-import { CrossFileIndex, type FactLocation, type ServiceObject, type Span, type WorkspaceLookup, type WorkspaceService } from '../engine/index';
+import { CrossFileIndex, type ApiServerFact, type FactLocation, type ServiceObject, type Span, type WorkspaceLookup, type WorkspaceService } from '../engine/index';
 
 export class WorkspaceServices {
   private readonly index = new CrossFileIndex();
@@ -9,6 +9,12 @@ export class WorkspaceServices {
   private readonly queue = new Map<string, Promise<boolean>>();
   private readonly open = new Map<string, readonly WorkspaceService[]>();
   private readonly disk = new Map<string, readonly WorkspaceService[]>();
+  /**
+   * Control-plane addresses files declare (kube-vip, kubeadm), with the fact scope (config file) of the declaring
+   * file: an open document's from its last analysis, the disk's elsewhere. They count for the files of that scope.
+   */
+  private readonly declaredOpen = new Map<string, Declared>();
+  private readonly declaredDisk = new Map<string, Declared>();
 
   /** An open document's Services after an analysis; true when what other files' rules read of it changed. */
   setOpen(uri: string, services: readonly ServiceObject[], locate: (span: Span) => FactLocation): Promise<boolean> {
@@ -18,8 +24,28 @@ export class WorkspaceServices {
 
   /** The document was closed: the file on disk speaks for it again. */
   closeOpen(uri: string): Promise<boolean> {
-    if (!this.open.delete(uri)) return Promise.resolve(false);
-    return this.apply(uri);
+    const declared = this.setApiServers(uri, 'open', undefined, '');
+    if (!this.open.delete(uri)) return Promise.resolve(declared);
+    return this.apply(uri).then((changed) => changed || declared);
+  }
+
+  /** A file's declared control-plane addresses (undefined or empty: none); true when other files' facts changed. */
+  setApiServers(uri: string, from: 'open' | 'disk', apiServers: readonly ApiServerFact[] | undefined, scope: string): boolean {
+    const before = declaredSignature(this.declaredOpen.get(uri) ?? this.declaredDisk.get(uri));
+    const map = from === 'open' ? this.declaredOpen : this.declaredDisk;
+    if (apiServers?.length) map.set(uri, { scope, apiServers });
+    else map.delete(uri);
+    return before !== declaredSignature(this.declaredOpen.get(uri) ?? this.declaredDisk.get(uri));
+  }
+
+  /** The control-plane addresses other files of fact scope `scope` declare, for the rules of `uri`. */
+  apiServersFor(uri: string, scope: string): ApiServerFact[] {
+    const out: ApiServerFact[] = [];
+    for (const u of new Set([...this.declaredOpen.keys(), ...this.declaredDisk.keys()])) {
+      const d = this.declaredOpen.get(u) ?? this.declaredDisk.get(u);
+      if (u !== uri && d && d.scope === scope) out.push(...d.apiServers);
+    }
+    return out;
   }
 
   /** The index on disk read (or lost) a file. */
@@ -56,4 +82,14 @@ export class WorkspaceServices {
   openServices(): Iterable<readonly WorkspaceService[]> {
     return this.open.values();
   }
+}
+
+interface Declared {
+  scope: string;
+  apiServers: readonly ApiServerFact[];
+}
+
+function declaredSignature(d: Declared | undefined): string {
+  if (!d) return '';
+  return JSON.stringify([d.scope, d.apiServers.map((a) => [a.address, a.port, a.source.label, a.source.location])]);
 }
