@@ -1,13 +1,13 @@
 // `kube-ip-guard lint`: the same engine as the language server, for CI.
 import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyze, checkModel, declaredApiServerFacts, parseKubernetesVersion, DEFAULT_MAX_LENGTH, readManifest, type Analysis, type ApiServerFact, type FactContribution, type Finding, type NodeFact, CrossFileIndex } from '../engine/index';
+import { analyze, checkModel, declaredApiServerFacts, parseKubernetesVersion, DEFAULT_MAX_LENGTH, readManifest, type Analysis, type ApiServerFact, type FactContribution, type Finding, type NodeFact, type ServiceObject, CrossFileIndex } from '../engine/index';
 import { parseIP, splitHostPort } from '../engine/addresses';
 import { PROXY_MODES, type ProxyMode } from '../engine/facts';
 import { cliDiscoveryStop, discoverConfig, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import { LineIndex } from '../engine/lineIndex';
 import { findManifestFiles, isHelmValuesPath, isIgnored } from '../workspace/files';
-import { toWorkspaceServices } from '../workspace/serviceIndex';
+import { locatorOf, viewsOf } from '../workspace/serviceIndex';
 import { isLoaded, loadClusterFacts, loadFactsCache, saveFactsCache } from '../facts/cluster/index';
 import { choiceOf, positiveNumberOf, stringOf, stringsOf, UsageError, type CliIO, type Command, type OptionSpecs, type Parsed } from './command';
 import { displayPath, escapeText, FORMATS, render, type CliResult, type Format } from './output';
@@ -291,7 +291,7 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
   const uris = read.map((r) => pathToFileURL(r.input.path).toString());
   for (const [i, r] of read.entries()) {
     const services = r.model?.objects.filter((o) => o.kind === 'Service') ?? [];
-    if (services.length) index.set(uris[i], toWorkspaceServices({ uri: uris[i], services: services as never, lines: r.lines }));
+    if (services.length) index.set(uris[i], viewsOf(services as ServiceObject[], locatorOf(uris[i], r.text, r.lines)));
   }
   // A control-plane VIP a file declares (kube-vip, kubeadm) is an API server address for every file that shares its
   // config file (the same cluster), as it is in the editor.

@@ -9,7 +9,7 @@ import { externalIPIgnoredBecause } from './serviceProxying';
 import { behaviourWithGates, versionVerdict, type KubernetesBehaviour } from './kubernetesVersions';
 import { META_RULES, RULES } from './rules/index';
 import type { ExternalIPEntry, KubernetesContext, Rule, RuleContext } from './rules/rule';
-import { CrossFileIndex, EMPTY_LOOKUP, layered, lookupOf, type WorkspaceLookup, type WorkspaceService } from './crossFile';
+import { CrossFileIndex, crossFileView, EMPTY_LOOKUP, layered, lookupOf, type CrossFileView, type WorkspaceLookup, type WorkspaceService } from './crossFile';
 import { ignoredByAnnotation, Suppressions } from './suppression';
 
 export interface AnalyzeOptions {
@@ -180,8 +180,8 @@ function* checkSteps(text: string, model: ManifestModel, facts: ClusterFacts, wo
     if (suppressions.isSuppressed(f.rule, f.span.start) || ignoredByAnnotation(current?.ignore, f.rule)) suppressed++;
     else findings.push(f);
   };
-  const own: WorkspaceService[] = [];
-  for (const o of model.objects) if (o.kind === 'Service') own.push({ service: o });
+  const own: CrossFileView[] = [];
+  for (const o of model.objects) if (o.kind === 'Service') own.push(crossFileView(o));
   let ownIndex: CrossFileIndex | undefined;
   if (own.length) {
     // 90,000 Services in one file are indexed in steps, so that a sliced analysis can answer requests meanwhile.

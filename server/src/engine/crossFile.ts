@@ -1,9 +1,10 @@
 // What the cross-file rules read of a Service, and an index of it over the workspace, built once and updated per
 // file. externalip-port-clash reads the (address, port, protocol) triples kube-proxy programs; externalip-service-cidr
 // reads ClusterIPs; both name Services by namespace/name. Everything else of another file is invisible to a file's
-// findings, so the signature of exactly this view says when other files must be checked again: adding
-// `type: ExternalName` (kube-proxy then programs nothing) changes it; a comment, a label no rule reads, or an
-// annotation does not.
+// findings. A Service's view is a plain record (no object model, no functions): what the read worker sends back for a
+// large file, what the index keeps, and what `canonicalView` serialises for the signature that says when other files
+// must be checked again (hashed outside the engine: adding `type: ExternalName`, kube-proxy then programs nothing,
+// changes it; a comment, a label no rule reads, or an annotation does not).
 import { addressKey, parseIP } from './addresses';
 import type { FactLocation } from './facts';
 import type { ServiceObject, Span } from './manifest';
@@ -16,15 +17,27 @@ export interface Claim {
   /** `192.168.0.11:80/TCP`, `[fd00::1]:53/UDP`. */
   label: string;
   address: string;
+  /** In the Service's own text. */
   span: Span;
+  /** Where `span` is, for a Service of another file (relatedInformation). */
+  location?: FactLocation;
 }
 
+/** What other files' rules see of one Service: a plain record, cheap to send between threads and to index. */
 export interface CrossFileView {
-  /** `namespace/name` (`default` when unset): how the rules name a Service, and one Service across overlays. */
+  /** `namespace/name` (`default` when unset): how the rules tell Services apart, and one Service across overlays. */
   name: string;
+  /** How messages name it: `namespace/name` as written (no namespace: the name alone). */
+  display: string;
   claims: readonly Claim[];
   /** Comparison keys of `spec.clusterIP` and `spec.clusterIPs`. */
   clusterIPKeys: readonly string[];
+  /** Comparison keys of every externalIP that parses (a free pool address must not be one of them). */
+  externalIPKeys: readonly string[];
+  /** The `kind` value, in the Service's own text. */
+  kindSpan: Span;
+  /** Where the Service is, for one of another file. */
+  location?: FactLocation;
 }
 
 /** A Service with thousands of externalIPs and ports would claim millions of triples; the first ones are enough. */
@@ -36,14 +49,27 @@ export function serviceName(s: ServiceObject): string {
 
 const views = new WeakMap<ServiceObject, CrossFileView>();
 
-/** What other files' rules see of `s` (computed once per Service object). */
+/** What other files' rules see of `s` (computed once per Service object), with spans in its own text. */
 export function crossFileView(s: ServiceObject): CrossFileView {
   let v = views.get(s);
   if (!v) {
-    v = { name: serviceName(s), claims: readClaims(s), clusterIPKeys: clusterIPKeys(s) };
+    v = {
+      name: serviceName(s),
+      display: `${s.namespace ? s.namespace + '/' : ''}${s.name ?? '(unnamed)'}`,
+      claims: readClaims(s),
+      clusterIPKeys: clusterIPKeys(s),
+      externalIPKeys: externalIPKeys(s),
+      kindSpan: s.kindSpan,
+    };
     views.set(s, v);
   }
   return v;
+}
+
+/** The view of a Service of another file: its places resolved to locations (`locate` maps a span of that file). */
+export function locatedView(s: ServiceObject, locate: (span: Span) => FactLocation): CrossFileView {
+  const v = crossFileView(s);
+  return { ...v, claims: v.claims.map((c) => ({ ...c, location: locate(c.span) })), location: locate(s.span) };
 }
 
 function readClaims(s: ServiceObject): Claim[] {
@@ -73,55 +99,42 @@ function clusterIPKeys(s: ServiceObject): string[] {
   return [...out];
 }
 
-/** Two independent 32-bit FNV-1a style hashes, streamed (a 50 MB file's Services would make a huge string). */
-class SignatureHash {
-  private h1 = 0x811c9dc5;
-  private h2 = 0x01000193;
-  private counted = 0;
-
-  add(s: string): void {
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      this.h1 = Math.imul(this.h1 ^ c, 0x01000193);
-      this.h2 = Math.imul(this.h2 ^ c, 0x5bd1e995);
-    }
-    this.h1 = Math.imul(this.h1 ^ 0x1f, 0x01000193);
-    this.h2 = Math.imul(this.h2 ^ 0x1f, 0x5bd1e995);
+function externalIPKeys(s: ServiceObject): string[] {
+  const out: string[] = [];
+  for (const f of s.externalIPs ?? []) {
+    const p = f.value !== undefined ? parseIP(f.value) : undefined;
+    if (p?.ok) out.push(p.ip.key);
   }
-
-  service(v: CrossFileView): void {
-    if (v.claims.length === 0 && v.clusterIPKeys.length === 0) return;
-    this.counted++;
-    this.add(v.name);
-    for (const c of v.claims) this.add(c.key);
-    this.add('|');
-    for (const k of v.clusterIPKeys) this.add(k);
-  }
-
-  get value(): string {
-    return `${this.counted}:${(this.h1 >>> 0).toString(16)}${(this.h2 >>> 0).toString(16)}`;
-  }
+  return out;
 }
 
-/** The cross-file view of these Services as a hash: equal signatures mean nothing other files' rules read changed. */
-export function crossFileSignature(services: readonly ServiceObject[]): string {
-  const h = new SignatureHash();
-  for (const s of services) h.service(crossFileView(s));
-  return h.value;
+/**
+ * Exactly what another file's rules read of this view, as one line of text ('' when they read nothing: no claim, no
+ * ClusterIP): externalip-port-clash reads the claims' keys and the name, externalip-service-cidr the ClusterIP keys
+ * and the name as written. Places are left out on purpose: a line inserted above a Service moves its related
+ * location, and re-checking every open document on each keystroke for that is not worth it. A hash of these lines
+ * over a file's Services is that file's cross-file signature (`crossFileSignature`, server/src/workspace).
+ */
+export function canonicalView(v: CrossFileView): string {
+  if (v.claims.length === 0 && v.clusterIPKeys.length === 0) return '';
+  return JSON.stringify([v.name, v.display, v.claims.map((c) => c.key), v.clusterIPKeys]);
 }
-
-const EMPTY_SIGNATURE = new SignatureHash().value;
 
 /** A Service known to the workspace: of the document being analyzed (no `uri`) or of another file. */
 export interface WorkspaceService {
   uri?: string;
   service: ServiceObject;
   /** For another file: where a span of it is, for relatedInformation. */
-  locate?(span: Span): FactLocation;
+  locate?: (span: Span) => FactLocation;
+}
+
+/** The view of a workspace Service: located when it has a `locate`. */
+export function viewOf(ws: WorkspaceService): CrossFileView {
+  return ws.locate ? locatedView(ws.service, ws.locate) : crossFileView(ws.service);
 }
 
 export interface Claimant {
-  ws: WorkspaceService;
+  view: CrossFileView;
   claim: Claim;
 }
 
@@ -132,7 +145,7 @@ export interface WorkspaceLookup {
   /** Up to `max` claimants of `key` not named `name`: the document's own first. */
   claimants(key: string, name: string, max: number): Claimant[];
   /** A Service other than `self` whose ClusterIP has this key. */
-  clusterIPOwner(key: string, self: ServiceObject): WorkspaceService | undefined;
+  clusterIPOwner(key: string, self: CrossFileView): CrossFileView | undefined;
 }
 
 interface Part<T> {
@@ -141,7 +154,7 @@ interface Part<T> {
 }
 
 /** One key's entries, by file, with counts per name kept for the whole key and per file (all O(1) to query). */
-class Bucket<T extends { name: string }> {
+class Bucket<T extends { view: CrossFileView }> {
   total = 0;
   readonly byName = new Map<string, number>();
   readonly byUri = new Map<string, Part<T>>();
@@ -152,9 +165,10 @@ class Bucket<T extends { name: string }> {
       part = { entries: [], byName: new Map() };
       this.byUri.set(uri, part);
     }
+    const name = e.view.name;
     part.entries.push(e);
-    part.byName.set(e.name, (part.byName.get(e.name) ?? 0) + 1);
-    this.byName.set(e.name, (this.byName.get(e.name) ?? 0) + 1);
+    part.byName.set(name, (part.byName.get(name) ?? 0) + 1);
+    this.byName.set(name, (this.byName.get(name) ?? 0) + 1);
     this.total++;
   }
 
@@ -180,68 +194,62 @@ class Bucket<T extends { name: string }> {
 }
 
 interface ClaimEntry {
-  name: string;
-  ws: WorkspaceService;
+  view: CrossFileView;
   claim: Claim;
 }
 interface OwnerEntry {
-  name: string;
-  ws: WorkspaceService;
+  view: CrossFileView;
 }
 
-/** Services indexed between two chances for a caller to give control back. */
-const SERVICES_PER_STEP = 2000;
+/** Services indexed (or dropped) between two chances for a caller to give control back. */
+export const SERVICES_PER_STEP = 2000;
 
 /** A claimant list names a few Services; looking further than this for them is not worth it. */
 const MAX_SCANNED = 1000;
 
 /**
- * The Services of many files, indexed by claim and ClusterIP. `set` replaces one file's Services in time
- * proportional to that file; queries take time proportional to their answer.
+ * The Services of many files, indexed by claim (address, port, protocol) and by ClusterIP. `set` replaces one file's
+ * Services in time proportional to that file, `setSteps` the same in steps of SERVICES_PER_STEP (dropping the old
+ * ones too), so that a caller can answer requests between them; every query takes time proportional to its answer,
+ * never to the number of Services.
  */
 export class CrossFileIndex {
-  private readonly files = new Map<string, { services: readonly WorkspaceService[]; signature: string }>();
+  private readonly files = new Map<string, readonly CrossFileView[]>();
   private readonly claims = new Map<string, Bucket<ClaimEntry>>();
   private readonly owners = new Map<string, Bucket<OwnerEntry>>();
 
-  /** Replace the Services of file `uri`; true when what other files' rules read of it changed. */
-  set(uri: string, services: readonly WorkspaceService[]): boolean {
-    const steps = this.setSteps(uri, services);
-    for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+  /** Replace the Services of file `uri` (none: forget it). */
+  set(uri: string, views: readonly CrossFileView[]): void {
+    const steps = this.setSteps(uri, views);
+    while (!steps.next().done);
   }
 
   /** `set` in steps of SERVICES_PER_STEP Services, for a caller that gives control back between them. */
-  *setSteps(uri: string, services: readonly WorkspaceService[]): Generator<void, boolean, void> {
-    const before = this.files.get(uri)?.signature ?? EMPTY_SIGNATURE;
-    this.drop(uri);
-    const entry = { services, signature: EMPTY_SIGNATURE };
-    if (services.length) this.files.set(uri, entry);
-    const h = new SignatureHash();
+  *setSteps(uri: string, views: readonly CrossFileView[]): Generator<void, void, void> {
+    yield* this.dropSteps(uri);
+    if (views.length === 0) return;
+    this.files.set(uri, views);
     let n = 0;
-    for (const ws of services) {
+    for (const v of views) {
       if (++n % SERVICES_PER_STEP === 0) yield;
-      const v = crossFileView(ws.service);
-      h.service(v);
-      for (const claim of v.claims) bucket(this.claims, claim.key).add(uri, { name: v.name, ws, claim });
-      for (const k of v.clusterIPKeys) bucket(this.owners, k).add(uri, { name: v.name, ws });
+      for (const claim of v.claims) bucket(this.claims, claim.key).add(uri, { view: v, claim });
+      for (const k of v.clusterIPKeys) bucket(this.owners, k).add(uri, { view: v });
     }
-    entry.signature = h.value;
-    return before !== entry.signature;
   }
 
-  /** Forget file `uri`; true when it had anything other files' rules read. */
-  delete(uri: string): boolean {
-    const before = this.files.get(uri);
-    this.drop(uri);
-    return before !== undefined && before.signature !== EMPTY_SIGNATURE;
+  /** Forget file `uri`. */
+  delete(uri: string): void {
+    const steps = this.dropSteps(uri);
+    while (!steps.next().done);
   }
 
-  private drop(uri: string): void {
+  *dropSteps(uri: string): Generator<void, void, void> {
     const before = this.files.get(uri);
     if (!before) return;
     this.files.delete(uri);
-    for (const ws of before.services) {
-      const v = crossFileView(ws.service);
+    let n = 0;
+    for (const v of before) {
+      if (++n % SERVICES_PER_STEP === 0) yield;
       for (const claim of v.claims) unbucket(this.claims, claim.key, uri);
       for (const k of v.clusterIPKeys) unbucket(this.owners, k, uri);
     }
@@ -268,7 +276,7 @@ export class CrossFileIndex {
           if (u === uri) continue;
           for (const e of part.entries) {
             if (out.length >= max || ++scanned > MAX_SCANNED) return out;
-            if (e.name !== name) out.push({ ws: e.ws, claim: e.claim });
+            if (e.view.name !== name) out.push({ view: e.view, claim: e.claim });
           }
         }
         return out;
@@ -278,7 +286,7 @@ export class CrossFileIndex {
         if (!b) return undefined;
         for (const [u, part] of b.byUri) {
           if (u === uri) continue;
-          for (const e of part.entries) if (e.ws.service !== self) return e.ws;
+          for (const e of part.entries) if (e.view !== self) return e.view;
         }
         return undefined;
       },
@@ -286,7 +294,7 @@ export class CrossFileIndex {
   }
 }
 
-function bucket<T extends { name: string }>(map: Map<string, Bucket<T>>, key: string): Bucket<T> {
+function bucket<T extends { view: CrossFileView }>(map: Map<string, Bucket<T>>, key: string): Bucket<T> {
   let b = map.get(key);
   if (!b) {
     b = new Bucket<T>();
@@ -295,7 +303,7 @@ function bucket<T extends { name: string }>(map: Map<string, Bucket<T>>, key: st
   return b;
 }
 
-function unbucket<T extends { name: string }>(map: Map<string, Bucket<T>>, key: string, uri: string): void {
+function unbucket<T extends { view: CrossFileView }>(map: Map<string, Bucket<T>>, key: string, uri: string): void {
   const b = map.get(key);
   if (!b) return;
   b.remove(uri);
@@ -324,11 +332,11 @@ export const EMPTY_LOOKUP: WorkspaceLookup = {
 export function lookupOf(services: readonly WorkspaceService[]): WorkspaceLookup {
   if (services.length === 0) return EMPTY_LOOKUP;
   const index = new CrossFileIndex();
-  const byUri = new Map<string, WorkspaceService[]>();
+  const byUri = new Map<string, CrossFileView[]>();
   for (const ws of services) {
     const u = ws.uri ?? '';
     const list = byUri.get(u) ?? [];
-    list.push(ws);
+    list.push(viewOf(ws));
     byUri.set(u, list);
   }
   for (const [u, list] of byUri) index.set(u, list);

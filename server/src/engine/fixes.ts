@@ -28,9 +28,14 @@ export interface FixRequest {
   fixes: readonly FixKind[];
 }
 
+/** Address comparison keys taken (a Set, or an index that answers `has`). */
+export interface AddressKeySet {
+  has(key: string): boolean;
+}
+
 export interface FixOptions {
   /** Comparison keys of addresses already used by other Services (open documents), never proposed from the pool. */
-  usedAddressKeys?: ReadonlySet<string>;
+  usedAddressKeys?: AddressKeySet;
 }
 
 export function fixesFor(text: string, req: FixRequest, facts: ClusterFacts, options: FixOptions = {}): FixAction[] {
@@ -303,7 +308,7 @@ function textualRemoval(at: Located): OffsetEdit | undefined {
 }
 
 /** The first pool address that no node, API server or other Service uses, and that the API server accepts. */
-export function freePoolAddress(facts: ClusterFacts, used: ReadonlySet<string>): string | undefined {
+export function freePoolAddress(facts: ClusterFacts, used: AddressKeySet): string | undefined {
   const inv = inventoryOf(facts);
   for (const { range } of inv.pool) {
     const found = firstFree(range, (key) => used.has(key) || inv.lookup(key) !== undefined);

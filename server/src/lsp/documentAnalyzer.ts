@@ -11,11 +11,12 @@
 import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
-import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, declaredApiServerFacts, emptyFacts, parseIP, SOURCE, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type Span } from '../engine/index';
+import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, declaredApiServerFacts, emptyFacts, SOURCE, type AddressKeySet, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type Span } from '../engine/index';
 import type { Settings } from '../protocol';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
 import type { ReaderPool } from './readerPool';
 import { isHelmValuesPath } from '../workspace/files';
+import { crossFileSignature, viewsOf } from '../workspace/serviceIndex';
 import type { FactScopes } from './factScopes';
 import { pathOf } from './uris';
 import type { WorkspaceServices } from './workspaceServices';
@@ -201,7 +202,8 @@ export class DocumentAnalyzer {
       const b = doc.positionAt(span.end);
       return { uri: doc.uri, line: a.line, character: a.character, endLine: b.line, endCharacter: b.character };
     };
-    const servicesMoved = await this.host.workspace.setOpen(doc.uri, services, locate);
+    const views = viewsOf(services, locate);
+    const servicesMoved = await this.host.workspace.setOpen(doc.uri, { views, signature: crossFileSignature(views) });
     // The control-plane addresses it declares are API server facts for the other files of its scope.
     const path = pathOf(doc.uri);
     const declared = declaredApiServerFacts(analysis.model, doc.uri, doc.getText(), path ? basename(path) : undefined);
@@ -228,17 +230,8 @@ export class DocumentAnalyzer {
   }
 
   /** Comparison keys of every externalIP in the open documents (a pool address must not be one of them). */
-  usedAddressKeys(): Set<string> {
-    const used = new Set<string>();
-    for (const services of this.host.workspace.openServices()) {
-      for (const { service } of services) {
-        for (const f of service.externalIPs ?? []) {
-          const p = f.value !== undefined ? parseIP(f.value) : undefined;
-          if (p?.ok) used.add(p.ip.key);
-        }
-      }
-    }
-    return used;
+  usedAddressKeys(): AddressKeySet {
+    return this.host.workspace.usedAddressKeys;
   }
 
   /** The one analysis path: settings, facts, the engine (sliced or in the worker for large texts), diagnostics. */

@@ -111,7 +111,7 @@ export class ServerContext {
       },
       maxBytes: () => 64 * 1024 * 1024,
       log,
-      setServices: (uri, services) => this.workspace.setDisk(uri, services),
+      setServices: (uri, file) => this.workspace.setDisk(uri, file && { views: file.views, signature: file.signature }),
       isHelmValues: async (path) => isHelmValuesPath(path, (await this.scopes.forUri(pathToFileURL(path).toString())).folderFacts),
       setApiServers: async (uri, apiServers) => this.workspace.setApiServers(uri, 'disk', apiServers, apiServers?.length ? (await this.scopes.forUri(uri)).key : ''),
       onChange: () => this.analyzer.revalidateAll(250),

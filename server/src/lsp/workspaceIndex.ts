@@ -3,9 +3,9 @@
 // watcher events, and skipping node_modules, .git, `files.exclude` and the config file's `ignore` globs.
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { pathOf } from './uris';
-import type { ApiServerFact, WorkspaceService } from '../engine/index';
+import type { ApiServerFact } from '../engine/index';
 import { allowedRealPath, findManifestFiles, isIgnored } from '../workspace/files';
-import { indexFileSliced, toWorkspaceServices } from '../workspace/serviceIndex';
+import { indexFileSliced, type IndexedFile } from '../workspace/serviceIndex';
 
 export interface WorkspaceIndexHost {
   folders(): string[];
@@ -18,7 +18,7 @@ export interface WorkspaceIndexHost {
   maxBytes(): number;
   log(line: string): void;
   /** A file's Services as read from disk (undefined: none, or gone); true when other files' rules see a change. */
-  setServices(uri: string, services: readonly WorkspaceService[] | undefined): Promise<boolean>;
+  setServices(uri: string, file: IndexedFile | undefined): Promise<boolean>;
   /** Read this manifest as Helm values? (`isHelmValuesPath` with its config: the same answer as the editor's and the CLI's.) */
   isHelmValues(path: string): Promise<boolean>;
   /** The control-plane addresses a file declares (kube-vip, kubeadm), or none; true when that changed. */
@@ -113,7 +113,7 @@ export class WorkspaceIndex {
       }, await this.host.isHelmValues(path));
       if (!file) return await this.drop(path);
       this.entries.set(path, { uri: file.uri });
-      const services = await this.host.setServices(file.uri, toWorkspaceServices(file));
+      const services = await this.host.setServices(file.uri, file);
       return (await this.host.setApiServers(file.uri, file.apiServers)) || services;
     } catch (e) {
       this.skipOnce(path, (e as Error).message);

@@ -18,9 +18,9 @@ export const externalIPPortClash: Rule = {
       if (count === 0) continue;
       // Name a few; a generated bundle can have thousands of Services on one address.
       const others = ctx.workspace.claimants(c.key, mine.name, MAX_NAMED);
-      const named = others.map((o) => crossFileView(o.ws.service).name);
+      const named = others.map((o) => o.view.name);
       const related: RelatedInfo[] = others.map((o, i) =>
-        o.ws.locate ? { location: o.ws.locate(o.claim.span), message: `also claimed by Service ${named[i]}` } : { span: o.claim.span, message: `also claimed by Service ${named[i]}` },
+        o.claim.location ? { location: o.claim.location, message: `also claimed by Service ${named[i]}` } : { span: o.claim.span, message: `also claimed by Service ${named[i]}` },
       );
       ctx.report(this, {
         span: c.span,

@@ -1,6 +1,7 @@
 // An externalIP inside the Service CIDR collides with ClusterIPs, which kube-proxy also binds (IPVS) or DNATs: the
 // first address of the range is the `kubernetes` Service, i.e. the API server as every pod sees it.
 import { ipToBigInt } from '../addresses';
+import { crossFileView } from '../crossFile';
 import type { Rule } from './rule';
 import { staleNote } from '../inventory';
 
@@ -26,14 +27,14 @@ export const externalIPServiceCIDR: Rule = {
         });
         return;
       }
-      const owner = ctx.workspace.clusterIPOwner(entry.ip.key, entry.service);
+      const owner = ctx.workspace.clusterIPOwner(entry.ip.key, crossFileView(entry.service));
       if (owner) {
-        const name = `${owner.service.namespace ? owner.service.namespace + '/' : ''}${owner.service.name ?? '(unnamed)'}`;
+        const name = owner.display;
         ctx.report(this, {
           span: entry.field.span,
           message: `${entry.ip.text} is the ClusterIP of Service ${name}: kube-proxy would program it twice, for two Services.`,
           severity: 'error',
-          related: owner.locate ? [{ location: owner.locate(owner.service.span), message: `Service ${name}` }] : [{ span: owner.service.kindSpan, message: `Service ${name}` }],
+          related: owner.location ? [{ location: owner.location, message: `Service ${name}` }] : [{ span: owner.kindSpan, message: `Service ${name}` }],
           fixes: entry.field.viaAlias ? [] : ['remove-address', 'use-pool-address'],
           address: entry.ip.text,
         });
