@@ -157,7 +157,7 @@ test('pools and load-balancer status: worst first, the status subresource patch,
   );
   assert.match(r.out, /collides with: the API server 192\.168\.0\.10:6443, node k8s-master-1 \(InternalIP 192\.168\.0\.10\), node k8s-node-1 \(InternalIP 192\.168\.0\.11\)\n/);
   assert.match(r.out, /collides with: node k8s-node-1 \(InternalIP 192\.168\.0\.11\)\n/);
-  assert.match(r.out, /^Not installed in this cluster: (?!.*ipaddresspools).*gateways\.gateway\.networking\.k8s\.io\.$/m);
+  assert.match(r.out, /^Not installed in this cluster: (?!.*ipaddresspools).*gateways\.gateway\.networking\.k8s\.io, l2advertisements\.metallb\.io\.$/m);
 
   const fixed = await audit(['--kubeconfig', kc, '--fix', '--yes']);
   assert.match(fixed.out, /2 of 2 patches applied/);
@@ -366,4 +366,37 @@ test('every pool kind the engine reads is read live: a Cilium LB pool and the ku
   assert.ok(uris.includes('k8s:///CiliumLoadBalancerIPPool/lan spec.blocks[0].cidr'), uris.join('\n'));
   assert.ok(uris.includes('k8s://kube-system/ConfigMap/kubevip data.cidr-global'), uris.join('\n'));
   assert.ok(j.findings.every((f) => f.manualFix), 'no patch is guessed for these pools: the fix says what to edit');
+});
+
+// MetalLB's layer 2 mode (its config/samples L2Advertisement; the pre-0.13 ConfigMap's `protocol: layer2`) on a cluster
+// whose kube-proxy runs IPVS without ipvs.strictARP: every node answers ARP for the load-balancer addresses.
+test('MetalLB layer 2 with IPVS and strictARP false on the live cluster: an error with the kube-proxy fix; strictARP true: clean', async () => {
+  const objects = seedObjects();
+  (objects['/api/v1/services'].items[1].spec as { externalIPs: string[] }).externalIPs = ['192.168.0.20'];
+  objects['/apis/metallb.io/v1beta1/l2advertisements'] = { kind: 'L2Advertisement', items: [{ metadata: { name: 'example', namespace: 'metallb-system' }, spec: { ipAddressPools: ['first-pool'] } }] };
+  objects['/api/v1/configmaps'] = {
+    kind: 'ConfigMap',
+    items: [{ metadata: { name: 'config', namespace: 'metallb-system' }, data: { config: 'address-pools:\n- name: default\n  protocol: layer2\n  addresses:\n  - 192.168.1.240-192.168.1.250\n' } }],
+  };
+  const off = await standin({ objects });
+  const r = await audit(['--kubeconfig', kubeconfig(off.url), '--format', 'json']);
+  assert.equal(r.code, 1, r.out);
+  const j = JSON.parse(r.out) as { read: { resource: string; count: number }[]; findings: { rule: string; uri: string; message: string; manualFix?: string }[] };
+  assert.equal(j.read.find((x) => x.resource === 'l2advertisements.metallb.io')?.count, 1);
+  assert.deepEqual(j.findings.map((f) => [f.rule, f.uri]).sort(), [
+    ['metallb-l2-strictarp', 'k8s://metallb-system/ConfigMap/config'],
+    ['metallb-l2-strictarp', 'k8s://metallb-system/L2Advertisement/example'],
+  ]);
+  assert.match(j.findings[0].message, /kube-proxy runs in IPVS mode without ipvs\.strictARP \(from context lab\)/);
+  assert.ok(j.findings.every((f) => f.manualFix?.startsWith('set ipvs.strictARP: true in config.conf of the kube-system/kube-proxy ConfigMap')), JSON.stringify(j.findings));
+  const text = await audit(['--kubeconfig', kubeconfig(off.url)]);
+  assert.match(text.out, /error L2Advertisement metallb-system\/example \[metallb-l2-strictarp\]/);
+
+  const on = await standin({ objects, kubeProxyStrictARP: true });
+  const clean = await audit(['--kubeconfig', kubeconfig(on.url), '--format', 'json']);
+  assert.equal(clean.code, 0, clean.out);
+  assert.deepEqual((JSON.parse(clean.out) as { findings: unknown[] }).findings, []);
+  // The same cluster in iptables mode needs no strict ARP (near miss).
+  const iptables = await standin({ objects, kubeProxyMode: 'iptables' });
+  assert.equal((await audit(['--kubeconfig', kubeconfig(iptables.url)])).code, 0);
 });

@@ -205,6 +205,8 @@ export interface StandinOptions {
   tokens?: Record<string, string>;
   /** kube-proxy mode in config.conf; '' = the empty default; null = no ConfigMap (404). Default 'ipvs'. */
   kubeProxyMode?: string | null;
+  /** kube-proxy's ipvs.strictARP in config.conf (default false, kube-proxy's own default). */
+  kubeProxyStrictARP?: boolean;
   /** kube-proxy featureGates written into config.conf (none by default). */
   kubeProxyFeatureGates?: Record<string, boolean>;
   /** Addresses of the default/kubernetes EndpointSlice (default 192.168.0.10:6443). */
@@ -476,7 +478,7 @@ export class StandinApiServer {
       case '/api/v1/namespaces/kube-system/configmaps/kube-proxy': {
         const mode = this.opts.kubeProxyMode === undefined ? 'ipvs' : this.opts.kubeProxyMode;
         if (mode === null) return this.status(req, res, 404, 'NotFound', 'configmaps "kube-proxy" not found');
-        const conf = `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nbindAddress: 0.0.0.0\nclusterCIDR: 10.0.0.0/16\nipvs:\n  scheduler: rr\n  strictARP: false\nmode: ${JSON.stringify(mode)}\n${this.opts.kubeProxyFeatureGates ? `featureGates:\n${Object.entries(this.opts.kubeProxyFeatureGates).map(([k, v]) => `  ${k}: ${v}\n`).join('')}` : ''}`;
+        const conf = `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nbindAddress: 0.0.0.0\nclusterCIDR: 10.0.0.0/16\nipvs:\n  scheduler: rr\n  strictARP: ${this.opts.kubeProxyStrictARP === true}\nmode: ${JSON.stringify(mode)}\n${this.opts.kubeProxyFeatureGates ? `featureGates:\n${Object.entries(this.opts.kubeProxyFeatureGates).map(([k, v]) => `  ${k}: ${v}\n`).join('')}` : ''}`;
         return this.json(req, res, {
           kind: 'ConfigMap',
           apiVersion: 'v1',

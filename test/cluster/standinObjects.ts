@@ -33,7 +33,7 @@ export class ObjectStore {
 
   constructor(objects: StandinObjects) {
     for (const [path, c] of Object.entries(objects)) {
-      const m = /^(\/api\/v1|\/apis\/[^/]+\/[^/]+)\/([a-z]+)$/.exec(path);
+      const m = /^(\/api\/v1|\/apis\/[^/]+\/[^/]+)\/([a-z0-9]+)$/.exec(path);
       if (!m) throw new Error(`bad collection path ${path}`);
       const apiVersion = m[1] === '/api/v1' ? 'v1' : m[1].slice('/apis/'.length);
       this.collections.push({ prefix: m[1], plural: m[2], kind: c.kind, apiVersion, items: c.items.map((o) => structuredClone(o)) });

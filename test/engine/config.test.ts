@@ -230,3 +230,13 @@ describe('parseNodeManifest', () => {
     assert.match(broken.problems[0].message, /^n\.yaml is not valid YAML/);
   });
 });
+
+test('data-plane keys for when the cluster is not read: strictARP, serviceLB, kubeVipServices (booleans only)', () => {
+  const cfg = parseConfig('strictARP: true\nserviceLB: true\nkubeVipServices: false\n', CONFIG_URI);
+  assert.deepEqual(cfg.problems, []);
+  const { source, ...dp } = cfg.contribution.dataPlane!;
+  assert.deepEqual(dp, { strictARP: true, serviceLB: true, kubeVipServices: false });
+  assert.equal(source?.location?.line, 0);
+  const bad = parseConfig('serviceLB: "yes"\nkubeVipServices: 1\n', CONFIG_URI);
+  assert.deepEqual(bad.problems.map((p) => p.message), ['serviceLB must be true or false', 'kubeVipServices must be true or false']);
+});

@@ -131,3 +131,69 @@ describe('loadbalancer-ingress-node with k3s ServiceLB', () => {
     assert.deepEqual(summarize(traefik, findings(traefik, withPlane('iptables', { serviceLB: true, kubeVipServices: true }))), ['loadbalancer-ingress-node error "192.168.0.11"']);
   });
 });
+
+// Cilium node IPAM: a LoadBalancer Service of class io.cilium/node (Cilium Documentation/network/node-ipam.rst), its
+// status as the operator writes it (operator/pkg/nodeipam/node_svc_lb_reconciler.go: the selected nodes' ExternalIPs,
+// else InternalIPs, no ipMode).
+describe('loadbalancer-ingress-node with Cilium node IPAM', () => {
+  const nodeIPAM = (port = 80, cls = 'io.cilium/node') =>
+    [
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: web',
+      '  namespace: default',
+      'spec:',
+      '  type: LoadBalancer',
+      `  loadBalancerClass: ${cls}`,
+      '  externalTrafficPolicy: Cluster',
+      '  ipFamilies: [IPv4]',
+      '  ports:',
+      `  - {name: web, port: ${port}, protocol: TCP, targetPort: 8080}`,
+      '  selector: {app: web}',
+      'status:',
+      '  loadBalancer:',
+      '    ingress:',
+      '    - ip: 192.168.0.10',
+      '    - ip: 192.168.0.11',
+      '',
+    ].join('\n');
+
+  test('node addresses by design: silent with iptables, nftables and Cilium\'s kube-proxy replacement (near miss)', () => {
+    for (const mode of ['iptables', 'nftables', 'cilium'] as const) assert.deepEqual(findings(nodeIPAM(), seedFacts({ proxyMode: mode })), [], mode);
+  });
+
+  test('an error where the data plane takes the address whole (kube-proxy IPVS, kube-router), or kube-vip binds it', () => {
+    for (const mode of ['ipvs', 'kube-router'] as const) {
+      const fs = findings(nodeIPAM(), seedFacts({ proxyMode: mode }));
+      assert.deepEqual(summarize(nodeIPAM(), fs), ['loadbalancer-ingress-node error "192.168.0.10"', 'loadbalancer-ingress-node error "192.168.0.11"'], mode);
+      assert.match(fs[1].message, /k8s-node-1 \(from \.kube-ip-guard\.yaml\), published by Cilium node IPAM by design: .*kube-(ipvs0|dummy-if) on every node/);
+    }
+    assert.equal(findings(nodeIPAM(), seedFacts({ proxyMode: 'iptables', extra: 'kubeVipServices: true' })).length, 2);
+  });
+
+  test('by design but on a port the node serves itself: an error in every mode', () => {
+    const ssh = nodeIPAM(22);
+    const fs = findings(ssh, seedFacts({ proxyMode: 'cilium' }));
+    assert.deepEqual(summarize(ssh, fs), ['loadbalancer-ingress-node error "192.168.0.10"', 'loadbalancer-ingress-node error "192.168.0.11"']);
+    assert.match(fs[0].message, /published by Cilium node IPAM by design, but this Service claims 22\/TCP \(SSH\) on it: Cilium's kube-proxy replacement sends that port/);
+    // The API server's own port on its host (the seed's 192.168.0.10:6443), in iptables mode.
+    const api = nodeIPAM(6443);
+    assert.deepEqual(summarize(api, findings(api, seedFacts({ proxyMode: 'iptables' }))), ['loadbalancer-ingress-node error "192.168.0.10"', 'loadbalancer-ingress-node error "192.168.0.11"']);
+    assert.match(findings(api, seedFacts({ proxyMode: 'iptables' }))[0].message, /6443\/TCP \(the Kubernetes API server\)/);
+  });
+
+  test('another class is not node IPAM: the plain collision warning in iptables mode', () => {
+    const other = nodeIPAM(80, 'io.cilium/l2-announcer');
+    assert.deepEqual(summarize(other, findings(other, seedFacts({ proxyMode: 'iptables' }))), ['loadbalancer-ingress-node warning "192.168.0.10"', 'loadbalancer-ingress-node warning "192.168.0.11"']);
+  });
+
+  test('k3s ServiceLB declared in the config file (serviceLB: true) when the cluster is not read', () => {
+    const text = nodeIPAM().replace('  loadBalancerClass: io.cilium/node\n', '');
+    assert.deepEqual(findings(text, seedFacts({ proxyMode: 'iptables', extra: 'serviceLB: true' })), []);
+    assert.equal(findings(text, seedFacts({ proxyMode: 'iptables' })).length, 2);
+    // A Service of another class is not ServiceLB's (a cloud provider's service controller skips classed Services).
+    const classed = nodeIPAM(80, 'metallb.io/metallb');
+    assert.equal(findings(classed, seedFacts({ proxyMode: 'iptables', extra: 'serviceLB: true' })).length, 2);
+  });
+});

@@ -28,3 +28,11 @@ describe('metallb-l2-strictarp', () => {
     assert.deepEqual(findings(l2.replace('L2Advertisement', 'BGPAdvertisement'), seedFacts({ extra: 'strictARP: false' })), []);
   });
 });
+
+// kube-router's service proxy sets net.ipv4.conf.all.arp_ignore=1 and arp_announce=2 itself when it starts
+// (cloudnativelabs/kube-router pkg/controllers/proxy/network_services_controller.go, since v1.4.0), which is what
+// kube-proxy's strictARP does: MetalLB layer 2 needs nothing more there.
+test('metallb-l2-strictarp: kube-router (near miss: it sets strict ARP itself)', () => {
+  assert.deepEqual(findings(l2, seedFacts({ proxyMode: 'kube-router', extra: 'strictARP: false' })), []);
+  assert.deepEqual(findings(l2, seedFacts({ proxyMode: 'cilium', extra: 'strictARP: false' })), []);
+});

@@ -55,7 +55,7 @@ test('schema is draft-07 and compiles in Ajv strict mode', () => {
   assert.equal(schema.type, 'object');
   assert.equal(schema.additionalProperties, false);
   assert.deepEqual(Object.keys(schema.properties).sort(), [
-    'apiServer', 'externalIPPool', 'helmValues', 'ignore', 'kubeProxyFeatureGates', 'kubernetesVersion', 'nodeManifests', 'nodes', 'podCIDRs', 'proxyMode', 'rules', 'serviceCIDRs', 'strictARP',
+    'apiServer', 'externalIPPool', 'helmValues', 'ignore', 'kubeProxyFeatureGates', 'kubeVipServices', 'kubernetesVersion', 'nodeManifests', 'nodes', 'podCIDRs', 'proxyMode', 'rules', 'serviceCIDRs', 'serviceLB', 'strictARP',
   ]);
   newAjv().compile(schema);
 });

@@ -41,10 +41,15 @@ function liveKindOf(p: PoolKind): LiveKind {
   return { kind: p.kind, resource: p.groups[0] ? `${plural}.${p.groups[0]}` : plural, namespaced: true, versions, plural };
 }
 
-/** The Service list and every address pool kind the engine reads (server/src/engine/pools.ts `POOL_KINDS`). */
+/**
+ * The Service list, every address pool kind the engine reads (server/src/engine/pools.ts `POOL_KINDS`), and MetalLB's
+ * L2Advertisements (metallb/metallb api/v1beta1/l2advertisement_types.go), whose layer 2 mode with IPVS needs
+ * kube-proxy's strictARP (metallb-l2-strictarp; the pre-0.13 ConfigMap says `protocol: layer2` itself).
+ */
 export const LIVE_KINDS: readonly LiveKind[] = [
   { kind: 'Service', resource: 'services', namespaced: true, versions: [{ group: '', version: 'v1' }], plural: 'services', essential: true },
   ...POOL_KINDS.map(liveKindOf),
+  { kind: 'L2Advertisement', resource: 'l2advertisements.metallb.io', namespaced: true, versions: [{ group: 'metallb.io', version: 'v1beta1' }], plural: 'l2advertisements' },
 ];
 
 export interface ListOutcome {

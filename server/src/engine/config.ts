@@ -28,7 +28,7 @@ export interface WorkspaceConfig {
   problems: ConfigProblem[];
 }
 
-const KEYS = ['nodes', 'nodeManifests', 'apiServer', 'proxyMode', 'kubernetesVersion', 'kubeProxyFeatureGates', 'serviceCIDRs', 'podCIDRs', 'externalIPPool', 'rules', 'ignore', 'helmValues', 'strictARP'] as const;
+const KEYS = ['nodes', 'nodeManifests', 'apiServer', 'proxyMode', 'kubernetesVersion', 'kubeProxyFeatureGates', 'serviceCIDRs', 'podCIDRs', 'externalIPPool', 'rules', 'ignore', 'helmValues', 'strictARP', 'serviceLB', 'kubeVipServices'] as const;
 const SEVERITIES = ['error', 'warning', 'info', 'off'];
 
 /** A function from a span to an LSP-style location in the file. */
@@ -199,9 +199,13 @@ export function parseConfig(text: string, uri: string, label = CONFIG_FILE_NAME)
         result.ignore = strings(key, value).map((s) => s.text);
         break;
       case 'strictARP':
-        // kube-proxy's ipvs.strictARP (KubeProxyIPVSConfiguration), for metallb-l2-strictarp when the cluster is not read.
-        if (isScalar(value) && typeof value.value === 'boolean') contribution.dataPlane = { strictARP: value.value, source: source(spanOf(value)) };
-        else problem(value, 'strictARP must be true or false');
+      case 'serviceLB':
+      case 'kubeVipServices':
+        // What the live cluster would tell (facts/cluster/load.ts), for when it is not read: kube-proxy's
+        // ipvs.strictARP (KubeProxyIPVSConfiguration; metallb-l2-strictarp), k3s ServiceLB running (svclb-*
+        // DaemonSets) and kube-vip in services mode (svc_enable: "true"; loadbalancer-ingress-node).
+        if (isScalar(value) && typeof value.value === 'boolean') contribution.dataPlane = { ...contribution.dataPlane, [key]: value.value, source: contribution.dataPlane?.source ?? source(spanOf(value)) };
+        else problem(value, `${key} must be true or false`);
         break;
       case 'helmValues':
         result.helmValues = strings(key, value).map((s) => s.text);

@@ -76,6 +76,8 @@ export interface ServiceObject {
   clusterIPs: string[];
   ipFamilies: string[];
   ipFamilyPolicy?: string;
+  /** `spec.loadBalancerClass`: which load-balancer controller serves it (unset: the cluster's default one). */
+  loadBalancerClass?: string;
   labels: Record<string, string>;
   ports: ServicePort[];
   /** Undefined when the Service has no externalIPs key. */
@@ -889,6 +891,7 @@ function readService(
     clusterIPs: r.getStrings(spec, 'clusterIPs'),
     ipFamilies: r.getStrings(spec, 'ipFamilies'),
     ipFamilyPolicy: r.getString(spec, 'ipFamilyPolicy'),
+    loadBalancerClass: r.getString(spec, 'loadBalancerClass'),
     labels: {},
     ports: [],
     annotationAddresses: annotationAddresses(r, r.getMap(meta.metadata, 'annotations')),

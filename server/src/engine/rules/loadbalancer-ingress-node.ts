@@ -14,6 +14,41 @@ import { describeOwners, ownerLocations, ownsAny } from '../inventory';
 import { nodeCollisionShort, apiServerCollisionShort, portsText } from './explain';
 import type { Rule } from './rule';
 import { collisionSeverity, dataPlaneOf } from '../dataPlanes';
+import type { DataPlaneFacts } from '../facts';
+import type { ServiceObject } from '../manifest';
+import { criticalPorts } from './nodePorts';
+
+/** Cilium node IPAM's load-balancer class (cilium/cilium operator/pkg/nodeipam: `annotation.Prefix + "/node"`). */
+export const CILIUM_NODE_IPAM_CLASS = 'io.cilium/node';
+
+/**
+ * The controller that publishes node addresses as this Service's ingress IPs by design, if any:
+ * - Cilium node IPAM (cilium/cilium operator/pkg/nodeipam/node_svc_lb_reconciler.go): a LoadBalancer Service of class
+ *   `io.cilium/node` gets the ExternalIPs (else InternalIPs) of the selected nodes, without an ipMode, so kube-proxy
+ *   programs them as VIPs. Cilium's own data plane programs no whole-address entries for node addresses (cilium
+ *   #45572, after the node IPAM breakage of cilium #43206), so there only the Service's ports are taken.
+ * - k3s ServiceLB (klipper-lb; k3s pkg/cloudprovider/servicelb.go podIPs): the nodes running its pods, for a
+ *   Service without a loadBalancerClass (a cloud provider's service controller skips classed Services), served with
+ *   host ports (k3s #2804, #5000).
+ * Either is harmless unless the data plane takes the whole address (kube-proxy IPVS, kube-router) or kube-vip in
+ * services mode binds it, or a Service port is one the node itself serves.
+ */
+function nodeAddressPublisher(service: ServiceObject, dp: DataPlaneFacts | undefined): string | undefined {
+  if (service.type !== 'LoadBalancer') return undefined;
+  if (service.loadBalancerClass === CILIUM_NODE_IPAM_CLASS) return 'Cilium node IPAM';
+  if (dp?.serviceLB && service.loadBalancerClass === undefined) return 'k3s ServiceLB';
+  return undefined;
+}
+
+/** The Service's ports that the node serves itself: the critical node ports and the API server's port there. */
+function servedPorts(service: ServiceObject, apiServerPorts: readonly (number | undefined)[]): string[] {
+  const out = criticalPorts(service.ports).map((h) => `${h.port}/${h.protocol} (${h.what})`);
+  for (const p of service.ports) {
+    const protocol = (p.protocol || 'TCP').toUpperCase();
+    if (p.port !== undefined && protocol === 'TCP' && apiServerPorts.includes(p.port) && !out.some((o) => o.startsWith(`${p.port}/TCP`))) out.push(`${p.port}/TCP (the API server)`);
+  }
+  return out;
+}
 
 export const loadBalancerIngressNode: Rule = {
   id: 'loadbalancer-ingress-node',
@@ -31,17 +66,29 @@ export const loadBalancerIngressNode: Rule = {
       const owners = ctx.inventory.lookup(v.ip.key);
       if (!ownsAny(owners)) continue;
       const mode = ctx.facts.proxyMode;
-      // k3s ServiceLB (klipper-lb; k3s pkg/cloudprovider/servicelb.go) publishes node addresses as ingress IPs by
-      // design and serves them with host ports: harmless unless the data plane takes the whole address (IPVS,
-      // kube-router, Cilium) or kube-vip in services mode binds it (k3s #2804, #5000).
       const dp = ctx.facts.dataPlane;
-      if (dp?.serviceLB && !dp.kubeVipServices && !dataPlaneOf(mode).takesWholeAddress && owners.apiServers.length === 0) continue;
       const what = describeOwners(owners);
       const nodes = [...new Set(owners.nodes.map((n) => n.node))].join(', ');
+      const publisher = nodeAddressPublisher(service, dp);
+      if (publisher && !dp?.kubeVipServices && (mode === 'cilium' || !dataPlaneOf(mode).takesWholeAddress)) {
+        // By design: the Service's own ports on the node's address reach the Service, nothing else does. Only a
+        // port the node (or the API server on it) serves itself is lost.
+        const hits = servedPorts(service, owners.apiServers.map((a) => a.port));
+        if (hits.length === 0) continue;
+        ctx.report(this, {
+          span: field.span,
+          message: `status.loadBalancer.ingress[${field.index}].ip ${v.ip.text} is ${what}, published by ${publisher} by design, but this Service claims ${hits.join(', ')} on it: ${mode === 'cilium' ? "Cilium's kube-proxy replacement" : `kube-proxy (${mode} mode)`} sends that port to the Service on every node, so the node no longer answers it.`,
+          severity: 'error',
+          related: ownerLocations(owners),
+          address: v.ip.text,
+        });
+        continue;
+      }
       const why = owners.apiServers.length ? apiServerCollisionShort(mode, portsText(service.ports)) : nodeCollisionShort(mode, nodes, portsText(service.ports));
+      const byDesign = publisher ? `, published by ${publisher} by design${dp?.kubeVipServices ? ' and bound by kube-vip in services mode' : ''}` : '';
       ctx.report(this, {
         span: field.span,
-        message: `status.loadBalancer.ingress[${field.index}].ip ${v.ip.text} is ${what}: ${why}`,
+        message: `status.loadBalancer.ingress[${field.index}].ip ${v.ip.text} is ${what}${byDesign}: ${why}`,
         severity: dp?.kubeVipServices ? 'error' : collisionSeverity(mode),
         related: ownerLocations(owners),
         address: v.ip.text,

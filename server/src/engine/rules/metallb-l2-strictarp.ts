@@ -2,7 +2,9 @@
 // (MetalLB's installation docs, "Preparation"; kubermatic #7309). IPVS puts every load-balancer address on
 // kube-ipvs0 on every node, and without strict ARP (arp_ignore=1, arp_announce=2) every node answers ARP for it,
 // not only the MetalLB speaker that owns it: clients reach random nodes and failover breaks. Only reported when the
-// kube-proxy config was read (the live cluster), so the fact is known, not guessed.
+// kube-proxy config was read (the live cluster, the audit) or the config file states `strictARP`, so the fact is
+// known, not guessed. kube-router's IPVS proxy sets arp_ignore=1/arp_announce=2 itself (cloudnativelabs/kube-router
+// pkg/controllers/proxy/network_services_controller.go, since v1.4.0), so only kube-proxy's IPVS mode is meant.
 import type { Rule } from './rule';
 
 export const metallbL2StrictARP: Rule = {
