@@ -8,6 +8,7 @@ import { registerWorkspaceHandlers } from './lsp/handlers/workspace';
 import { registerLanguageHandlers } from './lsp/handlers/language';
 import { registerCommandHandlers } from './lsp/handlers/commands';
 import { registerDocumentHandlers } from './lsp/handlers/documents';
+import { registerDiagnosticHandlers } from './lsp/handlers/diagnostics';
 import { registerAuditHandlers } from './lsp/handlers/audit';
 
 export function startServer(connection: Connection): ServerContext {
@@ -23,6 +24,7 @@ export function startServer(connection: Connection): ServerContext {
   registerLanguageHandlers(ctx);
   registerCommandHandlers(ctx);
   registerDocumentHandlers(ctx);
+  registerDiagnosticHandlers(ctx);
   registerAuditHandlers(ctx);
   connection.listen();
   return ctx;

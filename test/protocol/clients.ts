@@ -202,4 +202,43 @@ export const COC: ClientProfile = {
   },
 };
 
-export const PROFILES = [ALE, VIM_LSP, NEOVIM_07, NEOVIM_010, LSP_MODE, EGLOT, COC];
+/**
+ * microsoft/vscode-languageserver-node client/src/common (vscode-languageclient 9.0.1, the extension's client):
+ * client.ts computeClientCapabilities and each feature's fillClientCapabilities (diagnostic.ts: pull diagnostics
+ * with refresh; hover.ts, configuration.ts, workspaceFolder.ts, fileSystemWatcher.ts, codeAction.ts).
+ */
+export const VSCODE: ClientProfile = {
+  name: 'VS Code (vscode-languageclient 9)',
+  roots: 'workspaceFolders',
+  echoesDiagnosticData: true,
+  capabilities: {
+    general: { positionEncodings: ['utf-16'] },
+    workspace: {
+      applyEdit: true,
+      workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'], failureHandling: 'textOnlyTransactional', normalizesLineEndings: true },
+      didChangeConfiguration: { dynamicRegistration: true },
+      didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true },
+      configuration: true,
+      workspaceFolders: true,
+      diagnostics: { refreshSupport: true },
+    },
+    textDocument: {
+      synchronization: { dynamicRegistration: true, willSave: true, willSaveWaitUntil: true, didSave: true },
+      hover: { dynamicRegistration: true, contentFormat: ['markdown', 'plaintext'] },
+      codeAction: {
+        dynamicRegistration: true,
+        isPreferredSupport: true,
+        disabledSupport: true,
+        dataSupport: true,
+        resolveSupport: { properties: ['edit'] },
+        codeActionLiteralSupport: { codeActionKind: { valueSet: ['', 'quickfix', 'refactor', 'refactor.extract', 'refactor.inline', 'refactor.rewrite', 'source', 'source.organizeImports'] } },
+        honorsChangeAnnotations: false,
+      },
+      publishDiagnostics: { relatedInformation: true, versionSupport: false, tagSupport: { valueSet: [1, 2] }, codeDescriptionSupport: true, dataSupport: true },
+      diagnostic: { dynamicRegistration: true, relatedDocumentSupport: false },
+    },
+    window: { workDoneProgress: true, showMessage: { messageActionItem: { additionalPropertiesSupport: true } }, showDocument: { support: true } },
+  },
+};
+
+export const PROFILES = [ALE, VIM_LSP, NEOVIM_07, NEOVIM_010, LSP_MODE, EGLOT, COC, VSCODE];

@@ -162,8 +162,12 @@ export class LspTestClient {
 
   /** `textDocument/diagnostic` for the document's current version. */
   async pull(uri: string): Promise<Diagnostic[]> {
-    const report = (await this.conn.sendRequest('textDocument/diagnostic', { textDocument: { uri } })) as { kind: string; items?: Diagnostic[] };
-    return report.items ?? [];
+    return (await this.pullReport(uri)).items ?? [];
+  }
+
+  /** The whole `textDocument/diagnostic` report, given the result id of the client's previous one. */
+  pullReport(uri: string, previousResultId?: string): Promise<{ kind: 'full' | 'unchanged'; resultId?: string; items?: Diagnostic[] }> {
+    return this.conn.sendRequest('textDocument/diagnostic', { textDocument: { uri }, ...(previousResultId ? { previousResultId } : {}) });
   }
 
   /**

@@ -15,10 +15,17 @@ export interface ClientSupport {
   hoverFormat: MarkupKind;
   /** `workspaceEdit.documentChanges`: versioned edits; else `changes`, keyed by URI. */
   documentChanges: boolean;
+  /**
+   * LSP 3.17 pull diagnostics: the client announced `textDocument.diagnostic` and `workspace.diagnostics.refreshSupport`.
+   * Both, because our diagnostics change without an edit (the cluster, a config file, another file's Services): a
+   * client that pulls but cannot be asked to pull again (Neovim 0.10 and 0.11) would keep stale ones, so it is
+   * pushed to like any other.
+   */
+  pullDiagnostics: boolean;
 }
 
 /** Before `initialize`: nothing is assumed. */
-export const NO_CLIENT_SUPPORT: ClientSupport = { configurationPull: false, dynamicWatchers: false, workspaceFolders: false, hoverFormat: MarkupKind.PlainText, documentChanges: false };
+export const NO_CLIENT_SUPPORT: ClientSupport = { configurationPull: false, dynamicWatchers: false, workspaceFolders: false, hoverFormat: MarkupKind.PlainText, documentChanges: false, pullDiagnostics: false };
 
 export function readClientSupport(params: InitializeParams): ClientSupport {
   const caps = params.capabilities ?? {};
@@ -29,6 +36,7 @@ export function readClientSupport(params: InitializeParams): ClientSupport {
     workspaceFolders: workspace?.workspaceFolders === true,
     hoverFormat: preferredMarkup(caps.textDocument?.hover?.contentFormat),
     documentChanges: workspace?.workspaceEdit?.documentChanges === true,
+    pullDiagnostics: typeof caps.textDocument?.diagnostic === 'object' && caps.textDocument.diagnostic !== null && workspace?.diagnostics?.refreshSupport === true,
   };
 }
 

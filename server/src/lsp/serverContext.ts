@@ -1,7 +1,7 @@
 // The services of one language server session, built once by the composition root (`server.ts`) and handed to every
 // handler module: the open documents, what the client announced, settings, fact scopes, the cluster, the workspace
 // index and the document analyzer. Handlers hold no state of their own beyond what lives here.
-import { MessageType, ShowMessageNotification, TextDocuments, type Connection, type Diagnostic, type FileEvent, type Range } from 'vscode-languageserver/node';
+import { DiagnosticRefreshRequest, MessageType, ShowMessageNotification, TextDocuments, type Connection, type Diagnostic, type FileEvent, type Range } from 'vscode-languageserver/node';
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +21,7 @@ import { WorkspaceServices } from './workspaceServices';
 import { FactScopes } from './factScopes';
 import { ClosedFiles } from './closedFiles';
 import { NO_CLIENT_SUPPORT, type ClientSupport } from './clientSupport';
+import { DiagnosticDelivery } from './diagnosticDelivery';
 import { SETTINGS_SECTION, StatusNotification, type InitializationOptions, type Settings } from '../protocol';
 import { toSettings } from '../settings';
 
@@ -56,6 +57,8 @@ export class ServerContext {
   readonly workspace = new WorkspaceServices();
   readonly closedFiles: ClosedFiles;
   readonly configProblems: ConfigProblems;
+  /** Push or pull, per what the client announced: every diagnostic leaves the server through it. */
+  readonly diagnostics: DiagnosticDelivery;
   /** Our own watcher, for clients that cannot watch files (started only for them). */
   readonly watcher: ServerFileWatcher;
   /** Files changed on disk, from the client's watcher or ours (set by the workspace handlers). */
@@ -69,6 +72,13 @@ export class ServerContext {
   constructor(readonly connection: Connection) {
     const log = (line: string) => this.log(line);
     const init = () => this.init;
+    this.diagnostics = new DiagnosticDelivery({
+      pulls: () => this.client.pullDiagnostics,
+      isOpen: (uri) => !!this.documents.get(uri),
+      push: (uri, diagnostics, version) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, version, diagnostics })),
+      refresh: () => connection.sendRequest(DiagnosticRefreshRequest.type),
+      background: (what, work) => this.background(what, work),
+    });
     this.cluster = new ClusterSource({
       get cacheDir() {
         return init().storagePath;
@@ -121,7 +131,7 @@ export class ServerContext {
       documents: this.documents,
       scopes: this.scopes,
       getSettings: (uri) => this.settings(uri),
-      publish: (uri, version, diagnostics) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, version, diagnostics: this.diagnosticsToClient(uri, diagnostics) })),
+      publish: (uri, version, diagnostics) => this.diagnostics.analyzed(uri, version, this.diagnosticsToClient(uri, diagnostics)),
       log,
       workspace: this.workspace,
       readers: this.readers,
@@ -129,7 +139,7 @@ export class ServerContext {
 
     this.configProblems = new ConfigProblems({
       isOpen: (uri) => !!this.documents.get(uri),
-      publish: (uri, diagnostics, text) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, diagnostics: this.diagnosticsToClient(uri, diagnostics, linesOfText(text)) })),
+      publish: (uri, diagnostics, text) => this.diagnostics.notOpen(uri, this.diagnosticsToClient(uri, diagnostics, linesOfText(text))),
       get showWarning() {
         return init().statusWarnings === true ? undefined : (message: string) => void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message }).catch(() => undefined);
       },
@@ -141,7 +151,7 @@ export class ServerContext {
       settings: (uri) => this.settings(uri),
       scopes: this.scopes,
       analyze: (uri, text) => this.analyzer.analyzeFile(uri, text),
-      publish: (uri, diagnostics, text) => this.background('publishing diagnostics', connection.sendDiagnostics({ uri, diagnostics: this.diagnosticsToClient(uri, diagnostics, linesOfText(text)) })),
+      publish: (uri, diagnostics, text) => this.diagnostics.notOpen(uri, this.diagnosticsToClient(uri, diagnostics, linesOfText(text))),
     });
   }
 

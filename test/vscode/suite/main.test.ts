@@ -55,6 +55,9 @@ describe('Kube IP Guard in the extension host (seed workspace)', () => {
   });
 
   it(`reports ${RULE} as an error on line 29 of deployment.yaml`, async () => {
+    // vscode-languageclient announces pull diagnostics with refresh: the server answers its pulls (never pushes too).
+    const offered = (api.client as unknown as { initializeResult?: { capabilities: { diagnosticProvider?: unknown } } }).initializeResult?.capabilities.diagnosticProvider;
+    assert.ok(offered, 'the server did not offer pull diagnostics to VS Code');
     const d = await waitForNodeError();
     const doc = await vscode.workspace.openTextDocument(manifest);
     assert.equal(doc.lineAt(LINE).text, '  - 192.168.0.11');
@@ -150,6 +153,27 @@ describe('Kube IP Guard in the extension host (seed workspace)', () => {
     assert.ok(await vscode.workspace.applyEdit(back));
     await waitForNodeError(vscode.DiagnosticSeverity.Error, 'the error back once the edit is undone');
     assert.ok(await doc.save());
+    await openYaml(manifest);
+  });
+
+  it('a closed file\'s findings (Check workspace) are shown once, and still once when it is opened and edited', async () => {
+    const other = vscode.Uri.joinPath(folder.uri, 'other.yaml');
+    const service = (ip: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: other\nspec:\n  externalIPs:\n  - ${ip}\n  ports:\n  - port: 9999\n`;
+    await vscode.workspace.fs.writeFile(other, Buffer.from(service('192.168.0.11'), 'utf8'));
+    await vscode.commands.executeCommand('kubeIpGuard.checkWorkspace');
+    // Not open: pushed by the server.
+    await waitFor('the closed file\'s error after Check workspace', () => ours(other, RULE).length === 1, { describe: () => brief(other) });
+    const editor = await openYaml(other);
+    // Open: pulled. Had the pushed copy stayed, the error would be there twice, and still once after the fix below.
+    const d = await waitFor('the opened file\'s error', () => ours(other, RULE).find((x) => x.range.start.line === 6), { describe: () => brief(other) });
+    assert.ok(await editor.edit((e) => e.replace(d.range, '203.0.113.5')));
+    await waitFor('no error once the address is free', () => ours(other).length === 0, { describe: () => brief(other) });
+    assert.ok(await editor.edit((e) => e.replace(new vscode.Range(6, 4, 6, 15), '192.168.0.11')));
+    await waitFor('the error back, once', () => ours(other, RULE).length === 1, { describe: () => brief(other) });
+    assert.equal(ours(other).length, 1, JSON.stringify(brief(other)));
+    assert.ok(await editor.edit((e) => e.replace(new vscode.Range(6, 4, 6, 16), '203.0.113.5')));
+    assert.ok(await editor.document.save());
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     await openYaml(manifest);
   });
 

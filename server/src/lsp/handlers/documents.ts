@@ -28,9 +28,12 @@ function releaseMemorySoon(): void {
 }
 
 export function registerDocumentHandlers(ctx: ServerContext): void {
-  const { documents, analyzer, closedFiles, connection } = ctx;
+  const { documents, analyzer, closedFiles, connection, diagnostics } = ctx;
 
-  documents.onDidOpen((e) => analyzer.schedule(e.document.uri, 0));
+  documents.onDidOpen((e) => {
+    diagnostics.opened(e.document.uri);
+    analyzer.schedule(e.document.uri, 0);
+  });
   documents.onDidChangeContent((e) => {
     const path = pathOf(e.document.uri);
     if (!(path && ctx.dependencyChanged(path))) analyzer.schedule(e.document.uri);
@@ -38,13 +41,14 @@ export function registerDocumentHandlers(ctx: ServerContext): void {
   documents.onDidClose((e) => {
     const uri = e.document.uri;
     analyzer.forget(uri);
+    diagnostics.closed(uri);
     releaseMemorySoon();
     const path = pathOf(uri);
     // A closed config file is read from disk again (its unsaved edits are gone).
     if (path) ctx.dependencyChanged(path);
     // A file reported by "Check workspace" keeps its findings, from disk; any other file's go with it.
     if (path && closedFiles.has(uri)) ctx.background('checking a closed file', closedFiles.check(path));
-    else ctx.background('clearing diagnostics', connection.sendDiagnostics({ uri, diagnostics: [] }));
+    else diagnostics.notOpen(uri, []);
   });
 
   documents.listen(connection);

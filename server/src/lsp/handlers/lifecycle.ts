@@ -1,7 +1,7 @@
 // initialize / initialized / shutdown / exit: what the client announced, what the server offers, and starting and
 // stopping the background work (the workspace index, the cluster).
 import { CodeActionKind, DidChangeWatchedFilesNotification, TextDocumentSyncKind, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
-import { CONFIG_FILE_NAME } from '../../engine/index';
+import { CONFIG_FILE_NAME, SOURCE } from '../../engine/index';
 import type { InitializationOptions } from '../../protocol';
 import { initialFolders, readClientSupport } from '../clientSupport';
 import { negotiateEncoding, PositionCodec } from '../positions';
@@ -21,6 +21,9 @@ export function registerLifecycleHandlers(ctx: ServerContext): void {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
+        // Our findings depend on other files (cross-file rules, config files, node manifests). Files that are not
+        // open are pushed, so no workspace pull (diagnosticDelivery.ts).
+        ...(ctx.client.pullDiagnostics ? { diagnosticProvider: { identifier: SOURCE, interFileDependencies: true, workspaceDiagnostics: false } } : {}),
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'kube-ip-guard' },
