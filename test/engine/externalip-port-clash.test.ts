@@ -51,10 +51,30 @@ describe('externalip-port-clash', () => {
     assert.equal(fs[0].related[0].location?.line, 7);
   });
 
-  test('addresses are compared parsed, not as strings', () => {
+  test('addresses are compared parsed, not as strings (up to 1.35; from 1.36 the API server refuses the leading zeros)', () => {
     const text = service(['192.168.0.20'], { name: 'a' }) + '---\n' + service(['"192.168.000.020"'], { name: 'b' });
-    const fs = findings(text).filter((f) => f.rule === 'externalip-port-clash');
-    assert.deepEqual(fs.map((f) => spanText(text, f)), ['192.168.0.20', '"192.168.000.020"']);
+    const at = (v: string) => findings(text, seedFacts({ extra: `kubernetesVersion: "${v}"` })).filter((f) => f.rule === 'externalip-port-clash');
+    assert.deepEqual(at('1.35').map((f) => spanText(text, f)), ['192.168.0.20', '"192.168.000.020"']);
+    // StrictIPCIDRValidation (beta, on in 1.36) refuses Service b: it never exists, so it claims nothing.
+    assert.deepEqual(at('1.36'), []);
+    // The same across files: the other file's refused Service is not a claimant.
+    const other = service(['"192.168.000.020"'], { name: 'b' });
+    const mine = service(['192.168.0.20'], { name: 'a' });
+    const across = (v: string) => findings(mine, seedFacts({ extra: `kubernetesVersion: "${v}"` }), { workspaceServices: workspaceServicesOf('file:///workspace/b.yaml', other) }).filter((f) => f.rule === 'externalip-port-clash');
+    assert.equal(across('1.35').length, 1);
+    assert.deepEqual(across('1.36'), []);
+  });
+
+  test('a Service the API server refuses in every release (one entry not an IP) claims nothing', () => {
+    const text = service(['192.168.0.20'], { name: 'a' }) + '---\n' + service(['192.168.0.20', '192.168.0.300'], { name: 'b' });
+    assert.deepEqual(findings(text).filter((f) => f.rule === 'externalip-port-clash'), []);
+  });
+
+  test('kube-proxy\'s AllowServiceExternalIPs gate off (1.36+): no externalIP is programmed, so nothing clashes', () => {
+    const text = service(['192.168.0.20'], { name: 'a' }) + '---\n' + service(['192.168.0.20'], { name: 'b' });
+    const gate = (on: boolean) => findings(text, seedFacts({ extra: `kubeProxyFeatureGates: {AllowServiceExternalIPs: ${on}}` })).filter((f) => f.rule === 'externalip-port-clash');
+    assert.equal(gate(true).length, 2);
+    assert.deepEqual(gate(false), []);
   });
 
   test('same name in two namespaces is two Services: a clash', () => {

@@ -9,6 +9,12 @@ import { addressKey, parseIP } from './addresses';
 import type { FactLocation } from './facts';
 import type { ServiceObject, Span } from './manifest';
 import { ignoredBecause } from './serviceProxying';
+import { specRejected } from './apiValidation';
+import { behaviourWithGates, NEWEST_KNOWN_MINOR } from './kubernetesVersions';
+
+/** The API server's validation with and without StrictIPCIDRValidation (only that decides what it refuses here). */
+const STRICT = { ...behaviourWithGates(NEWEST_KNOWN_MINOR, undefined).behaviour, strictIPValidation: true };
+const LENIENT = { ...STRICT, strictIPValidation: false };
 
 /** One address:port/protocol that kube-proxy programs for a Service. */
 export interface Claim {
@@ -34,6 +40,12 @@ export interface CrossFileView {
   clusterIPKeys: readonly string[];
   /** Comparison keys of every externalIP that parses (a free pool address must not be one of them). */
   externalIPKeys: readonly string[];
+  /**
+   * The API server refuses this Service only under strict IP validation (a leading zero or an IPv4-mapped externalIP:
+   * StrictIPCIDRValidation, on from 1.36), so from then on it is never created and claims nothing. (A Service every
+   * release refuses has no claims at all.)
+   */
+  strictRejected?: boolean;
   /** The `kind` value, in the Service's own text. */
   kindSpan: Span;
   /** Where the Service is, for one of another file. */
@@ -53,13 +65,16 @@ const views = new WeakMap<ServiceObject, CrossFileView>();
 export function crossFileView(s: ServiceObject): CrossFileView {
   let v = views.get(s);
   if (!v) {
+    // The API server refuses the whole Service when one field fails validation (ValidateService): it never exists.
+    const rejected = specRejected(s, LENIENT);
     v = {
       name: serviceName(s),
       display: `${s.namespace ? s.namespace + '/' : ''}${s.name ?? '(unnamed)'}`,
-      claims: readClaims(s),
+      claims: rejected ? [] : readClaims(s),
       clusterIPKeys: clusterIPKeys(s),
       externalIPKeys: externalIPKeys(s),
       kindSpan: s.kindSpan,
+      ...(!rejected && specRejected(s, STRICT) ? { strictRejected: true } : {}),
     };
     views.set(s, v);
   }
@@ -117,7 +132,7 @@ function externalIPKeys(s: ServiceObject): string[] {
  */
 export function canonicalView(v: CrossFileView): string {
   if (v.claims.length === 0 && v.clusterIPKeys.length === 0) return '';
-  return JSON.stringify([v.name, v.display, v.claims.map((c) => c.key), v.clusterIPKeys]);
+  return JSON.stringify([v.name, v.display, v.claims.map((c) => c.key), v.clusterIPKeys, v.strictRejected ?? false]);
 }
 
 /** A Service known to the workspace: of the document being analyzed (no `uri`) or of another file. */
