@@ -8,7 +8,11 @@
 //   (address, protocol, port) is DNATed on every node (CVE-2020-8554).
 // - kube-router's service proxy (cloudnativelabs/kube-router pkg/controllers/proxy/network_services_controller.go,
 //   `KubeDummyIf = "kube-dummy-if"`): IPVS, with every service address on kube-dummy-if plus a local route: the
-//   same outage as kube-proxy IPVS (kube-router #466, #827).
+//   same outage as kube-proxy IPVS (kube-router #466, #827). From v2.8.0 `--strict-external-ip-validation` (default
+//   true) programs an externalIP only inside `--service-external-ip-range` and a load-balancer IP only inside
+//   `--loadbalancer-ip-range`, denying all when none is set (docs/user-guide.md "External IP and LoadBalancer IP
+//   Validation"): the outage then needs a range that holds the node's address. Its version and flags are not read,
+//   so the older, unconditional behaviour is assumed (the worst case, as IPVS is for kube-proxy).
 // - Cilium's kube-proxy replacement (cilium/cilium pkg/loadbalancer, bpf/bpf_sock.c): service addresses are matched
 //   in eBPF on every node, before the host stack sees the packet; an LB Service given a node's address took over
 //   that node's traffic (cilium #45572).
@@ -68,7 +72,7 @@ const PLANES: Record<ProxyMode, DataPlane> = {
     nodeShort: (nodes) => `kube-router's service proxy binds it to kube-dummy-if on every node, which cuts ${nodes} off the cluster.`,
     apiServerShort: () => "kube-router's service proxy binds it to kube-dummy-if on every node, so every node loses the API server: leases expire, nodes go NotReady.",
     nodeWhy: (nodes) =>
-      `kube-router's service proxy (IPVS) adds every service address to kube-dummy-if with a local route on every node, so every other node delivers traffic for ${nodes} locally: ${nodes} drops out of the cluster (kube-router #466).`,
+      `kube-router's service proxy (IPVS) adds every service address to kube-dummy-if with a local route on every node, so every other node delivers traffic for ${nodes} locally: ${nodes} drops out of the cluster (kube-router #466). From kube-router v2.8 (--strict-external-ip-validation, on by default) only addresses inside --service-external-ip-range or --loadbalancer-ip-range are programmed: keep node addresses out of those ranges.`,
     apiServerWhy: () =>
       "kube-router's service proxy (IPVS) adds every service address to kube-dummy-if with a local route on every node, so kubelet and the CNI on every node send API server traffic to themselves: leases expire and nodes go NotReady.",
   },
