@@ -14,8 +14,9 @@
 //   Validation"): the outage then needs a range that holds the node's address. Its version and flags are not read,
 //   so the older, unconditional behaviour is assumed (the worst case, as IPVS is for kube-proxy).
 // - Cilium's kube-proxy replacement (cilium/cilium pkg/loadbalancer, bpf/bpf_sock.c): service addresses are matched
-//   in eBPF on every node, before the host stack sees the packet; an LB Service given a node's address took over
-//   that node's traffic (cilium #45572).
+//   in eBPF on every node, before the host stack sees the packet, per (address, port, protocol); Cilium 1.19's
+//   wildcard entries (cilium #40684) made an LB Service given a node's address take all of that node's traffic
+//   (cilium #43206) until cilium #45572 left node-local addresses out.
 import type { ProxyMode } from './facts';
 
 export interface DataPlane {
@@ -77,15 +78,21 @@ const PLANES: Record<ProxyMode, DataPlane> = {
       "kube-router's service proxy (IPVS) adds every service address to kube-dummy-if with a local route on every node, so kubelet and the CNI on every node send API server traffic to themselves: leases expire and nodes go NotReady.",
   },
   cilium: {
+    // Service frontends are (address, port, protocol) entries of the eBPF service map; Cilium 1.19 added wildcard
+    // entries that drop every other port of a service address (cilium #40684), which made a node address given to a
+    // Service unreachable (cilium #43206), until cilium #45572 stopped programming them for node-local addresses. Its
+    // version is not read, so the worst case decides the severity, and the words say both.
     mode: 'cilium',
     name: 'Cilium kube-proxy replacement',
     takesWholeAddress: true,
-    nodeShort: (nodes) => `Cilium's kube-proxy replacement matches it in eBPF on every node, so traffic meant for ${nodes} is taken by the Service.`,
-    apiServerShort: () => "Cilium's kube-proxy replacement matches it in eBPF on every node, so API server traffic is taken by the Service: nodes lose the API server.",
-    nodeWhy: (nodes) =>
-      `Cilium's kube-proxy replacement looks every packet's destination up in its eBPF service map on every node, before the host stack sees it, so connections meant for ${nodes} reach the Service's backends instead (cilium #45572).`,
-    apiServerWhy: () =>
-      "Cilium's kube-proxy replacement looks every packet's destination up in its eBPF service map on every node, so kubelet and the agents on every node reach the Service's backends instead of the API server: leases expire and nodes go NotReady.",
+    nodeShort: (nodes, ports) =>
+      `Cilium's kube-proxy replacement matches it in eBPF on every node, so traffic meant for ${nodes} on ${ports} is taken by the Service, and a Cilium 1.19 without the fix of cilium #45572 drops every other packet to it too (cilium #43206).`,
+    apiServerShort: (ports) =>
+      `Cilium's kube-proxy replacement matches it in eBPF on every node, so ${ports} on the API server's host is taken by the Service, and a Cilium 1.19 without the fix of cilium #45572 drops every other packet to it too: nodes lose the API server (cilium #43206).`,
+    nodeWhy: (nodes, ports) =>
+      `Cilium's kube-proxy replacement looks every packet's destination up in its eBPF service map on every node, before the host stack sees it, so connections meant for ${nodes} on ${ports} reach the Service's backends instead. Cilium 1.19 also programs a wildcard entry that drops every other port of a service address (cilium #40684): with a node's address that cuts ${nodes} off (cilium #43206), until the fix of cilium #45572, which leaves node-local addresses out.`,
+    apiServerWhy: (ports) =>
+      `Cilium's kube-proxy replacement looks every packet's destination up in its eBPF service map on every node, so ${ports} on the API server's host reaches the Service's backends instead; on a Cilium 1.19 without the fix of cilium #45572 every other port too (cilium #43206), so kubelet and the agents on every node lose the API server: leases expire and nodes go NotReady.`,
   },
 };
 
