@@ -99,4 +99,23 @@ describe('API server addresses declared in manifests', () => {
     const on = chartValues('"true"');
     assert.deepEqual(declaredApiServerFacts(readManifest(on), URI, on), []);
   });
+
+  // kubeadm's reference configuration (kubeadm.k8s.io/v1beta4, `kubeadm config print init-defaults`, abridged).
+  test('kubeadm InitConfiguration and JoinConfiguration: the control-plane node\'s advertiseAddress and bindPort', () => {
+    const init = ['apiVersion: kubeadm.k8s.io/v1beta4', 'kind: InitConfiguration', 'bootstrapTokens:', '- token: abcdef.0123456789abcdef', 'localAPIEndpoint:', '  advertiseAddress: 192.168.0.41', '  bindPort: 6443', 'nodeRegistration:', '  name: cp-1', ''].join('\n');
+    const join = ['apiVersion: kubeadm.k8s.io/v1beta3', 'kind: JoinConfiguration', 'controlPlane:', '  localAPIEndpoint:', '    advertiseAddress: 192.168.0.42', '    bindPort: 7443', 'discovery:', '  bootstrapToken: {apiServerEndpoint: "192.168.0.41:6443", token: abcdef.0123456789abcdef, unsafeSkipCAVerification: true}', ''].join('\n');
+    const facts = [...declaredApiServerFacts(readManifest(init), URI, init), ...declaredApiServerFacts(readManifest(join), URI, join)];
+    assert.deepEqual(facts.map((f) => [f.address, f.port]), [['192.168.0.41', 6443], ['192.168.0.42', 7443]]);
+    assert.match(facts[1].source.label, /^kubeadm JoinConfiguration controlPlane\.localAPIEndpoint\.advertiseAddress, line 5$/);
+    const svc = service(['192.168.0.41']);
+    assert.deepEqual(summarize(svc, findings(svc, seedFacts(), { workspaceApiServers: facts })), ['externalip-apiserver error "192.168.0.41"']);
+    // A worker's JoinConfiguration (no controlPlane) declares no API server.
+    const worker = join.replace(/controlPlane:\n  localAPIEndpoint:\n    advertiseAddress: 192.168.0.42\n    bindPort: 7443\n/, '');
+    assert.deepEqual(declaredApiServerFacts(readManifest(worker), URI, worker), []);
+  });
+
+  test('kube-vip as a Deployment is read too (its kind line does not hide it)', () => {
+    const ds = kubeVip({ kind: 'DaemonSet' }).replace('kind: DaemonSet', 'kind: Deployment');
+    assert.deepEqual(declaredApiServerFacts(readManifest(ds), URI, ds).map((f) => f.address), ['192.168.0.40']);
+  });
 });

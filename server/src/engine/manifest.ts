@@ -145,10 +145,11 @@ export interface L2Announcement {
 }
 
 /**
- * A control-plane address a manifest declares: a kube-vip static pod or DaemonSet with `cp_enable: "true"` and env
- * `address` (older `vip_address`) and `port` (kube-vip docs/installation/static.md, pkg/kubevip/config_envvar.go),
- * or kubeadm's `ClusterConfiguration.controlPlaneEndpoint` (kubeadm.k8s.io/v1beta3, v1beta4). It is an API server
- * address like the kubeconfig's.
+ * A control-plane address a manifest declares: a kube-vip static pod, DaemonSet or Deployment with `cp_enable: "true"`
+ * and env `address` (older `vip_address`) and `port` (kube-vip docs/installation/static.md, pkg/kubevip/
+ * config_envvar.go), the kube-vip chart's values, kubeadm's `ClusterConfiguration.controlPlaneEndpoint` and a
+ * control-plane node's `InitConfiguration`/`JoinConfiguration` `localAPIEndpoint` (kubeadm.k8s.io/v1beta3, v1beta4).
+ * It is an API server address like the kubeconfig's.
  */
 export interface DeclaredApiServer {
   address: string;
@@ -176,10 +177,10 @@ export interface ManifestModel {
 }
 
 /** Any field the rules read appears literally in a document that can produce a finding. */
-const RELEVANT = /L2Advertisement|cp_enable|controlPlaneEndpoint|externalIPs|loadBalancer|LoadBalancer|loadbalancerIPs|lb-?ipam|IPAddressPool|IPPool|Gateway|clusterIP|address-pools|cidr-|range-|kind:\s*["']?Eip\b|BGPConfiguration/;
+const RELEVANT = /L2Advertisement|cp_enable|controlPlaneEndpoint|advertiseAddress|externalIPs|loadBalancer|LoadBalancer|loadbalancerIPs|lb-?ipam|IPAddressPool|IPPool|Gateway|clusterIP|address-pools|cidr-|range-|kind:\s*["']?Eip\b|BGPConfiguration/;
 /** Top-level `kind:` lines (column 0), and the kinds whose objects the rules read. */
 const KIND_LINE = /^(["']?)kind\1[ \t]*:[ \t]*(.*)$/gm;
-const CHECKED_KIND = /^["']?(Service|IPAddressPool|IPPool|Gateway|CiliumLoadBalancerIPPool|ConfigMap|Eip|BGPConfiguration|HelmRelease|HelmChart|HelmChartConfig|Application|Pod|DaemonSet|ClusterConfiguration|L2Advertisement|[A-Za-z]*List)["']?[ \t]*(#.*)?\r?$/;
+const CHECKED_KIND = /^["']?(Service|IPAddressPool|IPPool|Gateway|CiliumLoadBalancerIPPool|ConfigMap|Eip|BGPConfiguration|HelmRelease|HelmChart|HelmChartConfig|Application|Pod|DaemonSet|Deployment|ClusterConfiguration|InitConfiguration|JoinConfiguration|L2Advertisement|[A-Za-z]*List)["']?[ \t]*(#.*)?\r?$/;
 const PLAIN_KIND = /^["']?[A-Za-z][A-Za-z0-9]*["']?[ \t]*(#.*)?\r?$/;
 
 /**
@@ -966,6 +967,19 @@ function readApiServerDeclarations(r: DocReader, obj: YAMLMap, kind: string, api
   const add = (address: string, port: number | undefined, span: Span, label: string) => {
     (cm.apiServers ??= []).push({ address, ...(port ? { port } : {}), span, label });
   };
+  // kubeadm's InitConfiguration.localAPIEndpoint and JoinConfiguration.controlPlane.localAPIEndpoint: the address
+  // this control-plane node's API server advertises and listens on (kubeadm.k8s.io/v1beta3, v1beta4 types.go
+  // APIEndpoint; bindPort defaults to 6443).
+  if ((kind === 'InitConfiguration' || kind === 'JoinConfiguration') && apiVersion.startsWith('kubeadm.k8s.io/')) {
+    const endpoint = kind === 'InitConfiguration' ? r.getMap(obj, 'localAPIEndpoint') : r.getMap(r.getMap(obj, 'controlPlane'), 'localAPIEndpoint');
+    const v = r.get(endpoint, 'advertiseAddress');
+    const target = v && r.deref(v.value);
+    if (!isScalar(target) || typeof target.value !== 'string' || !parseIP(target.value.trim()).ok) return;
+    const portText = r.getString(endpoint, 'bindPort');
+    const port = portText && /^\d{1,5}$/.test(portText) ? Number(portText) : 6443;
+    add(target.value.trim(), port, spanOf(target as Node), `kubeadm ${kind} ${kind === 'InitConfiguration' ? '' : 'controlPlane.'}localAPIEndpoint.advertiseAddress`);
+    return;
+  }
   if (kind === 'ClusterConfiguration' && apiVersion.startsWith('kubeadm.k8s.io/')) {
     const v = r.get(obj, 'controlPlaneEndpoint');
     const target = v && r.deref(v.value);
