@@ -70,6 +70,13 @@ describe('loadbalancer-annotation-node', () => {
     assert.match(cilium[0].message, /eBPF/);
   });
 
+  test('a folded block scalar (>-) or a flow mapping: still the exact range of each offending address', () => {
+    const text = ['apiVersion: v1', 'kind: Service', 'metadata:', '  name: a', '  annotations:', '    kube-vip.io/loadbalancerIPs: >-', '      192.168.1.100,', '      192.168.0.11', 'spec:', '  type: LoadBalancer', '  ports: [{port: 80}]', '---', 'apiVersion: v1', 'kind: Service', 'metadata:', '  name: b', '  annotations: {"lbipam.cilium.io/ips": "192.168.0.10,  192.168.0.11"}', 'spec:', '  type: LoadBalancer', '  ports: [{port: 80}]', ''].join('\n');
+    const fs = findingsOf('loadbalancer-annotation-node', text);
+    assert.deepEqual(summarize(text, fs), ['loadbalancer-annotation-node error "192.168.0.11"', 'loadbalancer-annotation-node error "192.168.0.10"', 'loadbalancer-annotation-node error "192.168.0.11"']);
+    assert.equal(text.slice(0, fs[0].span.start).split('\n').length, 8, 'on the line of the address inside the block scalar');
+  });
+
   test('kube-vip.io/loadbalancerIPs: an error in every proxy mode, kube-vip binds it on the leader', () => {
     const text = annotated('kube-vip.io/loadbalancerIPs', '192.168.0.11,fd00::100');
     for (const mode of ['ipvs', 'iptables', 'nftables'] as const) {

@@ -577,13 +577,23 @@ class DocReader {
     }
     const out: AddressField[] = [];
     let at = 0;
+    // A block scalar (`>-`, `|`) or an escaped quote does not hold the value verbatim at its start: each item is then
+    // looked for, in order, in the scalar's own source text.
+    let searchFrom = r && !via.alias ? r[0] : -1;
     value.split(',').forEach((part, i) => {
       const lead = part.length - part.trimStart().length;
       const item = part.trim();
       const from = at + lead;
       at += part.length + 1;
       if (item === '') return;
-      const span = base !== undefined ? { start: base + from, end: base + from + item.length } : whole;
+      let span = base !== undefined ? { start: base + from, end: base + from + item.length } : whole;
+      if (base === undefined && searchFrom >= 0 && r) {
+        const found = this.text.indexOf(item, searchFrom);
+        if (found >= 0 && found + item.length <= r[1]) {
+          span = { start: found, end: found + item.length };
+          searchFrom = found + item.length;
+        } else searchFrom = -1;
+      }
       out.push({ value: item, valueType: 'string', span, index: i, viaAlias: via.alias });
     });
     return out;
