@@ -16,21 +16,8 @@ console.log('lint: eslint clean');
 const gen = spawnSync(process.execPath, ['scripts/gen-rules.mjs', '--check'], { stdio: 'inherit' });
 if (gen.status !== 0) process.exit(gen.status ?? 1);
 
-// The budgets that predate this check, per file, while they are replaced by events: a file may only go down.
-const PREDATING = new Map([
-  ['test/cluster/security.test.ts', 1],
-  ['test/cluster/watch.test.ts', 8],
-  ['test/e2e/lib.mjs', 9],
-  ['test/robustness/cluster.test.ts', 8],
-  ['test/robustness/engine.test.ts', 4],
-  ['test/robustness/load.test.ts', 2],
-  ['test/robustness/workspace.test.ts', 1],
-  ['test/vscode/suite/helpers.ts', 2],
-  ['test/vscode/suite/main.test.ts', 1],
-]);
-const perFile = new Map();
-for (const f of timeBudgets(testFiles('test'))) perFile.set(f.file, [...(perFile.get(f.file) ?? []), f]);
-const found = [...perFile.entries()].filter(([file, fs]) => fs.length > (PREDATING.get(file) ?? 0)).flatMap(([, fs]) => fs);
+// No test may read the clock, assert a duration, sleep a fixed time or bound a wait tightly (scripts/timeBudgets.mjs).
+const found = timeBudgets(testFiles('test'));
 for (const f of found) console.error(`${f.file}:${f.line}: ${f.why}: ${f.text}`);
 if (found.length) {
   console.error(`lint: ${found.length} wall-clock budget(s) or fixed sleep(s) in tests`);

@@ -1,29 +1,50 @@
 // Waiting in tests without reading the clock: poll a condition, or race a promise, against a generous timer that only
 // bounds a hang (a busy CI machine may be many times slower than a laptop; the test must still pass there). The lint
-// step (scripts/timeBudgets.mjs) refuses clock reads and fixed sleeps everywhere else under test/.
+// step (scripts/timeBudgets.mjs) refuses clock reads and fixed sleeps everywhere else under test/. Plain .mjs files
+// (the e2e launcher) load this module through esbuild (test/e2e/lib.mjs), so there is one such helper.
 
-/** Resolves with the first truthy value of `f` (polled), rejects with `what` (and `context()`) after `timeoutMs`. */
-export function waitFor<T>(what: string, f: () => T | undefined | null | false, timeoutMs = 60_000, context: () => string = () => ''): Promise<T> {
+type Probe<T> = T | undefined | null | false;
+
+/**
+ * Resolves with the first truthy value of `f`, polled (an async `f` is awaited before the next poll); rejects with
+ * what `f` threw or rejected with, or, after `timeoutMs`, with an error naming `what` and `context()`.
+ */
+export function waitFor<T>(what: string, f: () => Probe<T> | Promise<Probe<T>>, timeoutMs = 60_000, context: () => string = () => ''): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    let timedOut = false;
-    const hang = setTimeout(() => (timedOut = true), timeoutMs);
-    const poll = (): void => {
-      let v: T | undefined | null | false;
+    let settled = false;
+    const settle = (done: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(hang);
+      done();
+    };
+    const hang = setTimeout(() => {
+      let more = '';
+      try {
+        more = context();
+      } catch (e) {
+        more = `(describing the state threw: ${String(e)})`;
+      }
+      settle(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}${more ? `\n${more}` : ''}`)));
+    }, timeoutMs);
+    const seen = (v: Probe<T>): void => {
+      if (settled) return;
+      if (v) settle(() => resolve(v));
+      else setTimeout(poll, 20);
+    };
+    const failed = (e: unknown): void => settle(() => reject(e instanceof Error ? e : new Error(String(e))));
+    function poll(): void {
+      if (settled) return;
+      let v: Probe<T> | Promise<Probe<T>>;
       try {
         v = f();
       } catch (e) {
-        clearTimeout(hang);
-        reject(e as Error);
+        failed(e);
         return;
       }
-      if (v) {
-        clearTimeout(hang);
-        resolve(v);
-      } else if (timedOut) {
-        const more = context();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}${more ? `\n${more}` : ''}`));
-      } else setTimeout(poll, 20);
-    };
+      if (v && typeof (v as Promise<Probe<T>>).then === 'function') (v as Promise<Probe<T>>).then(seen, failed);
+      else seen(v as Probe<T>);
+    }
     poll();
   });
 }

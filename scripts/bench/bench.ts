@@ -23,6 +23,7 @@ import { analyze, checkModel, mergeFacts, NodeInventory, parseConfig, readManife
 import { generateInventoryConfig, generateManifest, middleAddressLine, nodeAddress } from './generate';
 import { BenchClient, fileUri, type ServerSpec } from './lsp';
 import { filesAxis, mainThreadBlocks, oneLineList, servicesStream } from './scale';
+import { responsiveness, responsivenessLines } from './responsiveness';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options
@@ -650,6 +651,11 @@ async function main(): Promise<void> {
   writeFileSync(join(WS, '.kube-ip-guard.yaml'), config);
   const facts = factsFrom(config);
   log(`inventory: ${facts.nodes.length} nodes (${mb(config.length)} MB config) in ${WS}`);
+  if (argv.includes('--responsiveness')) {
+    // Only the ratios of scripts/bench/responsiveness.ts (about a minute with --quick).
+    console.log(responsivenessLines(await responsiveness({ server: SERVER, facts, quick: QUICK, log })).join('\n'));
+    return;
+  }
   // Reading the inventory: the server does this once per workspace folder, before the first diagnostics.
   const inventory = interleaved(
     {
@@ -706,6 +712,9 @@ async function main(): Promise<void> {
   log('files axis: the CLI and Check workspace over 1k, 10k (, 100k) files');
   const filesCounts = argValue('files')?.split(',').map(Number) ?? (QUICK ? [1000, 10000] : [1000, 10000, 100000]);
   const filesRuns = await filesAxis(SERVER, resolve(ROOT, 'server/out/cli.js'), OUT, filesCounts, config, log);
+
+  log('responsiveness: one-line files, a hover while the cluster is read, stopping the cluster watcher');
+  const responsive = await responsiveness({ server: SERVER, facts, quick: QUICK, log });
 
   const biggest = generated[generated.length - 1];
   const peerMem = NO_PEER || QUICK || !biggest || biggest.bytes < 10 * MB ? undefined : await peerMemory(biggest);
@@ -862,6 +871,9 @@ async function main(): Promise<void> {
   out.push('');
   out.push(table(['files (one Service each)', 'CLI ms', 'CLI ms/file (× smallest)', 'Check workspace ms', 'Check workspace ms/file (× smallest)'], filesRuns.map((f, i) => [f.files, ms(f.cliMs), `${(perFileCli[i]).toFixed(3)} (${ratio(perFileCli[i] / perFileCli[0])})`, ms(f.checkWorkspaceMs), `${perFileCheck[i].toFixed(3)} (${ratio(perFileCheck[i] / perFileCheck[0])})`])));
   out.push('');
+  out.push('Responsiveness (scripts/bench/responsiveness.ts: what former test budgets protected, against a baseline of this run):');
+  for (const line of responsivenessLines(responsive)) out.push(`  ${line}`);
+  out.push('');
   out.push(table(['target (issue 7)', 'met', 'measured'], targets.map((t) => [t.target, t.met ? 'yes' : 'NO', t.detail])));
   out.push(`(${((Date.now() - started) / 1000).toFixed(0)} s)`);
   const report = out.join('\n');
@@ -881,6 +893,7 @@ async function main(): Promise<void> {
     bigFiles: big,
     mainThreadBlocks: blocks,
     filesAxis: filesRuns,
+    responsiveness: responsive,
     peerBiggestFile: peerMem ?? null,
     crashes,
     targets,

@@ -31,6 +31,8 @@ export interface ServerSpec {
   command: string;
   args: string[];
   rootDir: string;
+  /** The server's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
   /** Answer for one `workspace/configuration` item. */
   configuration(section: string | undefined): unknown;
 }
@@ -53,7 +55,7 @@ export class BenchClient {
   ) {}
 
   static async start(spec: ServerSpec): Promise<BenchClient> {
-    const proc = spawn(spec.command, [...spec.args, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(spec.command, [...spec.args, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: spec.env ?? process.env });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const c = new BenchClient(spec, proc, conn);
     proc.stderr!.on('data', (d) => (c.stderr = (c.stderr + String(d)).slice(-4000)));

@@ -10,12 +10,13 @@ import sarifSchema from '@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.jso
 import { runCli } from '../../server/src/cli';
 import { RULES } from '../../server/src/engine/index';
 import { CORPUS, CORPUS_SKIP, listCorpusFiles } from '../corpus';
+import { expectExit } from '../childExit';
 
 const CLI = resolve('server/out/cli.js');
 const SEED_DIR = resolve('examples/seed-cluster');
 
 function run(args: string[], cwd = process.cwd()) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+  const r = expectExit('the CLI', spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' }));
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -5,13 +5,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { expectExit } from '../childExit';
 
 const CLI = resolve('server/out/cli.js');
 const CONFIG = 'nodes:\n  - name: k8s-node-1\n    addresses: [192.168.0.11]\n';
 const VALUES = 'controller:\n  service:\n    externalIPs: [192.168.0.11]\n';
 
 function lint(dir: string): { code: number | null; stdout: string } {
-  const r = spawnSync(process.execPath, [CLI, 'lint', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
+  const r = expectExit('the CLI', spawnSync(process.execPath, [CLI, 'lint', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8' }));
   return { code: r.status, stdout: r.stdout };
 }
 

@@ -7,6 +7,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sym
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { expectExit } from '../childExit';
 
 const CLI = resolve('server/out/cli.js');
 const SEED_DIR = resolve('examples/seed-cluster');
@@ -14,7 +15,7 @@ const SEED = readFileSync(join(SEED_DIR, 'deployment.yaml'), 'utf8');
 const SEED_CONFIG = readFileSync(join(SEED_DIR, '.kube-ip-guard.yaml'), 'utf8');
 
 function run(args: string[], cwd: string, extra: { uid?: number; gid?: number } = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...extra });
+  const r = expectExit('the CLI', spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...extra }));
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -182,7 +183,7 @@ describe('bounded reads', () => {
       assert.ok(Buffer.byteLength(text) > 1.5 * 1048576 && text.length < 1048576);
       writeFileSync(join(dir, 'wide.yaml'), text);
       const args = ['lint', '-', '--stdin-filename', 'wide.yaml', '--max-file-size', '1', '--node-ip', '192.168.0.11', '--format', 'json'];
-      const r = spawnSync('sh', ['-c', `cat wide.yaml | '${process.execPath}' '${CLI}' ${args.map((a) => `'${a}'`).join(' ')}`], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24 });
+      const r = expectExit('cat | the CLI', spawnSync('sh', ['-c', `cat wide.yaml | '${process.execPath}' '${CLI}' ${args.map((a) => `'${a}'`).join(' ')}`], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24 }));
       assert.equal(r.status, 1, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout).map((f: { rule: string }) => f.rule), ['externalip-node']);
     } finally {

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import Ajv from 'ajv-draft-04';
 import sarifSchema from '@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json';
 import { runCli } from '../../server/src/cli';
+import { expectExit } from '../childExit';
 
 const CLI = resolve('server/out/cli.js');
 const SEED_DIR = resolve('examples/seed-cluster');
@@ -16,14 +17,14 @@ const SEED = readFileSync(join(SEED_DIR, 'deployment.yaml'), 'utf8');
 const SEED_CONFIG = join(SEED_DIR, '.kube-ip-guard.yaml');
 
 function run(args: string[], opts: { cwd?: string; input?: string; stdin?: 'ignore' } = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? process.cwd(), encoding: 'utf8', ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.stdin ? { stdio: ['ignore', 'pipe', 'pipe'] } : {}) });
+  const r = expectExit('the CLI', spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? process.cwd(), encoding: 'utf8', ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.stdin ? { stdio: ['ignore', 'pipe', 'pipe'] } : {}) }));
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Through a real shell pipe (a FIFO, as `helm template ... | kube-ip-guard lint -` gives), not a socket. */
 function piped(file: string, args: string[], cwd = process.cwd()) {
   const quoted = [CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const r = spawnSync('sh', ['-c', `cat '${file}' | '${process.execPath}' ${quoted}`], { cwd, encoding: 'utf8' });
+  const r = expectExit('cat | the CLI', spawnSync('sh', ['-c', `cat '${file}' | '${process.execPath}' ${quoted}`], { cwd, encoding: 'utf8' }));
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -13,6 +13,7 @@ import { StandinApiServer, writeKubeconfig, type StandinOptions } from './standi
 import { applyJsonPatch, type KubeObject } from './standinObjects';
 import { poolObjects, seedObjects, service } from './auditFixtures';
 import { closedPort, tmpDir } from './helpers';
+import { expectExit, fromExecFile } from '../childExit';
 
 const TOKEN = 'sekret-token-AUDIT';
 const servers: StandinApiServer[] = [];
@@ -271,12 +272,10 @@ for (const bin of ['cli.js', 'kubectl-ip_guard.js']) {
     const s = await standin({ objects: seedObjects() });
     const kc = kubeconfig(s.url);
     const { execFile } = await import('node:child_process');
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-      execFile(process.execPath, [`server/out/${bin}`, 'audit', '--kubeconfig', kc], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) =>
-        done({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
-      ),
+    const r = await new Promise<ReturnType<typeof fromExecFile>>((done) =>
+      execFile(process.execPath, [`server/out/${bin}`, 'audit', '--kubeconfig', kc], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => done(fromExecFile(err, stdout, stderr))),
     );
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(expectExit(bin, r).status, 1, r.stderr);
     assert.match(r.stdout, /^1\. error Service default\/busybox spec\.externalIPs\[1\] = 192\.168\.0\.11 \[externalip-node\]$/m);
     assert.match(r.stderr, /kube-ip-guard: services: 3 read/);
     assert.doesNotMatch(r.stdout + r.stderr, new RegExp(TOKEN));

@@ -10,6 +10,7 @@ import { StandinApiServer, writeKubeconfig } from './standin';
 import { tmpDir } from './helpers';
 import { execFile } from 'node:child_process';
 import { waitFor, withTimeout } from '../waitFor';
+import { expectExit, fromExecFile } from '../childExit';
 
 const TOKEN = 'sekret-token-EXEC';
 const servers: StandinApiServer[] = [];
@@ -101,15 +102,15 @@ test('the CLI with a hanging wrapper plugin says so and exits; nothing of the pl
     const manifest = path.resolve('examples/seed-cluster/deployment.yaml');
     // Before, the CLI said "did not finish" and then waited on the orphan's pipe until the orphan ended.
     const r = await withTimeout(
-      new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        execFile(process.execPath, [cli, 'lint', manifest, '--cluster', '--kubeconfig', kubeconfig, '--cluster-timeout', '500'], { env: { ...process.env, HOME: dir } }, (err, _stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+      new Promise<ReturnType<typeof fromExecFile>>((resolve) => {
+        execFile(process.execPath, [cli, 'lint', manifest, '--cluster', '--kubeconfig', kubeconfig, '--cluster-timeout', '500'], { env: { ...process.env, HOME: dir } }, (err, stdout, stderr) =>
+          resolve(fromExecFile(err, stdout, stderr)),
         );
       }),
       'the CLI to exit',
       60_000,
     );
-    assert.equal(r.code, 2, r.stderr);
+    assert.equal(expectExit('the CLI', r).status, 2, r.stderr);
     assert.match(r.stderr, /did not finish within 500 ms/);
     const pids = pidsIn(dir);
     await waitFor(`processes ${pids.join(', ')} to be gone`, () => pids.every(gone), 60_000);

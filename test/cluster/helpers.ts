@@ -12,9 +12,9 @@ export function tmpDir(prefix = 'kipg-cluster-'): string {
   return d;
 }
 
-/** Resolves when `pred` is true (polled), rejects after `ms` (a bound on a hang, not a budget). */
-export async function waitFor(pred: () => boolean, ms: number, what: string): Promise<void> {
-  await waitUntil(what, pred, ms);
+/** Resolves when `pred` is true (polled), rejects after `ms` (a bound on a hang, not a budget), saying `context()`. */
+export async function waitFor(pred: () => boolean, ms: number, what: string, context?: () => string): Promise<void> {
+  await waitUntil(what, pred, ms, context);
 }
 
 /** Every file's content under `dir`, recursively. */

@@ -9,18 +9,18 @@ import { StandinApiServer, writeKubeconfig } from './standin';
 import { readTree, tmpDir } from './helpers';
 import { fileUri, LspTestClient } from '../protocol/lspClient';
 import { waitFor } from '../waitFor';
+import { expectExit, fromExecFile } from '../childExit';
 
 const SEED = resolve('examples/seed-cluster/deployment.yaml');
 const CLI = resolve('server/out/cli.js');
 const TOKEN = 'sekret-integration-token-XYZ';
 
 /** Run the CLI without blocking this process's event loop (the stand-in answers from it). */
-function cli(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' }, (err, stdout, stderr) => {
-      done({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+async function cli(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const r = await new Promise<ReturnType<typeof fromExecFile>>((done) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' }, (err, stdout, stderr) => done(fromExecFile(err, stdout, stderr)));
   });
+  return expectExit('the CLI', r);
 }
 
 type Status = { text: string; state: string; cluster?: { state: string; context?: string; staleSince?: string }; warning?: string };
@@ -88,7 +88,7 @@ describe('facts from the kubeconfig context, through the server and the CLI', ()
     try {
       const uri = fileUri(join(workspace, 'deployment.yaml'));
       client.open(uri, readFileSync(SEED, 'utf8'));
-      const [d] = await client.waitForDiagnostics(uri, (x) => x.length === 1, 20000);
+      const [d] = await client.waitForDiagnostics(uri, (x) => x.length === 1, 60_000);
       assert.equal(d.code, 'externalip-node');
       assert.match(d.message, /k8s-node-1/);
       const hover = await client.hover(uri, d.range.start.line, d.range.start.character + 2);
@@ -97,13 +97,13 @@ describe('facts from the kubeconfig context, through the server and the CLI', ()
       assert.match(md, /context standin/);
       // The release comes from the cluster's GET /version (the stand-in says v1.31.0), and the hover says so.
       assert.match(md, /Kubernetes 1\.31 \(from context standin\)\./);
-      const ok = await until('status ok', 10000, () => statuses(client).find((s) => s.cluster?.state === 'ok' && /context standin/.test(s.text)));
+      const ok = await until('status ok', 60_000, () => statuses(client).find((s) => s.cluster?.state === 'ok' && /context standin/.test(s.text)));
       assert.match(ok.text, / · 1\.31 · /);
 
       // The cluster goes away: within the timeouts the status says so, once; the finding stays, from cached facts.
       const port = standin.port;
       await standin.stop();
-      const down = await until('status unreachable', 15000, () => statuses(client).find((s) => s.cluster && !['ok', 'loading', 'partial'].includes(s.cluster.state)));
+      const down = await until('status unreachable', 60_000, () => statuses(client).find((s) => s.cluster && !['ok', 'loading', 'partial'].includes(s.cluster.state)));
       assert.match(down.text, /context standin: (unreachable|timed out)/);
       assert.ok(down.cluster?.staleSince, 'the facts in use are the cached ones');
       const warnings = statuses(client).filter((s) => s.warning).map((s) => s.warning);
@@ -117,7 +117,7 @@ describe('facts from the kubeconfig context, through the server and the CLI', ()
       // It comes back on the same address: the watcher's retry recovers, no reload needed.
       standin = await StandinApiServer.start({ tokens: { [TOKEN]: 'integration-user' }, port });
       const n = statuses(client).length;
-      await until('status ok again', 30000, () => statuses(client).slice(n).find((s) => s.cluster?.state === 'ok'));
+      await until('status ok again', 60_000, () => statuses(client).slice(n).find((s) => s.cluster?.state === 'ok'));
 
       // Nothing the server wrote (logs, diagnostics, hovers, status, its cache) holds the token.
       const everything = JSON.stringify(client.notifications) + client.logs.join('\n') + client.stderr + JSON.stringify([...client.published.values()]) + readTree(storage);

@@ -13,6 +13,7 @@ import { statuses } from '../robustness/harness';
 import { StandinApiServer, writeKubeconfig } from './standin';
 import { tmpDir } from './helpers';
 import { waitFor, withTimeout } from '../waitFor';
+import { expectExit, fromExecFile } from '../childExit';
 
 const SEED = path.resolve('examples/seed-cluster/deployment.yaml');
 const CLI = path.resolve('server/out/cli.js');
@@ -30,17 +31,16 @@ function fifo(dir: string, name = 'kubeconfig'): string {
 }
 
 /** The CLI with `--cluster --kubeconfig kubeconfig`, in a child process (a blocked read would block it, not us). */
-function cliWith(kubeconfig: string): Promise<{ code: number | null; stderr: string }> {
-  return withTimeout(
-    new Promise((resolve) => {
-      const child = execFile(process.execPath, [CLI, 'lint', SEED, '--cluster', '--kubeconfig', kubeconfig], (err, _out, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
-      );
+async function cliWith(kubeconfig: string): Promise<{ code: number | null; stderr: string }> {
+  const r = await withTimeout(
+    new Promise<ReturnType<typeof fromExecFile>>((resolve) => {
+      const child = execFile(process.execPath, [CLI, 'lint', SEED, '--cluster', '--kubeconfig', kubeconfig], (err, out, stderr) => resolve(fromExecFile(err, out, stderr)));
       children.push(child);
     }),
     'the CLI to exit',
     60_000,
   );
+  return { code: expectExit('the CLI', r).status, stderr: r.stderr };
 }
 
 test('a kubeconfig that is a named pipe: the CLI says so and exits 2', { timeout: 120_000 }, async () => {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ClusterFactsWatcher, loadClusterFacts, saveFactsCache, ClusterLoadResult } from '../../server/src/facts/cluster';
 import { StandinApiServer, kubeconfigObject, standinCerts, writeKubeconfig, EXEC_FAIL_STDERR, EXEC_FAIL_STDOUT } from './standin';
-import { readTree, tmpDir } from './helpers';
+import { readTree, tmpDir, waitFor } from './helpers';
 
 const TOKEN = 'sekret-token-XYZ';
 const EXEC_TOKEN = 'sekret-exec-token-XYZ';
@@ -75,7 +75,8 @@ test('no credential reaches any result, message, log line or cache file', async 
   w.on('load', (r) => events.push(r));
   await w.start();
   s.putNode({ name: 'new-node', internal: ['192.168.0.99'] });
-  await new Promise((r) => setTimeout(r, 400));
+  // The node watch's event reloads: wait for that reload's change, so its lines are in what is searched.
+  await waitFor(() => events.some((r) => (r as ClusterLoadResult).nodeCount === 3), 60_000, 'the reload after the new node');
   await w.stop();
 
   const haystack = [JSON.stringify(results), JSON.stringify(events), produced.join('\n'), readTree(cacheDir)].join('\n');

@@ -197,7 +197,9 @@ export type Behavior =
   | { status: number }
   | { slowMs: number }
   | { drop: true }
-  | { garbage: true };
+  | { garbage: true }
+  /** No answer until release(), then as `then` says (default: the normal answer): a load the test can catch mid-way. */
+  | { hold: true; then?: Behavior };
 
 export interface StandinOptions {
   nodes?: NodeSpec[];
@@ -250,6 +252,7 @@ export class StandinApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly watchers = new Set<WatchClient>();
+  private readonly held = new Set<{ res: http.ServerResponse; answer(): void }>();
   private server!: https.Server;
   private port_ = 0;
   private stopped = false;
@@ -398,29 +401,57 @@ export class StandinApiServer {
     this.requests.push({ method: req.method ?? 'GET', path: u.pathname, query: u.search, identity: identity ?? 'anonymous' });
     if (!identity) return this.status(req, res, 401, 'Unauthorized', 'Unauthorized');
     const b = this.behaviors.get(u.pathname);
-    if (b) {
-      if ('status' in b) return this.status(req, res, b.status, reasonFor(b.status), `standin: ${b.status} for ${u.pathname}`);
-      if ('garbage' in b) {
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end('<html>this is { not json');
-        return;
-      }
-      if ('drop' in b) {
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.write('{"kind":"NodeList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"trunc');
-        this.later(20, () => req.socket.destroy());
-        return;
-      }
-      if ('slowMs' in b) {
-        const t = this.later(b.slowMs, () => this.route(req, res, u));
-        res.on('close', () => {
-          clearTimeout(t);
-          this.timers.delete(t);
-        });
-        return;
-      }
+    if (!b || !this.behave(req, res, u, b)) this.route(req, res, u);
+  }
+
+  /** Answers as `b` says; false when `b` leaves the answer to route(). */
+  private behave(req: http.IncomingMessage, res: http.ServerResponse, u: URL, b: Behavior): boolean {
+    if ('status' in b) {
+      this.status(req, res, b.status, reasonFor(b.status), `standin: ${b.status} for ${u.pathname}`);
+      return true;
     }
-    this.route(req, res, u);
+    if ('garbage' in b) {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('<html>this is { not json');
+      return true;
+    }
+    if ('drop' in b) {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"kind":"NodeList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"trunc');
+      this.later(20, () => req.socket.destroy());
+      return true;
+    }
+    if ('slowMs' in b) {
+      const t = this.later(b.slowMs, () => this.route(req, res, u));
+      res.on('close', () => {
+        clearTimeout(t);
+        this.timers.delete(t);
+      });
+      return true;
+    }
+    if ('hold' in b) {
+      const answer = () => {
+        if (!b.then || !this.behave(req, res, u, b.then)) this.route(req, res, u);
+      };
+      const held = { res, answer };
+      this.held.add(held);
+      res.on('close', () => this.held.delete(held));
+      return true;
+    }
+    return false;
+  }
+
+  /** Requests a `hold` behaviour keeps unanswered now (a client that gave up on one is no longer counted). */
+  get heldRequests(): number {
+    return this.held.size;
+  }
+
+  /** Answers every held request (as its behaviour's `then` says, or normally); returns how many. */
+  release(): number {
+    const held = [...this.held];
+    this.held.clear();
+    for (const h of held) if (!h.res.destroyed) h.answer();
+    return held.length;
   }
 
   private route(req: http.IncomingMessage, res: http.ServerResponse, u: URL): void {

@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { describeRun } from '../childExit';
 
 const ROOT = resolve('.');
 const SEED = join(ROOT, 'examples', 'seed-cluster');
@@ -59,6 +60,7 @@ function runAction(dir: string, given: Record<string, string>): { steps: Record<
     const script = join(work, `step-${i}.sh`);
     writeFileSync(script, step.run);
     const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
+    if (r.error || r.signal) throw new Error(describeRun(`step ${step.id ?? step.name}`, r));
     const outputs = Object.fromEntries(readFileSync(output, 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     last = { code: r.status, stdout: r.stdout, stderr: r.stderr, outputs };
     steps[step.id ?? step.name] = last;

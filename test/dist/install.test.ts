@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import { describeRun, FollowedChild } from '../childExit';
+import { withTimeout } from '../waitFor';
 
 const ROOT = resolve('.');
 const SEED = join(ROOT, 'examples', 'seed-cluster');
@@ -29,7 +31,8 @@ const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => 
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: opts.cwd ?? work, env: opts.env ?? cleanEnv, input: opts.input, timeout: 120_000 });
-  if (r.error) throw r.error;
+  // A run that did not exit by itself (not run, killed, timed out) fails here, saying how it ended.
+  if (r.error || r.signal) throw new Error(describeRun(`${cmd} ${args.join(' ')}`, r));
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -101,13 +104,13 @@ test('kubectl ip-guard: help in kubectl layout, and kubectl finds the plugin on 
 test('the installed language server (kube-ip-guard-language-server) answers initialize over stdio', async () => {
   assert.equal(pkg.bin['kube-ip-guard-language-server'], 'server/out/server.js');
   const proc = spawn(join(prefix, 'bin', 'kube-ip-guard-language-server'), ['--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: cleanEnv });
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += String(d)));
+  const server = new FollowedChild(proc, `the installed server, pid ${proc.pid ?? '?'}`);
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
   conn.listen();
   try {
-    const init = (await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} })) as { capabilities: { hoverProvider?: unknown } };
-    assert.ok(init.capabilities.hoverProvider, stderr);
+    const initialize = conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} }) as Promise<{ capabilities: { hoverProvider?: unknown } }>;
+    const init = await withTimeout(initialize, 'initialize', 60_000).catch((e: Error) => Promise.reject(new Error(`${e.message}\n${server.describe()}`)));
+    assert.ok(init.capabilities.hoverProvider, server.describe());
   } finally {
     conn.dispose();
     proc.kill();

@@ -6,10 +6,18 @@ import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, mkdtemp
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildSync } from 'esbuild';
 
 export const e2eDir = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(e2eDir, '..', '..');
+
+// The tests' one hang-bounding helper (test/waitFor.ts: wait for the event, a timer only bounds a hang), bundled for
+// this plain module. A directory per process, so two launchers at once do not overwrite each other's.
+const waitForModule = join(repoRoot, 'out', `e2e-${process.pid}`, 'waitFor.mjs');
+buildSync({ entryPoints: [join(repoRoot, 'test', 'waitFor.ts')], outfile: waitForModule, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
+const { waitFor, withTimeout, orAfter } = await import(pathToFileURL(waitForModule).href);
+rmSync(dirname(waitForModule), { recursive: true, force: true });
 export const seedDir = join(repoRoot, 'examples', 'seed-cluster');
 export const codeServerEntry = join(e2eDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -178,7 +186,7 @@ export function installVsix(vsix, { userDataDir, extensionsDir }) {
  * Starts code-server on 127.0.0.1 (a free port unless given) in its own process group. Resolves once it listens.
  * `env` is passed to the server and so to its extension host.
  */
-export async function startCodeServer({ userDataDir, extensionsDir, settings, env = {}, logFile, port, timeoutMs = 30_000 }) {
+export async function startCodeServer({ userDataDir, extensionsDir, settings, env = {}, logFile, port, timeoutMs = 60_000 }) {
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
   if (settings) writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
@@ -211,28 +219,31 @@ export async function startCodeServer({ userDataDir, extensionsDir, settings, en
   child.stderr.on('data', onData);
   let exited = null;
   running.add(child);
-  child.on('exit', (code, signal) => {
-    exited = { code, signal };
-    running.delete(child);
+  const exit = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      running.delete(child);
+      resolve(exited);
+    }),
+  );
+  const listening = new Promise((resolve, reject) => {
+    const seen = () => /HTTP server listening on/.test(output) && resolve();
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    void exit.then((how) => reject(new Error(`code-server exited (${JSON.stringify(how)}) before listening:\n${output}`)));
   });
-  const deadline = Date.now() + timeoutMs;
-  while (!/HTTP server listening on/.test(output)) {
-    if (exited) throw new Error(`code-server exited (${JSON.stringify(exited)}) before listening:\n${output}`);
-    if (Date.now() > deadline) {
-      killGroup(child);
-      throw new Error(`code-server did not listen within ${timeoutMs} ms:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await withTimeout(listening, 'code-server to listen', timeoutMs).catch((e) => {
+    killGroup(child);
+    throw new Error(e.message.includes(output) ? e.message : `${e.message}:\n${output}`);
+  });
   return {
     port,
     origin: `http://127.0.0.1:${port}`,
     output: () => output,
     async stop() {
       killGroup(child);
-      const until = Date.now() + 5_000;
-      while (!exited && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-      if (!exited) killGroup(child, 'SIGKILL');
+      // A polite end first; code-server that has not exited after 5 s is killed.
+      if (!exited && !(await orAfter(exit, 5_000))) killGroup(child, 'SIGKILL');
       sink?.end();
     },
   };
@@ -307,16 +318,17 @@ export async function runHostSuite({ suite, workspace, extensionPath, testsIndex
       ['extensionTestsPath', remote(testsIndex)],
     ]);
     log(`${suite} suite: ${workspace} (workspace trust ${trust ? 'enabled' : 'disabled'})`);
-    await page.goto(url, { timeout: 30_000 });
-    const deadline = Date.now() + timeoutMs;
-    while (!existsSync(resultFile)) {
-      flush();
-      if (Date.now() > deadline) {
-        await page.screenshot({ path: join(workDir, `${suite}-timeout.png`) }).catch(() => {});
-        const tail = consoleLines.filter((l) => /error|kube-ip-guard|Extension Host/i.test(l)).slice(-30).join('\n    ');
-        throw new Error(`${suite} suite: no result after ${timeoutMs / 1000} s (screenshot ${join(workDir, `${suite}-timeout.png`)}); last page console lines:\n    ${tail}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
+    await page.goto(url, { timeout: 60_000 });
+    // The suite writes its result file when it ends (test/vscode/index.ts); its log is streamed meanwhile.
+    try {
+      await waitFor(`the ${suite} suite's result`, () => {
+        flush();
+        return existsSync(resultFile);
+      }, timeoutMs);
+    } catch (e) {
+      await page.screenshot({ path: join(workDir, `${suite}-timeout.png`) }).catch(() => {});
+      const tail = consoleLines.filter((l) => /error|kube-ip-guard|Extension Host/i.test(l)).slice(-30).join('\n    ');
+      throw new Error(`${suite} suite: ${e.message} (screenshot ${join(workDir, `${suite}-timeout.png`)}); last page console lines:\n    ${tail}`, { cause: e });
     }
     flush();
     return JSON.parse(readFileSync(resultFile, 'utf8'));

@@ -15,7 +15,6 @@ import { loadStandin } from '../vscode/build.mjs';
 import { buildAndPackage, buildHostSuite, e2eDir, installVsix, log, manifestOnlyWorkspace, preflight, removeDir, restrictedWorkspace, runHostSuite, scratchDir, seedWorkspace } from './lib.mjs';
 
 const TOTAL_TIMEOUT_MS = Number(process.env.KUBE_IP_GUARD_E2E_TIMEOUT_MS || 330_000);
-const started = Date.now();
 const phases = []; // { name, passes, failures, note? }
 
 const watchdog = setTimeout(() => {
@@ -25,11 +24,11 @@ const watchdog = setTimeout(() => {
 }, TOTAL_TIMEOUT_MS);
 
 function report() {
-  console.log('\ne2e summary:');
+  console.log('');
+  log('e2e summary:');
   for (const p of phases) console.log(`  ${p.name}: ${p.passes} passing, ${p.failures} failing${p.note ? ` (${p.note})` : ''}`);
   const passed = phases.reduce((n, p) => n + p.passes, 0);
   const failed = phases.reduce((n, p) => n + p.failures, 0);
-  console.log(`  took ${Math.round((Date.now() - started) / 1000)} s`);
   console.log(`e2e: ${passed} passed, ${failed} failed`);
   return { passed, failed };
 }

@@ -58,7 +58,7 @@ describe('Kube IP Guard in code-server, as a user sees it', function () {
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
     log(`UI test: ${workbenchUrl(server.origin, workspace)}`);
-    await page.goto(workbenchUrl(server.origin, workspace), { timeout: 30_000 });
+    await page.goto(workbenchUrl(server.origin, workspace), { timeout: 60_000 });
     failed = false;
   });
 
@@ -88,7 +88,7 @@ describe('Kube IP Guard in code-server, as a user sees it', function () {
   const problemsStatus = () => page.locator('[id="status.problems"]');
 
   it('opens the example workspace and deployment.yaml', async () => {
-    await page.locator('.monaco-workbench .part.editor').waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-workbench .part.editor').waitFor({ timeout: 60_000 });
     await page.getByRole('treeitem', { name: 'deployment.yaml' }).click();
     await page.locator('.tab.active', { hasText: 'deployment.yaml' }).waitFor();
     await page.locator('.view-lines .view-line', { hasText: `- ${ADDRESS}` }).waitFor();
@@ -100,7 +100,7 @@ describe('Kube IP Guard in code-server, as a user sees it', function () {
 
   it(`marks ${ADDRESS} on line ${LINE} with an error squiggle`, async () => {
     const squiggle = page.locator('.editor-group-container.active .squiggly-error');
-    await squiggle.first().waitFor({ timeout: 30_000 });
+    await squiggle.first().waitFor({ timeout: 60_000 });
     assert.equal(await squiggle.count(), 1, 'expected exactly one error squiggle');
     const s = await squiggle.first().boundingBox();
     const l = await lineBox(LINE);

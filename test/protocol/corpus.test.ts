@@ -16,7 +16,7 @@ test('the server answers for every corpus file in turn', { skip: CORPUS_SKIP }, 
     for (const file of files) {
       const uri = fileUri(file);
       client.open(uri, readFileSync(file, 'utf8'), file.includes('/templates/') ? 'helm' : 'yaml');
-      const diags = await client.waitForDiagnostics(uri, () => true, 20000);
+      const diags = await client.waitForDiagnostics(uri, () => true, 60_000);
       assert.ok(Array.isArray(diags), file);
       assert.ok(!diags.some((d) => d.code === 'internal-error'), `${file}: ${JSON.stringify(diags)}`);
       client.close(uri);

@@ -2,18 +2,14 @@
 // after shutdown, exit with or without shutdown, a pipe closed without exit, and broken framing.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { FollowedChild } from '../childExit';
+import { withTimeout } from '../waitFor';
 import { LspTestClient, SERVER } from './lspClient';
 
-function exited(proc: ChildProcess, timeoutMs = 20000): Promise<number | null> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not exit within ${timeoutMs} ms`)), timeoutMs);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      resolvePromise(code);
-    });
-  });
+/** The server's exit code; a wrong one, or no exit (a hang), names its signal and stderr. */
+async function exitCode(client: LspTestClient): Promise<number | null> {
+  return (await client.waitForExit()).code;
 }
 
 const hover = { textDocument: { uri: 'file:///tmp/x.yaml' }, position: { line: 0, character: 0 } };
@@ -35,14 +31,14 @@ describe('lifecycle', () => {
     await client.conn.sendRequest('shutdown');
     await assert.rejects(client.conn.sendRequest('textDocument/hover', hover), (e: { code?: number }) => e.code === -32600);
     await client.conn.sendNotification('exit');
-    assert.equal(await exited(client.proc), 0);
+    assert.equal(await exitCode(client), 0, client.describeProcess());
     client.conn.dispose();
   });
 
   test('exit without shutdown exits 1', async () => {
     const client = await LspTestClient.start({});
     await client.conn.sendNotification('exit');
-    assert.equal(await exited(client.proc), 1);
+    assert.equal(await exitCode(client), 1, client.describeProcess());
     client.conn.dispose();
   });
 
@@ -50,14 +46,14 @@ describe('lifecycle', () => {
     const client = await LspTestClient.start({});
     await client.conn.sendRequest('shutdown');
     client.proc.stdin!.end();
-    assert.equal(await exited(client.proc), 0);
+    assert.equal(await exitCode(client), 0, client.describeProcess());
     client.conn.dispose();
   });
 
   test('the pipe closed with neither shutdown nor exit: the process exits (1)', async () => {
     const client = await LspTestClient.start({});
     client.proc.stdin!.end();
-    assert.equal(await exited(client.proc), 1);
+    assert.equal(await exitCode(client), 1, client.describeProcess());
     client.conn.dispose();
   });
 });
@@ -69,20 +65,20 @@ function frame(body: string, length = Buffer.byteLength(body)): string {
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
 const HOVER = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'textDocument/hover', params: hover });
 
-async function feed(chunks: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function feed(chunks: string[]): Promise<{ code: number | null; stdout: string; stderr: string; report: string }> {
   const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const server = new FollowedChild(proc, `server pid ${proc.pid ?? '?'}`);
   let stdout = '';
-  let stderr = '';
   proc.stdout!.on('data', (d) => (stdout += String(d)));
-  proc.stderr!.on('data', (d) => (stderr += String(d)));
   proc.stdin!.on('error', () => undefined);
   // The first message is well framed: once it is answered, the rest arrives.
   const answered = new Promise<void>((r) => proc.stdout!.on('data', () => stdout.includes('"id":1') && r()));
   proc.stdin!.write(chunks[0]);
-  await answered;
-  for (const c of chunks.slice(1)) proc.stdin!.write(c);
   try {
-    return { code: await exited(proc), stdout, stderr };
+    await withTimeout(answered, 'the answer to initialize', 60_000).catch((e: Error) => Promise.reject(new Error(`${e.message}\n${server.describe()}`)));
+    for (const c of chunks.slice(1)) proc.stdin!.write(c);
+    const { code } = await server.waitForExit();
+    return { code, stdout, stderr: server.stderr, report: server.describe() };
   } finally {
     if (proc.exitCode === null) proc.kill();
   }
@@ -100,7 +96,7 @@ describe('broken framing ends the server with a message (the client restarts it)
   for (const [name, chunks] of cases) {
     test(name, async () => {
       const r = await feed(chunks);
-      assert.equal(r.code, 1, `exit code; stderr: ${r.stderr}`);
+      assert.equal(r.code, 1, r.report);
       assert.match(r.stderr, /LSP message stream is broken/);
       assert.match(r.stdout, /"id":1,"result"/, 'the well-framed initialize before it was answered');
     });

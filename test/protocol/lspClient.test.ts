@@ -9,12 +9,15 @@ test('a wait on a server killed from outside fails naming the signal; a live one
   const client = await LspTestClient.start();
   try {
     assert.match(client.describeProcess(), /^server pid \d+: still running; stderr /);
+    // A wait under way when the server is killed fails when it dies, naming the signal.
+    const pending = client.waitForDiagnostics('file:///never-opened.yaml', () => true);
     const exited = once(client.proc, 'exit');
     client.proc.kill('SIGKILL');
     await exited;
+    await assert.rejects(pending, /the server is gone\n.*exited with code -, signal SIGKILL/);
     assert.match(client.describeProcess(), /^server pid \d+: exited with code -, signal SIGKILL; stderr /);
-    // A wait that fails because the server is gone says so.
-    await assert.rejects(client.waitForDiagnostics('file:///x.yaml', () => true, 100), /exited with code -, signal SIGKILL/);
+    // A wait that fails because the server is gone says so at once (it does not wait out its bound).
+    await assert.rejects(client.waitForDiagnostics('file:///x.yaml', () => true), /the server is gone\n.*exited with code -, signal SIGKILL/);
   } finally {
     await client.stop();
   }

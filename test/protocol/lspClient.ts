@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClientProfile } from './clients';
-import { orAfter } from '../waitFor';
+import { describeEnd, type ChildEnd } from '../childExit';
+import { orAfter, withTimeout } from '../waitFor';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -41,7 +42,7 @@ export interface StartOptions {
   skipInitialize?: boolean;
 }
 
-type Waiter = { uri: string; pred: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void };
+type Waiter = { uri: string; pred: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void; reject: (e: Error) => void };
 
 export class LspTestClient {
   readonly published = new Map<string, PublishDiagnosticsParams>();
@@ -75,9 +76,16 @@ export class LspTestClient {
    * from outside shows as a signal, a crash as a code), and the tail of its stderr.
    */
   describeProcess(): string {
-    const state = this.exit ? `exited with code ${this.exit.code ?? '-'}, signal ${this.exit.signal ?? '-'}` : 'still running';
-    const tail = this.stderr.slice(-2000).trimEnd();
-    return `server pid ${this.proc.pid ?? '?'}: ${state}; stderr ${tail ? `(last ${tail.length} characters):\n${tail}` : '(empty)'}`;
+    return describeEnd(`server pid ${this.proc.pid ?? '?'}`, this.exit, this.stderr);
+  }
+
+  /** How the server ended, once it has; a hang (no exit after `timeoutMs`) is an error describing the process. */
+  async waitForExit(timeoutMs = 60_000): Promise<ChildEnd> {
+    if (!this.exit) {
+      const exited = new Promise<void>((r) => this.proc.once('exit', () => r()));
+      await withTimeout(exited, 'the server to exit', timeoutMs).catch((e: Error) => Promise.reject(new Error(`${e.message}\n${this.describeProcess()}`)));
+    }
+    return this.exit!;
   }
 
   static async start(opts: StartOptions = {}): Promise<LspTestClient> {
@@ -87,8 +95,12 @@ export class LspTestClient {
     proc.stderr!.on('data', (d) => (c.stderr += String(d)));
     proc.on('exit', (code, signal) => {
       c.exit = { code, signal };
-      // Said at once, so that a test that fails later because of it can be told from one that found a bug.
-      if (!c.stopping) console.error(`# ${c.describeProcess().replace(/\n/g, '\n# ')}`);
+      // Said at once, so that a test that fails later because of it can be told from one that found a bug; a wait
+      // for diagnostics that can no longer come fails now, saying so.
+      if (!c.stopping) {
+        console.error(`# ${c.describeProcess().replace(/\n/g, '\n# ')}`);
+        for (const w of c.waiters.splice(0)) w.reject(new Error(`no diagnostics for ${w.uri}: the server is gone\n${c.describeProcess()}`));
+      }
     });
     // A request that fails (the server died, or answered an error) says what became of the server.
     const send = conn.sendRequest.bind(conn) as (...args: unknown[]) => Promise<unknown>;
@@ -228,6 +240,7 @@ export class LspTestClient {
     const ok = (p: PublishDiagnosticsParams) => (p.version === undefined || version === undefined || p.version === version) && pred(p.diagnostics);
     const last = this.published.get(uri);
     if (last && ok(last)) return Promise.resolve(last.diagnostics);
+    if (this.exit && !this.stopping) return Promise.reject(new Error(`no diagnostics for ${uri}: the server is gone\n${this.describeProcess()}`));
     return new Promise((resolvePromise, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
@@ -239,6 +252,10 @@ export class LspTestClient {
         resolve: (p) => {
           clearTimeout(timer);
           resolvePromise(p.diagnostics);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
         },
       };
       this.waiters.push(waiter);
@@ -284,11 +301,15 @@ export class LspTestClient {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    try {
-      await orAfter(this.conn.sendRequest('shutdown'), 2000);
-      await this.conn.sendNotification('exit');
-    } catch {
-      // already gone
+    // A server that already exited gets nothing written to its pipe (a write to a closing pipe fails later, outside
+    // the test).
+    if (!this.exit) {
+      try {
+        await orAfter(this.conn.sendRequest('shutdown'), 2000);
+        await this.conn.sendNotification('exit');
+      } catch {
+        // already gone
+      }
     }
     this.conn.dispose();
     if (this.proc.exitCode === null) this.proc.kill();

@@ -24,7 +24,7 @@ test('a port clash with a file that is not open, followed through disk changes; 
     writeFileSync(join(dir, 'b.yaml'), svc('b', '203.0.113.7'));
     // The index is built in the background: wait until the clash with base/a.yaml shows.
     client.open(b, svc('b', '203.0.113.7'));
-    let diags = await client.waitForDiagnostics(b, (d) => d.length === 1, 15000).catch(async () => {
+    let diags = await client.waitForDiagnostics(b, (d) => d.length === 1, 60_000).catch(async () => {
       client.change(b, svc('b', '203.0.113.7') + '\n');
       return client.waitForDiagnostics(b, (d) => d.length === 1);
     });

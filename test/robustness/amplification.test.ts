@@ -15,6 +15,7 @@ import { fileUri, type LspTestClient } from '../protocol/lspClient';
 import { assertSpans, safeAnalyze } from './check';
 import { aliasedSpecs, aliasFanOut, amplificationArb, compactNesting, counted, FACTS, fuzzConfig, mergeKeyBomb, portsTimesAddresses, reportCases, reusedAnchors, wideMap } from './gen';
 import { alive, assertDiagnosticsInside, diagnosticsForCurrentVersion, makeWorkspace, rssMB, startServer } from './harness';
+import { expectExit, fromExecFile } from '../childExit';
 
 after(() => reportCases('amplification'));
 
@@ -143,15 +144,16 @@ describe('amplification: a config naming one node manifest 50 times', () => {
 });
 
 /** Run the built CLI in `dir` with a 1 GB heap; its peak RSS is written by a preloaded exit hook. */
-function runCli(dir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; maxRssMB: number }> {
+async function runCli(dir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; maxRssMB: number }> {
   const hook = join(dir, 'report-rss.cjs');
   writeFileSync(hook, "process.on('exit', () => process.stderr.write(`maxRSS ${process.resourceUsage().maxRSS}\\n`));\n");
-  return new Promise((done) =>
-    execFile(process.execPath, ['--max-old-space-size=1024', '-r', hook, resolve('server/out/cli.js'), ...args], { cwd: dir, maxBuffer: 256 * 1024 * 1024, timeout: 300_000 }, (err, stdout, stderr) => {
-      const m = /maxRSS (\d+)/.exec(stderr);
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr, maxRssMB: m ? Number(m[1]) / 1024 : NaN });
-    }),
+  const r = await new Promise<ReturnType<typeof fromExecFile>>((done) =>
+    execFile(process.execPath, ['--max-old-space-size=1024', '-r', hook, resolve('server/out/cli.js'), ...args], { cwd: dir, maxBuffer: 256 * 1024 * 1024, timeout: 300_000 }, (err, stdout, stderr) => done(fromExecFile(err, stdout, stderr))),
   );
+  // A heap overrun (a crash) or a kill is reported as such, never read as exit status 1.
+  expectExit('the CLI', r);
+  const m = /maxRSS (\d+)/.exec(r.stderr);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, maxRssMB: m ? Number(m[1]) / 1024 : NaN };
 }
 
 describe('amplification: the CLI', () => {
@@ -209,7 +211,7 @@ describe('amplification: the server', () => {
       const closed = rssMB(client.proc.pid!);
       t.diagnostic(`${shape.name}: server RSS ${open.toFixed(0)} MB while open, ${closed.toFixed(0)} MB after close`);
       console.log(`# server ${shape.name}: RSS ${open.toFixed(0)} MB while open, ${closed.toFixed(0)} MB after close`);
-      assert.ok(alive(client));
+      assert.ok(alive(client), client.describeProcess());
       assert.ok(open < 2 * GB, `server RSS ${open} MB`);
     });
   }

@@ -162,12 +162,12 @@ describe('engine: deep nesting', () => {
 
 describe('engine: one-line files', () => {
   const MB = 1024 * 1024;
-  test('a 1-line 20 MB file (plain scalar, key with a keyword, comment, quoted scalar) returns within seconds', () => {
+  // How long such a file takes against the parse floor is measured by the benchmark (scripts/bench/longLines.ts);
+  // here the test's timeout only bounds a hang.
+  test('a 1-line 20 MB file (plain scalar, key with a keyword, comment, quoted scalar): analysis returns, spans inside', { timeout: 600_000 }, () => {
     for (const text of ['x'.repeat(20 * MB), 'externalIPs: ' + 'a'.repeat(20 * MB), '# ' + 'c'.repeat(20 * MB), `spec: {externalIPs: ["${'q'.repeat(20 * MB)}"]}`]) {
-      const t0 = Date.now();
       const a = safeAnalyze(text, FACTS.ipvs);
       assertSpans(text, a);
-      assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`);
       counted('1-line 20 MB files', () => undefined)();
     }
   });
@@ -188,12 +188,13 @@ describe('engine: one-line files', () => {
     assert.equal(text.slice(hit.span.start, hit.span.end), '"192.168.0.11"');
   });
 
-  test('a 1-line 20 MB JSON List of Services (soak only: about 15 s)', (t) => {
+  test('a 1-line 20 MB JSON List of Services (soak only): the collision at its end is found', { timeout: 600_000 }, (t) => {
     if (!process.env.KIG_SOAK) return t.skip('runs under npm run soak');
     const text = oneLineList(170_000);
-    const t0 = Date.now();
     const a = analyze(text, FACTS.ipvs);
-    console.log(`# 1-line ${(text.length / 1048576).toFixed(1)} MB JSON List: ${Date.now() - t0} ms, ${a.findings.length} findings`);
     assertSpans(text, a);
+    const hit = a.findings.find((f) => f.rule === 'externalip-node');
+    assert.ok(hit, 'the node address is found');
+    assert.equal(text.slice(hit.span.start, hit.span.end), '"192.168.0.11"');
   });
 });

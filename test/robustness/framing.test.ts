@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fc from 'fast-check';
 import { SERVER } from '../protocol/lspClient';
+import { FollowedChild } from '../childExit';
 import { counted, fuzzConfig, reportCases } from './gen';
 
 after(() => reportCases('framing'));
@@ -25,32 +26,28 @@ const breakArb: fc.Arbitrary<(next: string) => string> = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => (next: string) => `${Buffer.from(bytes).toString('latin1').replace(/\r\n\r\n/g, '')}\r\n\r\n${next}`),
 );
 
-function run(chunks: string[], answeredBefore: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      proc.kill();
-      reject(new Error(`the server neither answered nor exited within 20 s; stdout: ${stdout.slice(-500)}; stderr: ${stderr.slice(-500)}`));
-    }, 20_000);
-    proc.stdin.on('error', () => undefined);
-    let sent = false;
-    proc.stdout.on('data', (d) => {
-      stdout += String(d);
-      // The well-framed requests are answered before the break is sent.
-      if (!sent && (stdout.match(/"id":\d+,"result"/g) ?? []).length >= answeredBefore) {
-        sent = true;
-        for (const c of chunks.slice(1)) proc.stdin.write(c);
-      }
-    });
-    proc.stderr.on('data', (d) => (stderr += String(d)));
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-    proc.stdin.write(chunks[0]);
+async function run(chunks: string[], answeredBefore: number): Promise<{ code: number | null; stdout: string; stderr: string; report: string }> {
+  const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const server = new FollowedChild(proc, `server pid ${proc.pid ?? '?'}`);
+  let stdout = '';
+  proc.stdin.on('error', () => undefined);
+  let sent = false;
+  proc.stdout.on('data', (d) => {
+    stdout += String(d);
+    // The well-framed requests are answered before the break is sent.
+    if (!sent && (stdout.match(/"id":\d+,"result"/g) ?? []).length >= answeredBefore) {
+      sent = true;
+      for (const c of chunks.slice(1)) proc.stdin.write(c);
+    }
   });
+  proc.stdin.write(chunks[0]);
+  try {
+    // Neither answering nor exiting is the hang this bounds.
+    const { code } = await server.waitForExit(60_000).catch((e: Error) => Promise.reject(new Error(`${e.message}\nstdout: ${stdout.slice(-500)}`)));
+    return { code, stdout, stderr: server.stderr, report: server.describe() };
+  } finally {
+    if (proc.exitCode === null) proc.kill();
+  }
 }
 
 test('hostile framing after a well-framed session: every request before it answered, then exit 1 with a message', async () => {
@@ -72,7 +69,7 @@ test('hostile framing after a well-framed session: every request before it answe
         }
         parts.push(rest);
         const r = await run([good, ...parts], 1 + hovers);
-        assert.equal(r.code, 1, `exit code ${r.code}; stderr: ${r.stderr}`);
+        assert.equal(r.code, 1, r.report);
         assert.match(r.stderr, /LSP message stream is broken|closed the connection/);
         for (let i = 0; i < hovers; i++) assert.match(r.stdout, new RegExp(`"id":${10 + i},"result"`));
       }),

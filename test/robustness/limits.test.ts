@@ -12,6 +12,7 @@ import { assertSpans, safeAnalyze } from './check';
 import { alive, diagnosticsForCurrentVersion, makeWorkspace, startServer } from './harness';
 import { FACTS } from './gen';
 import { withTimeout } from '../waitFor';
+import { expectExit, fromExecFile } from '../childExit';
 
 const MB = 1024 * 1024;
 const svc = (i: number, ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: s${i}\nspec:\n  externalIPs: [${ip}]\n  ports: [{port: 80}]\n`;
@@ -87,7 +88,7 @@ describe('limits that exist', () => {
       assert.equal(await client.hover(uri, 5, 18), null);
       // Raised: the file is checked.
       client.didChangeConfiguration({ cluster: { mode: 'off' }, maxFileSizeMB: 2 });
-      const after = await client.waitForDiagnostics(uri, (x) => x.some((y) => y.code === 'externalip-node'), 30_000);
+      const after = await client.waitForDiagnostics(uri, (x) => x.some((y) => y.code === 'externalip-node'), 60_000);
       // (Its thousands of findings meet the per-file cap of diagnostics, another analysis-limit; not the size one.)
       assert.ok(!after.some((x) => x.code === 'analysis-limit' && /skipped this file/.test(x.message)));
     } finally {
@@ -99,9 +100,9 @@ describe('limits that exist', () => {
   test('the CLI\'s --max-file-size skips the file and says so', async () => {
     const ws = makeWorkspace({ 'big.yaml': servicesStream(1.2).replace('10.0.0.0', '192.168.0.11') });
     try {
-      const r = await new Promise<{ stdout: string; code: number | null }>((done) =>
-        execFile(process.execPath, [resolve('server/out/cli.js'), 'lint', 'big.yaml', '--max-file-size', '1', '--format', 'json'], { cwd: ws.dir }, (err, stdout) => done({ stdout, code: err ? ((err as { code?: number }).code ?? 1) : 0 })),
-      );
+      const r = expectExit('the CLI', await new Promise<ReturnType<typeof fromExecFile>>((done) =>
+        execFile(process.execPath, [resolve('server/out/cli.js'), 'lint', 'big.yaml', '--max-file-size', '1', '--format', 'json'], { cwd: ws.dir }, (err, stdout, stderr) => done(fromExecFile(err, stdout, stderr))),
+      ));
       const findings = JSON.parse(r.stdout) as { rule: string; severity: string; message: string }[];
       assert.deepEqual(findings.map((f) => [f.rule, f.severity]), [['analysis-limit', 'info']], r.stdout);
       assert.match(findings[0].message, /--max-file-size/);

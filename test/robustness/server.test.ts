@@ -85,9 +85,9 @@ describe('server: random sessions', () => {
           await client.hover(uri, 0, 0);
         }
         for (const uri of uris) if (!open.has(uri) && client.published.has(uri)) {
-          await until(`${uri} cleared after close`, 10_000, () => client.published.get(uri)?.diagnostics.length === 0);
+          await until(`${uri} cleared after close`, 60_000, () => client.published.get(uri)?.diagnostics.length === 0);
         }
-        assert.ok(alive(client), `the server died: ${client.stderr.slice(-2000)}`);
+        assert.ok(alive(client), client.describeProcess());
       }),
       fuzzConfig(80),
     );
@@ -106,7 +106,7 @@ describe('server: random sessions', () => {
         assert.deepEqual(d.map(key).sort(), engineDiagnostics(uri, text, ws.facts));
         client.published.delete(uri);
         client.close(uri);
-        await until('cleared', 10_000, () => client.published.get(uri)?.diagnostics.length === 0);
+        await until('cleared', 60_000, () => client.published.get(uri)?.diagnostics.length === 0);
       })),
       fuzzConfig(120),
     );

@@ -35,7 +35,7 @@ export async function run(): Promise<void> {
     if (logFile) fs.appendFileSync(logFile, `${line}\n`);
   };
 
-  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 30_000, slow: 5_000 });
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 120_000, slow: 5_000 });
   const file = path.join(__dirname, 'suite', `${suite}.test.js`);
   if (!fs.existsSync(file)) throw new Error(`no such suite: ${suite} (${file})`);
   mocha.addFile(file);

@@ -82,6 +82,7 @@ export class WorkspaceIndex {
       // Yield now and then, so requests are answered while a large workspace is read.
       if (++n % 20 === 0) await new Promise((r) => setImmediate(r));
     }
+    if (gen === this.generation) this.host.log(`Kube IP Guard: workspace index: ${found.size} manifest file${found.size === 1 ? '' : 's'} read`);
     if (changed) this.host.onChange();
   }
 

@@ -30,7 +30,7 @@ describe('Kube IP Guard with facts from the kubeconfig (API server stand-in)', (
 
   it('reports externalip-node on line 29 from the cluster\'s nodes', async () => {
     await waitFor('the externalip-node error on line 29', () => ours(manifest, 'externalip-node').find((d) => d.range.start.line === 28 && d.severity === vscode.DiagnosticSeverity.Error), {
-      timeoutMs: 25_000,
+      timeoutMs: 60_000,
       describe: () => brief(manifest),
     });
   });

@@ -1,6 +1,7 @@
 // Shared by the extension-host suites: polling (never fixed sleeps), and reading our diagnostics through the public API.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { waitFor as waitUntil } from '../../waitFor';
 
 export const EXTENSION_ID = 'kube-ip-guard.kube-ip-guard';
 export const SOURCE = 'kube-ip-guard';
@@ -13,30 +14,28 @@ export interface KubeIpGuardApi {
 }
 
 /**
- * Calls `probe` until it returns something truthy, and returns that. Every wait is bounded: on timeout the error says
- * what was awaited and what the last probe saw.
+ * Calls `probe` until it returns something truthy, and returns that (test/waitFor.ts: a timer only bounds a hang). A
+ * probe that throws is tried again (the extension may not be up yet); on timeout the error says what was awaited,
+ * what the last probe saw and the last error.
  */
 export async function waitFor<T>(
   what: string,
   probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  { timeoutMs = 20_000, intervalMs = 50, describe }: { timeoutMs?: number; intervalMs?: number; describe?: () => unknown } = {},
+  { timeoutMs = 60_000, describe }: { timeoutMs?: number; describe?: () => unknown } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
-  for (;;) {
+  const tried = async (): Promise<T | undefined | null | false> => {
     try {
       const v = await probe();
-      if (v) return v;
       lastError = undefined;
+      return v;
     } catch (e) {
       lastError = e;
+      return undefined;
     }
-    if (Date.now() > deadline) {
-      const seen = describe ? ` — last seen: ${JSON.stringify(describe())}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${seen}${lastError ? ` — last error: ${String(lastError)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+  };
+  const seen = () => `${describe ? `last seen: ${JSON.stringify(describe())}` : ''}${lastError ? ` — last error: ${String(lastError)}` : ''}`;
+  return waitUntil(what, tried, timeoutMs, seen);
 }
 
 export function codeOf(d: vscode.Diagnostic): string | undefined {
@@ -71,7 +70,7 @@ export async function hoverText(uri: vscode.Uri, pos: vscode.Position): Promise<
 export async function activeApi(): Promise<KubeIpGuardApi> {
   const ext = vscode.extensions.getExtension<KubeIpGuardApi>(EXTENSION_ID);
   assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this extension host`);
-  await waitFor('the extension to activate', () => ext.isActive, { timeoutMs: 20_000 });
+  await waitFor('the extension to activate', () => ext.isActive);
   // When activate() throws, VS Code still reports the extension active, with no exports.
   assert.ok(ext.exports && typeof ext.exports.statusText === 'function', 'activate() failed or did not return the API object (see the extension host log)');
   return ext.exports;

@@ -230,7 +230,9 @@ export class ClusterFactsWatcher extends EventEmitter {
         this.schedule(this.resyncMs()); // the kubeconfig watch notices a new file sooner
       } else {
         this.failures++;
-        this.schedule(this.backoff(this.failures));
+        const ms = this.backoff(this.failures);
+        this.log(`load failed (${r.state}); retrying in ${ms} ms`);
+        this.schedule(ms);
       }
     }
   }
@@ -472,7 +474,10 @@ export class ClusterFactsWatcher extends EventEmitter {
     const switched = key !== this.selectionKey;
     this.selectionKey = key;
     const failing = !this.current_ || !isLoaded(this.current_) || !!this.current_.fromCache;
-    if (!switched && !failing) return;
+    if (!switched && !failing) {
+      this.log('kubeconfig rewritten with the same context, cluster and user: no reload');
+      return;
+    }
     if (switched) {
       const sw = await this.describeSelection();
       this.emitSafe('kubeconfig', sw);
