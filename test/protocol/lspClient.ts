@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClientProfile } from './clients';
 import { describeEnd, type ChildEnd } from '../childExit';
-import { orAfter, withTimeout } from '../waitFor';
+import { orAfter, waitFor, withTimeout } from '../waitFor';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -77,6 +77,12 @@ export class LspTestClient {
    */
   describeProcess(): string {
     return describeEnd(`server pid ${this.proc.pid ?? '?'}`, this.exit, this.stderr);
+  }
+
+  /** Resolves once the server's own file watcher (for clients that cannot watch files) sees changes. */
+  async serverWatcherReady(): Promise<void> {
+    const ready = () => this.logs.some((l) => l === "Kube IP Guard: the server's file watcher is ready");
+    await waitFor("the server's file watcher", ready, 60_000, () => this.describeProcess());
   }
 
   /** How the server ended, once it has; a hang (no exit after `timeoutMs`) is an error describing the process. */

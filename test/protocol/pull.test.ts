@@ -97,6 +97,7 @@ describe('clients that do not pull, or cannot be asked to pull again: pushed, ne
         client.open(uri, SEED);
         assert.equal((await client.waitForDiagnostics(uri, (d) => d.length === 1))[0].code, 'externalip-node');
         // Neither client watches files on Linux: the server's own watcher sees the change.
+        await client.serverWatcherReady();
         writeFileSync(join(dir, '.kube-ip-guard.yaml'), config('192.168.0.12'));
         await client.waitForDiagnostics(uri, (d) => d.length === 0);
         // A refresh would have been sent right after that analysis: one more round trip has it arrive first.

@@ -32,6 +32,7 @@ describe('a client that cannot watch files (Neovim 0.7)', () => {
       const uri = fileUri(join(dir, 'deployment.yaml'));
       client.open(uri, SEED);
       assert.equal((await client.diagnostics(uri, (d) => d.length === 1))[0].code, 'externalip-node');
+      await client.serverWatcherReady();
       const path = join(dir, '.kube-ip-guard.yaml');
       writeFileSync(path, config('192.168.0.12'));
       await client.diagnostics(uri, (d) => d.length === 0);
@@ -52,6 +53,7 @@ describe('a client that cannot watch files (Neovim 0.7)', () => {
       const uri = fileUri(join(dir, 'deployment.yaml'));
       client.open(uri, SEED);
       assert.match((await client.diagnostics(uri, (d) => d.length === 1))[0].message, /worker-7/);
+      await client.serverWatcherReady();
       writeFileSync(join(dir, 'nodes.yaml'), nodeList('192.168.0.99'));
       await client.diagnostics(uri, (d) => d.length === 0);
     });
@@ -82,6 +84,7 @@ describe('a broken config file that is not open', () => {
       // Checked again (an edit of the manifest reloads nothing new): no second warning for the same problems.
       client.change(uri, SEED + '\n');
       await client.waitForDiagnostics(uri);
+      await client.serverWatcherReady();
       writeFileSync(join(dir, '.kube-ip-guard.yaml'), 'nodes:\n  - name: k8s-node-1\n    addresses: [192.168.0.300]\nproxyMode: ipvs\n');
       await client.waitForDiagnostics(configUri, (d) => d.length === 1);
       assert.equal(warnings().length, 2);

@@ -37,6 +37,9 @@ export class ServerFileWatcher {
       this.watcher.on('unlink', (p) => this.queue(p, FileChangeType.Deleted));
       this.watcher.on('error', (e) => this.log(`Kube IP Guard: watching files failed: ${(e as Error)?.message ?? e}`));
       this.log(`Kube IP Guard: the editor does not watch files for the server; watching ${want.size} file(s) itself`);
+      // chokidar reports nothing that happens before its first scan is done ('ready'): say when that is, for anyone
+      // reading the log after a change that was not seen (and for the tests, which write only after it).
+      this.watcher.once('ready', () => this.log('Kube IP Guard: the server\'s file watcher is ready'));
     } else {
       if (added.length) this.watcher.add(added);
       if (removed.length) this.watcher.unwatch(removed);
