@@ -128,6 +128,11 @@ export async function checkModelSliced(text: string, model: ManifestModel, facts
   }
 }
 
+/** The rules over a read manifest as a `ModelChecker`, with the API server addresses declared in manifests. */
+export function modelChecker(text: string, model: ManifestModel, facts: ClusterFacts, workspace: WorkspaceLookup, declared: DeclaredFactsOptions = {}): ModelChecker {
+  return new ModelChecker(text, model, withDeclaredApiServers(text, model, facts, declared), workspace);
+}
+
 /** Run the rules over an already-read manifest. */
 export function checkModel(text: string, model: ManifestModel, facts: ClusterFacts, workspace: WorkspaceLookup = EMPTY_LOOKUP, declared: DeclaredFactsOptions = {}): Analysis {
   const steps = checkSteps(text, model, withDeclaredApiServers(text, model, facts, declared), workspace);
@@ -169,68 +174,135 @@ function withDeclaredApiServers(text: string, model: ManifestModel, facts: Clust
 const OBJECTS_PER_STEP = 1000;
 
 function* checkSteps(text: string, model: ManifestModel, facts: ClusterFacts, workspace: WorkspaceLookup): Generator<void, Analysis, void> {
-  const suppressions = new Suppressions(text);
-  const findings: Finding[] = [];
-  let suppressed = 0;
-  const severities = new Map<string, Severity | 'off'>();
-  for (const rule of RULES) severities.set(rule.id, effectiveSeverity(rule, facts.rules));
+  const checker = new ModelChecker(text, model, facts, workspace);
+  return yield* checker.steps();
+}
+
+/**
+ * The rules over one read manifest, as steps (`steps()`), for a caller that gives control back between them; once the
+ * document's own Services are indexed (`ready`), `findingsOf` answers for one object what the whole run reports for
+ * it (a hover while a large file is still being checked).
+ */
+export class ModelChecker {
+  private readonly suppressions: Suppressions;
+  private readonly severities = new Map<string, Severity | 'off'>();
+  private sink: Finding[] = [];
+  private suppressed = 0;
   /** The object whose rules are running: its `kube-ip-guard.io/ignore` annotation hides what they report. */
-  let current: ManifestObject | undefined;
-  const push = (f: Finding) => {
-    if (suppressions.isSuppressed(f.rule, f.span.start) || ignoredByAnnotation(current?.ignore, f.rule)) suppressed++;
-    else findings.push(f);
-  };
-  const own: CrossFileView[] = [];
-  for (const o of model.objects) if (o.kind === 'Service') own.push(crossFileView(o));
-  let ownIndex: CrossFileIndex | undefined;
-  if (own.length) {
-    // 90,000 Services in one file are indexed in steps, so that a sliced analysis can answer requests meanwhile.
-    ownIndex = new CrossFileIndex();
-    yield* ownIndex.setSteps('', own);
+  private current: ManifestObject | undefined;
+  private ctx: RuleContext | undefined;
+  private active: Rule[] = [];
+  private kubernetes: KubernetesContext | undefined;
+
+  constructor(
+    text: string,
+    private readonly model: ManifestModel,
+    /** The facts the rules see (with the API server addresses manifests declare). */
+    readonly facts: ClusterFacts,
+    private readonly workspace: WorkspaceLookup,
+  ) {
+    this.suppressions = new Suppressions(text);
+    for (const rule of RULES) this.severities.set(rule.id, effectiveSeverity(rule, facts.rules));
   }
-  const kubernetes = kubernetesContextOf(facts);
-  const ctx: RuleContext = {
-    facts,
-    kubernetes,
-    inventory: inventoryOf(facts),
-    workspace: ownIndex ? layered(ownIndex.except(undefined), workspace) : workspace,
-    isEnabled: (id) => (severities.get(id) ?? 'off') !== 'off',
-    report(rule: Rule, r) {
-      const configured = facts.rules[rule.id];
-      const sev = severities.get(rule.id) ?? 'off';
-      if (sev === 'off') return;
-      const fixes: FixKind[] = [...(r.fixes ?? []), 'disable-line'];
-      push({
-        rule: rule.id,
-        severity: configured && configured !== 'off' ? configured : (r.severity ?? sev),
-        message: r.message,
-        span: r.span,
-        related: r.related ?? [],
-        data: { rule: rule.id, fixes, ...(r.address !== undefined ? { address: r.address } : {}) },
-      });
-    },
-  };
-  for (const [rule, problems] of [['yaml-syntax', model.syntax], ['analysis-limit', model.limits]] as const) {
-    const severity = facts.rules[rule] ?? META_RULES[rule].severity;
-    if (severity === 'off') continue;
-    for (const p of problems) push({ rule, severity, message: p.message, span: p.span, related: [], data: { rule, fixes: [] } });
+
+  /** The own Services are indexed: `findingsOf` can answer. */
+  get ready(): boolean {
+    return this.ctx !== undefined;
   }
-  const active = RULES.filter((r) => ctx.isEnabled(r.id));
-  let checked = 0;
-  for (const obj of model.objects) {
-    if (++checked % OBJECTS_PER_STEP === 0) yield;
-    current = obj;
+
+  private push(f: Finding): void {
+    if (this.suppressions.isSuppressed(f.rule, f.span.start) || ignoredByAnnotation(this.current?.ignore, f.rule)) this.suppressed++;
+    else this.sink.push(f);
+  }
+
+  private *prepare(): Generator<void, RuleContext, void> {
+    const { facts, model } = this;
+    const own: CrossFileView[] = [];
+    for (const o of model.objects) if (o.kind === 'Service') own.push(crossFileView(o));
+    let ownIndex: CrossFileIndex | undefined;
+    if (own.length) {
+      // 90,000 Services in one file are indexed in steps, so that a sliced analysis can answer requests meanwhile.
+      ownIndex = new CrossFileIndex();
+      yield* ownIndex.setSteps('', own);
+    }
+    const kubernetes = kubernetesContextOf(facts);
+    this.kubernetes = kubernetes;
+    const severities = this.severities;
+    const push = (f: Finding) => this.push(f);
+    const ctx: RuleContext = {
+      facts,
+      kubernetes,
+      inventory: inventoryOf(facts),
+      workspace: ownIndex ? layered(ownIndex.except(undefined), this.workspace) : this.workspace,
+      isEnabled: (id) => (severities.get(id) ?? 'off') !== 'off',
+      report(rule: Rule, r) {
+        const configured = facts.rules[rule.id];
+        const sev = severities.get(rule.id) ?? 'off';
+        if (sev === 'off') return;
+        const fixes: FixKind[] = [...(r.fixes ?? []), 'disable-line'];
+        push({
+          rule: rule.id,
+          severity: configured && configured !== 'off' ? configured : (r.severity ?? sev),
+          message: r.message,
+          span: r.span,
+          related: r.related ?? [],
+          data: { rule: rule.id, fixes, ...(r.address !== undefined ? { address: r.address } : {}) },
+        });
+      },
+    };
+    this.active = RULES.filter((r) => ctx.isEnabled(r.id));
+    this.ctx = ctx;
+    return ctx;
+  }
+
+  private checkObject(obj: ManifestObject, ctx: RuleContext): void {
+    this.current = obj;
     if (obj.kind === 'Service') {
-      const entries = externalIPEntries(obj, kubernetes);
-      for (const rule of active) {
+      const entries = externalIPEntries(obj, this.kubernetes);
+      for (const rule of this.active) {
         if (rule.checkExternalIP) for (const e of entries) rule.checkExternalIP(e, ctx);
         rule.checkService?.(obj, ctx);
       }
     } else {
-      for (const rule of active) rule.checkPool?.(obj, ctx);
+      for (const rule of this.active) rule.checkPool?.(obj, ctx);
+    }
+    this.current = undefined;
+  }
+
+  /** What the rules report for `obj` (its own rules; whole-model rules are left out). Only once `ready`. */
+  findingsOf(obj: ManifestObject): Finding[] {
+    if (!this.ctx) return [];
+    const saved = { sink: this.sink, suppressed: this.suppressed, current: this.current };
+    this.sink = [];
+    try {
+      this.checkObject(obj, this.ctx);
+      return this.sink.sort(byPlace);
+    } finally {
+      this.sink = saved.sink;
+      this.suppressed = saved.suppressed;
+      this.current = saved.current;
     }
   }
-  for (const rule of active) rule.checkModel?.(model, ctx);
-  findings.sort((a, b) => a.span.start - b.span.start || (RULE_ORDER.get(a.rule) ?? 99) - (RULE_ORDER.get(b.rule) ?? 99));
-  return { findings, model, suppressed, facts };
+
+  *steps(): Generator<void, Analysis, void> {
+    const { facts, model } = this;
+    const ctx = yield* this.prepare();
+    for (const [rule, problems] of [['yaml-syntax', model.syntax], ['analysis-limit', model.limits]] as const) {
+      const severity = facts.rules[rule] ?? META_RULES[rule].severity;
+      if (severity === 'off') continue;
+      for (const p of problems) this.push({ rule, severity, message: p.message, span: p.span, related: [], data: { rule, fixes: [] } });
+    }
+    let checked = 0;
+    for (const obj of model.objects) {
+      if (++checked % OBJECTS_PER_STEP === 0) yield;
+      this.checkObject(obj, ctx);
+    }
+    for (const rule of this.active) rule.checkModel?.(model, ctx);
+    const findings = this.sink.sort(byPlace);
+    return { findings, model, suppressed: this.suppressed, facts };
+  }
+}
+
+function byPlace(a: Finding, b: Finding): number {
+  return a.span.start - b.span.start || (RULE_ORDER.get(a.rule) ?? 99) - (RULE_ORDER.get(b.rule) ?? 99);
 }

@@ -44,6 +44,6 @@ export class ClosedFiles {
     if (!result) return undefined;
     this.checked.add(uri);
     this.host.publish(uri, result.diagnostics, text);
-    return result.analysis.findings.map((f) => f.severity);
+    return result.severities;
   }
 }

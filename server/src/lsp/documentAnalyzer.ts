@@ -11,33 +11,47 @@
 import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
-import { analyze, analyzeSliced, checkModelSliced, CONFIG_FILE_NAME, declaredApiServerFacts, emptyFacts, SOURCE, type AddressKeySet, type Analysis, type ClusterFacts, type DocumentCache, type ServiceObject, type Span } from '../engine/index';
+import { analyze, analyzeSliced, CONFIG_FILE_NAME, declaredApiServerFacts, emptyFacts, SOURCE, type AddressKeySet, type Analysis, type ApiServerFact, type ClusterFacts, type DocumentCache, type ServiceObject, type Severity, type Span } from '../engine/index';
 import type { Settings } from '../protocol';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
-import type { ReaderPool } from './readerPool';
+import type { ReaderPool, WorkerDocument } from './readerPool';
+import type { PositionEncoding } from './positions';
 import { isHelmValuesPath } from '../workspace/files';
 import { crossFileSignature, viewsOf } from '../workspace/serviceIndex';
 import type { FactScopes } from './factScopes';
 import { pathOf } from './uris';
-import type { WorkspaceServices } from './workspaceServices';
+import type { FileServices, WorkspaceServices } from './workspaceServices';
 
 export interface AnalyzerHost {
   documents: TextDocuments<TextDocument>;
   scopes: FactScopes;
   getSettings(uri: string | null): Promise<Settings>;
-  publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
+  /** `clientDiagnostics`: the same already in the client's encoding (the worker's, for a large document). */
+  publish(uri: string, version: number, diagnostics: Diagnostic[], clientDiagnostics?: Diagnostic[]): void;
+  /** The negotiated position encoding (the worker converts a large document's positions itself). */
+  encoding(): PositionEncoding;
   log(line: string): void;
   /** The workspace's Services (open documents and the index on disk), for cross-file rules. */
   workspace: WorkspaceServices;
-  /** Reads large documents off the main thread, when it can. */
+  /** Analyzes large documents off the main thread, when it can. */
   readers?: ReaderPool;
 }
 
 export interface CurrentAnalysis {
   version: number;
+  /** The engine's analysis, for a document analyzed on the main thread; empty for one analyzed in the worker. */
   analysis: Analysis;
   facts: ClusterFacts;
   diagnostics: Diagnostic[];
+  /** `diagnostics` in the client's encoding, when the worker converted them (a large document, not UTF-16). */
+  clientDiagnostics?: Diagnostic[];
+  /** The severity of every finding (the diagnostics show at most MAX_DIAGNOSTICS_PER_FILE of them). */
+  severities: Severity[];
+  /** A document analyzed in the worker: the worker answers its hovers and code actions. */
+  worker?: WorkerDocument;
+  /** Its Services and declared API servers, as the worker sent them. */
+  services?: FileServices;
+  declared?: ApiServerFact[];
 }
 
 interface Running {
@@ -47,6 +61,9 @@ interface Running {
   cancelled: boolean;
   /** Something the analysis depends on changed while it ran: run again for the same version when it is done. */
   again: boolean;
+  /** Settles once it is known whether this run is the worker's (its document there) or the main thread's. */
+  inWorker: Promise<WorkerDocument | undefined>;
+  settleWorker(d: WorkerDocument | undefined): void;
 }
 
 type Phase = { name: 'idle' } | { name: 'waiting'; timer: NodeJS.Timeout } | { name: 'running'; run: Running };
@@ -157,7 +174,9 @@ export class DocumentAnalyzer {
       s.phase = { name: 'idle' };
       return Promise.resolve(undefined);
     }
-    const run: Running = { version: doc.version, cancelled: false, again: false, done: Promise.resolve(undefined) };
+    let settleWorker: (d: WorkerDocument | undefined) => void = () => undefined;
+    const inWorker = new Promise<WorkerDocument | undefined>((r) => (settleWorker = r));
+    const run: Running = { version: doc.version, cancelled: false, again: false, done: Promise.resolve(undefined), inWorker, settleWorker };
     s.stale = false;
     run.done = this.run(doc, s, run);
     s.phase = { name: 'running', run };
@@ -168,7 +187,7 @@ export class DocumentAnalyzer {
     let result: CurrentAnalysis | undefined;
     try {
       const live = () => !run.cancelled && this.states.get(doc.uri) === s && this.host.documents.get(doc.uri)?.version === run.version;
-      result = await this.analyzeText(doc.uri, run.version, doc.getText(), live, s.cache);
+      result = await this.analyzeText(doc.uri, run.version, doc.getText(), live, s.cache, (d) => run.settleWorker(d));
       if (result && live()) {
         s.last = result;
         // Let edits that arrived during the analysis be read first: results for a version the editor has already
@@ -177,11 +196,12 @@ export class DocumentAnalyzer {
         await new Promise((r) => setTimeout(r, 0));
         await new Promise((r) => setImmediate(r));
         if (live()) {
-          this.host.publish(doc.uri, run.version, result.diagnostics);
-          await this.servicesChanged(doc, result.analysis);
+          this.host.publish(doc.uri, run.version, result.diagnostics, result.clientDiagnostics);
+          await this.servicesChanged(doc, result);
         }
       }
     } finally {
+      run.settleWorker(undefined);
       if (s.phase.name === 'running' && s.phase.run === run) {
         s.phase = { name: 'idle' };
         const current = this.host.documents.get(doc.uri);
@@ -195,21 +215,41 @@ export class DocumentAnalyzer {
   }
 
   /** Other open documents' cross-file findings depend on this one's Services. */
-  private async servicesChanged(doc: TextDocument, analysis: Analysis): Promise<void> {
-    const services = analysis.model.objects.filter((o): o is ServiceObject => o.kind === 'Service');
-    const locate = (span: Span) => {
-      const a = doc.positionAt(span.start);
-      const b = doc.positionAt(span.end);
-      return { uri: doc.uri, line: a.line, character: a.character, endLine: b.line, endCharacter: b.character };
-    };
-    const views = viewsOf(services, locate);
-    const servicesMoved = await this.host.workspace.setOpen(doc.uri, { views, signature: crossFileSignature(views) });
-    // The control-plane addresses it declares are API server facts for the other files of its scope.
+  private async servicesChanged(doc: TextDocument, result: CurrentAnalysis): Promise<void> {
     const path = pathOf(doc.uri);
-    const declared = declaredApiServerFacts(analysis.model, doc.uri, doc.getText(), path ? basename(path) : undefined);
+    let services = result.services;
+    let declared = result.declared ?? [];
+    if (!services) {
+      const objects = result.analysis.model.objects.filter((o): o is ServiceObject => o.kind === 'Service');
+      const locate = (span: Span) => {
+        const a = doc.positionAt(span.start);
+        const b = doc.positionAt(span.end);
+        return { uri: doc.uri, line: a.line, character: a.character, endLine: b.line, endCharacter: b.character };
+      };
+      const views = viewsOf(objects, locate);
+      services = { views, signature: crossFileSignature(views) };
+      declared = declaredApiServerFacts(result.analysis.model, doc.uri, doc.getText(), path ? basename(path) : undefined);
+    }
+    const servicesMoved = await this.host.workspace.setOpen(doc.uri, services);
+    // The control-plane addresses it declares are API server facts for the other files of its scope.
     const scope = await this.host.scopes.forUri(doc.uri);
     const apiServersMoved = this.host.workspace.setApiServers(doc.uri, 'open', declared, scope.key);
     if (servicesMoved || apiServersMoved) this.othersChanged(doc.uri);
+  }
+
+  /**
+   * For a large document analyzed in the worker: its version there, which answers hovers and code actions from the
+   * analysis in flight or done (joining it, or starting it as `current` does; never a second one). Undefined for a
+   * document analyzed on the main thread: ask `current` then.
+   */
+  async inWorker(doc: TextDocument): Promise<WorkerDocument | undefined> {
+    if (doc.getText().length < SLICED_ABOVE || !this.host.readers?.available) return undefined;
+    const s = this.state(doc.uri);
+    if (s.last?.version === doc.version && !s.stale && !(s.phase.name === 'running' && s.phase.run.version === doc.version)) return s.last.worker;
+    if (!(s.phase.name === 'running' && s.phase.run.version === doc.version)) void this.current(doc);
+    const now = this.states.get(doc.uri);
+    if (now?.phase.name === 'running' && now.phase.run.version === doc.version) return now.phase.run.inWorker;
+    return now?.last?.version === doc.version ? now.last.worker : undefined;
   }
 
   private othersChanged(uri: string): void {
@@ -235,17 +275,17 @@ export class DocumentAnalyzer {
   }
 
   /** The one analysis path: settings, facts, the engine (sliced or in the worker for large texts), diagnostics. */
-  private async analyzeText(uri: string, version: number, text: string, live: () => boolean, cache: DocumentCache): Promise<CurrentAnalysis | undefined> {
+  private async analyzeText(uri: string, version: number, text: string, live: () => boolean, cache: DocumentCache, inWorker?: (d: WorkerDocument) => void): Promise<CurrentAnalysis | undefined> {
     const doc = TextDocument.create(uri, 'yaml', version, text);
     try {
       const settings = await this.host.getSettings(uri);
-      if (!settings.enable) return { version, analysis: emptyAnalysis(), facts: emptyFacts(), diagnostics: [] };
+      if (!settings.enable) return { version, analysis: emptyAnalysis(), facts: emptyFacts(), diagnostics: [], severities: [] };
       const scope = await this.host.scopes.forUri(uri);
       if (!live()) return undefined;
       const path = pathOf(uri);
       const diagnostics: Diagnostic[] = path ? problemsToDiagnostics(doc, this.host.scopes.problemsIn(scope, path)) : [];
       const facts = scope.folderFacts.facts;
-      if (path && basename(path) === CONFIG_FILE_NAME) return { version, analysis: emptyAnalysis(), facts, diagnostics };
+      if (path && basename(path) === CONFIG_FILE_NAME) return { version, analysis: emptyAnalysis(), facts, diagnostics, severities: [] };
       const options = {
         cache,
         maxLength: settings.maxFileSizeMB * 1024 * 1024,
@@ -257,10 +297,33 @@ export class DocumentAnalyzer {
       let analysis: Analysis | undefined;
       if (text.length < SLICED_ABOVE || text.length > options.maxLength) {
         analysis = analyze(text, facts, options);
-      } else {
-        // A big file is read off the main thread (or, failing that, in slices on it), and the rules run in slices,
-        // so hovers and other documents are answered meanwhile; a newer version of this one abandons the work
-        // instead of queueing behind it.
+      } else if (this.host.readers?.start()) {
+        // A big file is analyzed in the worker, reading and rules: what comes back is plain records (diagnostics with
+        // positions, severities, the Services as cross-file views), so the main thread only publishes; a newer
+        // version of this one abandons the work instead of queueing behind it.
+        const job = { uri, version, text, helmValues: options.helmValues, facts, encoding: this.host.encoding(), workspaceApiServers: options.workspaceApiServers, posted: inWorker };
+        const r = await this.host.readers.analyze(job).catch((e: Error) => {
+          this.host.log(`Kube IP Guard: analyzing ${uri} off the main thread failed (${e.message}); analyzing it here.`);
+          return null;
+        });
+        if (r === undefined) return undefined;
+        if (r) {
+          return {
+            version,
+            analysis: emptyAnalysis(),
+            facts,
+            diagnostics: [...diagnostics, ...r.diagnostics],
+            ...(r.clientDiagnostics ? { clientDiagnostics: [...diagnostics, ...r.clientDiagnostics] } : {}),
+            severities: r.severities,
+            worker: r.document,
+            services: r.services,
+            declared: r.declared,
+          };
+        }
+      }
+      if (!analysis && text.length >= SLICED_ABOVE && text.length <= options.maxLength) {
+        // Without the worker: read and check in slices on the main thread, so hovers and other documents are
+        // answered between them.
         let sliceStart = Date.now();
         const pause = async () => {
           if (Date.now() - sliceStart >= SLICE_MS) {
@@ -269,22 +332,11 @@ export class DocumentAnalyzer {
           }
           return live();
         };
-        if (this.host.readers?.available) {
-          let failed = false;
-          const model = await this.host.readers.read(uri, text, options.helmValues).catch((e: Error) => {
-            this.host.log(`Kube IP Guard: reading ${uri} off the main thread failed (${e.message}); reading it here.`);
-            failed = true;
-            return undefined;
-          });
-          if (failed) analysis = await analyzeSliced(text, facts, options, pause);
-          else if (model && live()) analysis = await checkModelSliced(text, model, facts, options.workspace, pause, options);
-        } else {
-          analysis = await analyzeSliced(text, facts, options, pause);
-        }
+        analysis = await analyzeSliced(text, facts, options, pause);
       }
       if (!analysis) return undefined;
       diagnostics.push(...toDiagnostics(doc, analysis));
-      return { version, analysis, facts, diagnostics };
+      return { version, analysis, facts, diagnostics, severities: analysis.findings.map((f) => f.severity) };
     } catch (e) {
       // One document's failure must not stop the others, nor leave stale results behind.
       this.host.log(`Kube IP Guard: checking ${uri} failed: ${(e as Error)?.stack ?? e}`);
@@ -292,6 +344,7 @@ export class DocumentAnalyzer {
         version,
         analysis: emptyAnalysis(),
         facts: emptyFacts(),
+        severities: [],
         diagnostics: [
           {
             range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },

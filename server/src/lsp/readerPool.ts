@@ -1,53 +1,116 @@
-// The main thread's side of readWorker.ts: one worker, created on first use, jobs answered in order. A newer
-// version of a file cancels the job of the older one (a flag in shared memory the worker checks between documents).
-// If the worker cannot start or dies, reading falls back to the main thread, in slices.
+// The main thread's side of readWorker.ts: one worker thread, started with the server, that analyzes large documents
+// (and reads large files for the workspace index) so that the main thread never holds a block of their size. The
+// main thread sends the text (in pieces, an event-loop turn apart), the facts (once per facts value) and every
+// change of the cross-file index (the worker keeps a mirror of it); it gets back plain records: diagnostics with
+// their positions already computed, the severities, the document's Services as `CrossFileView`s (in batches, a turn
+// apart) and their signature. Hovers and code actions of such a document are answered by the worker too, from the
+// analysis in flight or done for that version. A newer version of a file cancels the job of the older one (a flag in
+// shared memory the worker checks between slices). If the worker cannot start or dies, callers fall back to the main
+// thread, in slices.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ManifestModel } from '../engine/index';
+import type { CodeAction, Diagnostic, Hover, Position, Range } from 'vscode-languageserver';
+import type { ApiServerFact, ClusterFacts, CrossFileView, Severity } from '../engine/index';
+import type { PositionEncoding } from './positions';
+import type { IndexedFile } from '../workspace/serviceIndex';
+import type { FileServices } from './workspaceServices';
 
-export interface ReadJob {
-  id: number;
-  uri: string;
-  text: string;
-  helmValues: boolean;
-  /** One Int32: 0 while wanted, 1 once superseded. */
-  cancel: SharedArrayBuffer;
+/** The text goes to the worker in pieces of this many UTF-16 units, one per event-loop turn (a copy each). */
+const TEXT_PIECE = 2 * 1024 * 1024;
+
+export type ToWorker =
+  | { type: 'facts'; id: number; facts: ClusterFacts }
+  | { type: 'piece'; job: number; text: string }
+  | { type: 'analyze'; job: number; uri: string; version: number; helmValues: boolean; facts: number; encoding: PositionEncoding; workspaceApiServers: ApiServerFact[]; cancel: SharedArrayBuffer }
+  | { type: 'index'; job: number; uri: string; path: string; helmValues: boolean; cancel: SharedArrayBuffer }
+  | { type: 'mirror'; uri: string; open: boolean; views?: readonly CrossFileView[]; produced?: 'open' | 'disk' }
+  | { type: 'hover'; job: number; uri: string; version: number; position: Position; markdown: boolean }
+  | { type: 'codeActions'; job: number; uri: string; version: number; range: Range; documentChanges: boolean }
+  | { type: 'forget'; uri: string };
+
+export type FromWorker =
+  | { job: number; type: 'views'; views: CrossFileView[] }
+  | { job: number; type: 'analyzed'; diagnostics: Diagnostic[]; clientDiagnostics?: Diagnostic[]; severities: Record<Severity, number>; signature: string; declared: ApiServerFact[] }
+  | { job: number; type: 'indexed'; signature: string; apiServers?: ApiServerFact[]; empty: boolean }
+  | { job: number; type: 'cancelled' }
+  | { job: number; type: 'error'; message: string }
+  | { job: number; type: 'hover'; hover: Hover | null }
+  | { job: number; type: 'codeActions'; actions: CodeAction[] };
+
+/** A large document's version as the worker has it: its answers to the editor's questions. */
+export interface WorkerDocument {
+  /** `position` and the answer's range in the client's encoding (the worker converts). */
+  hover(position: Position, markdown: boolean): Promise<Hover | null>;
+  codeActions(range: Range, documentChanges: boolean): Promise<CodeAction[]>;
 }
 
-export interface ReadResult {
-  id: number;
-  model?: ManifestModel;
-  error?: string;
+export interface WorkerAnalysis {
+  /** UTF-16 positions. */
+  diagnostics: Diagnostic[];
+  /** The same in the client's encoding, when it is not UTF-16 (related locations in other files still UTF-16). */
+  clientDiagnostics?: Diagnostic[];
+  severities: Severity[];
+  services: FileServices;
+  /** The control-plane addresses it declares (kube-vip, kubeadm). */
+  declared: ApiServerFact[];
+  document: WorkerDocument;
+}
+
+export interface AnalyzeRequest {
+  uri: string;
+  version: number;
+  text: string;
+  helmValues: boolean;
+  facts: ClusterFacts;
+  encoding: PositionEncoding;
+  workspaceApiServers: ApiServerFact[];
+  /** Called once the job is posted: from then on the worker answers hovers for this version. */
+  posted?(document: WorkerDocument): void;
+}
+
+interface Pending {
+  views: CrossFileView[];
+  resolve(r: FromWorker): void;
+  reject(e: Error): void;
 }
 
 export class ReaderPool {
   private worker?: Worker;
   private broken = false;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (m: ManifestModel | undefined) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, Pending>();
+  /** The cancel flag of each file's current job, by kind. */
   private readonly current = new Map<string, Int32Array>();
+  private readonly factsIds = new WeakMap<ClusterFacts, number>();
+  private nextFacts = 1;
 
   constructor(private readonly log: (line: string) => void) {}
 
-  /** True when reading can happen off the main thread. */
+  /** True when analysis can happen off the main thread. */
   get available(): boolean {
     return !this.broken && existsSync(join(__dirname, 'readWorker.js'));
   }
 
-  private start(): Worker {
-    if (this.worker) return this.worker;
+  /** Start the worker now (it must see every change of the cross-file index from the first on). */
+  start(): boolean {
+    if (this.worker) return true;
+    if (!this.available) return false;
     const w = new Worker(join(__dirname, 'readWorker.js'));
     w.unref();
-    w.on('message', (r: ReadResult) => {
-      const p = this.pending.get(r.id);
+    w.on('message', (r: FromWorker) => {
+      const p = this.pending.get(r.job);
       if (!p) return;
-      this.pending.delete(r.id);
-      if (r.error !== undefined) p.reject(new Error(r.error));
-      else p.resolve(r.model);
+      if (r.type === 'views') {
+        for (const v of r.views) p.views.push(v);
+        return;
+      }
+      this.pending.delete(r.job);
+      if (r.type === 'error') p.reject(new Error(r.message));
+      else p.resolve(r);
     });
     const fail = (e: Error) => {
-      this.log(`Kube IP Guard: the reading worker stopped (${e.message}); large files are read on the main thread from now on.`);
+      this.log(`Kube IP Guard: the analysis worker stopped (${e.message}); large files are analyzed on the main thread from now on.`);
       this.broken = true;
       this.worker = undefined;
       for (const p of this.pending.values()) p.reject(e);
@@ -58,28 +121,116 @@ export class ReaderPool {
       if (code !== 0 && this.worker === w) fail(new Error(`exit code ${code}`));
     });
     this.worker = w;
-    return w;
+    return true;
   }
 
-  /** The model of `text`, or undefined when a newer version of the same file superseded this one. */
-  read(uri: string, text: string, helmValues: boolean): Promise<ManifestModel | undefined> {
-    const previous = this.current.get(uri);
+  private post(m: ToWorker): void {
+    if (!this.worker) throw new Error('the analysis worker is not running');
+    this.worker.postMessage(m);
+  }
+
+  private request(job: number): { done: Promise<FromWorker>; views: CrossFileView[] } {
+    const views: CrossFileView[] = [];
+    const done = new Promise<FromWorker>((resolve, reject) => this.pending.set(job, { views, resolve, reject }));
+    return { done, views };
+  }
+
+  private supersede(key: string): SharedArrayBuffer {
+    const previous = this.current.get(key);
     if (previous) Atomics.store(previous, 0, 1);
     const cancel = new SharedArrayBuffer(4);
-    this.current.set(uri, new Int32Array(cancel));
-    const id = this.nextId++;
-    const job: ReadJob = { id, uri, text, helmValues, cancel };
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.start().postMessage(job);
-    });
+    this.current.set(key, new Int32Array(cancel));
+    return cancel;
+  }
+
+  /** Send `text` in pieces, a turn apart, so that copying 64 MB is never one block. */
+  private async sendText(job: number, text: string): Promise<void> {
+    for (let i = 0; i < text.length; i += TEXT_PIECE) {
+      this.post({ type: 'piece', job, text: text.slice(i, i + TEXT_PIECE) });
+      if (i + TEXT_PIECE < text.length) await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private factsId(facts: ClusterFacts): number {
+    let id = this.factsIds.get(facts);
+    if (id === undefined) {
+      id = this.nextFacts++;
+      this.factsIds.set(facts, id);
+      this.post({ type: 'facts', id, facts });
+    }
+    return id;
+  }
+
+  /** The analysis of a large document's version, or undefined when a newer version superseded it. */
+  async analyze(req: AnalyzeRequest): Promise<WorkerAnalysis | undefined> {
+    this.start();
+    const job = this.nextId++;
+    const cancel = this.supersede(`open ${req.uri}`);
+    const { done, views } = this.request(job);
+    await this.sendText(job, req.text);
+    this.post({ type: 'analyze', job, uri: req.uri, version: req.version, helmValues: req.helmValues, facts: this.factsId(req.facts), encoding: req.encoding, workspaceApiServers: req.workspaceApiServers, cancel });
+    const document = this.documentOf(req.uri, req.version);
+    req.posted?.(document);
+    const r = await done;
+    if (r.type !== 'analyzed') return undefined;
+    const severities: Severity[] = [];
+    for (const sev of ['error', 'warning', 'info'] as const) for (let i = 0; i < r.severities[sev]; i++) severities.push(sev);
+    return {
+      diagnostics: r.diagnostics,
+      ...(r.clientDiagnostics ? { clientDiagnostics: r.clientDiagnostics } : {}),
+      severities,
+      services: { views, signature: r.signature, fromWorker: 'open' },
+      declared: r.declared,
+      document,
+    };
+  }
+
+  /** A large file on disk read for the workspace index: its Services and declared API servers, in the worker. */
+  async index(uri: string, path: string, text: string, helmValues: boolean): Promise<IndexedFile | undefined> {
+    this.start();
+    const job = this.nextId++;
+    const cancel = this.supersede(`disk ${uri}`);
+    const { done, views } = this.request(job);
+    await this.sendText(job, text);
+    this.post({ type: 'index', job, uri, path, helmValues, cancel });
+    const r = await done;
+    if (r.type !== 'indexed' || r.empty) return undefined;
+    return { uri, views, signature: r.signature, fromWorker: 'disk', ...(r.apiServers ? { apiServers: r.apiServers } : {}) };
+  }
+
+  private documentOf(uri: string, version: number): WorkerDocument {
+    return {
+      hover: async (position, markdown) => {
+        if (!this.worker) return null;
+        const job = this.nextId++;
+        const { done } = this.request(job);
+        this.post({ type: 'hover', job, uri, version, position, markdown });
+        const r = await done;
+        return r.type === 'hover' ? r.hover : null;
+      },
+      codeActions: async (range, documentChanges) => {
+        if (!this.worker) return [];
+        const job = this.nextId++;
+        const { done } = this.request(job);
+        this.post({ type: 'codeActions', job, uri, version, range, documentChanges });
+        const r = await done;
+        return r.type === 'codeActions' ? r.actions : [];
+      },
+    };
+  }
+
+  /** The cross-file index now holds `services` for `uri` (undefined: nothing): the worker's mirror follows. */
+  mirror(uri: string, services: FileServices | undefined, open: boolean): void {
+    if (!this.worker) return;
+    if (services?.fromWorker) this.post({ type: 'mirror', uri, open, produced: services.fromWorker });
+    else this.post({ type: 'mirror', uri, open, ...(services ? { views: services.views } : {}) });
   }
 
   forget(uri: string): void {
-    const c = this.current.get(uri);
+    const c = this.current.get(`open ${uri}`);
     if (c) Atomics.store(c, 0, 1);
-    this.current.delete(uri);
-    this.worker?.postMessage({ forget: uri });
+    this.current.delete(`open ${uri}`);
+    this.worker?.postMessage({ type: 'forget', uri } satisfies ToWorker);
   }
 
   async stop(): Promise<void> {

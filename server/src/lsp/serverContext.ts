@@ -104,6 +104,9 @@ export class ServerContext {
     });
 
     this.readers = new ReaderPool(log);
+    // The worker mirrors the cross-file index from its first update on (it checks large documents against it).
+    this.readers.start();
+    this.workspace.onApplied = (uri, services, open) => this.readers.mirror(uri, services, open);
 
     this.index = new WorkspaceIndex({
       folders: () => this.folders,
@@ -121,7 +124,8 @@ export class ServerContext {
       },
       maxBytes: () => 64 * 1024 * 1024,
       log,
-      setServices: (uri, file) => this.workspace.setDisk(uri, file && { views: file.views, signature: file.signature }),
+      setServices: (uri, file) => this.workspace.setDisk(uri, file && { views: file.views, signature: file.signature, ...(file.fromWorker ? { fromWorker: file.fromWorker } : {}) }),
+      readLarge: (path, uri, text, helmValues) => (this.readers.start() ? this.readers.index(uri, path, text, helmValues).catch(() => null) : Promise.resolve(null)),
       isHelmValues: async (path) => isHelmValuesPath(path, (await this.scopes.forUri(pathToFileURL(path).toString())).folderFacts),
       setApiServers: async (uri, apiServers) => this.workspace.setApiServers(uri, 'disk', apiServers, apiServers?.length ? (await this.scopes.forUri(uri)).key : ''),
       onChange: () => this.analyzer.revalidateAll(250),
@@ -131,7 +135,8 @@ export class ServerContext {
       documents: this.documents,
       scopes: this.scopes,
       getSettings: (uri) => this.settings(uri),
-      publish: (uri, version, diagnostics) => this.diagnostics.analyzed(uri, version, this.diagnosticsToClient(uri, diagnostics)),
+      publish: (uri, version, diagnostics, clientDiagnostics) => this.diagnostics.analyzed(uri, version, this.toClient(uri, diagnostics, clientDiagnostics)),
+      encoding: () => this.codec.encoding,
       log,
       workspace: this.workspace,
       readers: this.readers,
@@ -213,6 +218,27 @@ export class ServerContext {
         ? { relatedInformation: d.relatedInformation.map((r) => ({ ...r, location: { uri: r.location.uri, range: this.codec.rangeToClient(r.location.range, linesFor(r.location.uri)) } })) }
         : {}),
     }));
+  }
+
+  /** An analysis's diagnostics as the client counts positions (those the worker converted: only other files' places). */
+  toClient(uri: string, diagnostics: Diagnostic[], clientDiagnostics?: Diagnostic[]): Diagnostic[] {
+    return clientDiagnostics ? this.relatedToClient(uri, clientDiagnostics) : this.diagnosticsToClient(uri, diagnostics);
+  }
+
+  /** Diagnostics whose own ranges are already the client's (the worker converted them): only other files' related locations. */
+  relatedToClient(uri: string, diagnostics: Diagnostic[]): Diagnostic[] {
+    if (this.codec.identity) return diagnostics;
+    const sources = new Map<string, LineSource>();
+    const linesFor = (u: string) => {
+      let l = sources.get(u);
+      if (!l) sources.set(u, (l = this.linesOf(u)));
+      return l;
+    };
+    return diagnostics.map((d) =>
+      d.relatedInformation?.some((r) => r.location.uri !== uri)
+        ? { ...d, relatedInformation: d.relatedInformation.map((r) => (r.location.uri === uri ? r : { ...r, location: { uri: r.location.uri, range: this.codec.rangeToClient(r.location.range, linesFor(r.location.uri)) } })) }
+        : d,
+    );
   }
 
   /** Work started and not awaited: a failure is logged, never an unhandled rejection (which ends the server). */

@@ -2,6 +2,7 @@
 // clashes, another Service's ClusterIP) need them. Built in the background after start-up, kept current from file
 // watcher events, and skipping node_modules, .git, `files.exclude` and the config file's `ignore` globs.
 import { readFile, realpath, stat } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { pathOf } from './uris';
 import type { ApiServerFact } from '../engine/index';
 import { allowedRealPath, findManifestFiles, isIgnored } from '../workspace/files';
@@ -19,6 +20,11 @@ export interface WorkspaceIndexHost {
   log(line: string): void;
   /** A file's Services as read from disk (undefined: none, or gone); true when other files' rules see a change. */
   setServices(uri: string, file: IndexedFile | undefined): Promise<boolean>;
+  /**
+   * Read a large file off the main thread (the analysis worker): its entry, or undefined when it has nothing to
+   * index; null when that cannot be done (then it is read here, in slices).
+   */
+  readLarge?(path: string, uri: string, text: string, helmValues: boolean): Promise<IndexedFile | undefined | null>;
   /** Read this manifest as Helm values? (`isHelmValuesPath` with its config: the same answer as the editor's and the CLI's.) */
   isHelmValues(path: string): Promise<boolean>;
   /** The control-plane addresses a file declares (kube-vip, kubeadm), or none; true when that changed. */
@@ -26,6 +32,9 @@ export interface WorkspaceIndexHost {
   /** The Services known to the index changed (not merely a file saved with the same Services). */
   onChange(): void;
 }
+
+/** Files from this size on are read in the analysis worker. */
+const LARGE_FILE = 1024 * 1024;
 
 interface Entry {
   uri: string;
@@ -104,14 +113,21 @@ export class WorkspaceIndex {
       const confine = this.host.trusted() ? undefined : await Promise.all(this.host.folders().map(pathOf).filter((r): r is string => !!r).map((r) => realpath(r).catch(() => r)));
       const st = await stat(path);
       if (!st.isFile() || st.size > this.host.maxBytes() || !allowedRealPath(await realpath(path), confine)) return await this.drop(path);
-      let sliceStart = Date.now();
-      const file = await indexFileSliced(path, await readFile(path, 'utf8'), async () => {
-        if (Date.now() - sliceStart >= 10) {
-          await new Promise((r) => setImmediate(r));
-          sliceStart = Date.now();
-        }
-        return true;
-      }, await this.host.isHelmValues(path));
+      const text = await readFile(path, 'utf8');
+      const helmValues = await this.host.isHelmValues(path);
+      // A large file is read in the analysis worker (a one-line 10 MB List is one YAML document: no slice of it
+      // could be short on the main thread); the rest here, in slices.
+      let file = text.length >= LARGE_FILE && this.host.readLarge ? await this.host.readLarge(path, pathToFileURL(path).toString(), text, helmValues) : null;
+      if (file === null) {
+        let sliceStart = Date.now();
+        file = await indexFileSliced(path, text, async () => {
+          if (Date.now() - sliceStart >= 10) {
+            await new Promise((r) => setImmediate(r));
+            sliceStart = Date.now();
+          }
+          return true;
+        }, helmValues);
+      }
       if (!file) return await this.drop(path);
       this.entries.set(path, { uri: file.uri });
       const services = await this.host.setServices(file.uri, file);

@@ -33,7 +33,7 @@ export class WorkspaceServices {
   private readonly declaredDisk = new Map<string, Declared>();
 
   /** Called once a file's records in the index changed (the read worker mirrors the index for large files). */
-  onApplied: (uri: string, services: FileServices | undefined) => void = () => undefined;
+  onApplied: (uri: string, services: FileServices | undefined, open: boolean) => void = () => undefined;
 
   /** An open document's Services after an analysis; true when what other files' rules read of it changed. */
   setOpen(uri: string, services: FileServices): Promise<boolean> {
@@ -94,7 +94,7 @@ export class WorkspaceServices {
       for (let r = steps.next(); !r.done; r = steps.next()) await pause();
       if (next) this.applied.set(uri, next);
       else this.applied.delete(uri);
-      this.onApplied(uri, next);
+      this.onApplied(uri, next, !!next && next === open);
       return (before?.signature ?? EMPTY_SIGNATURE) !== (next?.signature ?? EMPTY_SIGNATURE);
     };
     const previous = this.queue.get(uri);

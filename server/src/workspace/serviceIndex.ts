@@ -15,6 +15,8 @@ export interface IndexedFile {
   signature: string;
   /** Control-plane addresses the file declares (kube-vip, kubeadm): API server facts for every other file. */
   apiServers?: ApiServerFact[];
+  /** Read by the analysis worker, which keeps the views for its mirror of the index. */
+  fromWorker?: 'disk';
 }
 
 /** The signature of a file without Services (or of no file). */

@@ -50,7 +50,7 @@ export function registerCommandHandlers(ctx: ServerContext): void {
         progress.report(Math.round((100 * i) / Math.max(1, files.length)), basename(path));
         const uri = pathToFileURL(path).toString();
         const open = documents.get(uri);
-        const severities = open ? (await analyzer.current(open))?.analysis.findings.map((f) => f.severity) : await closedFiles.check(path);
+        const severities = open ? (await analyzer.current(open))?.severities : await closedFiles.check(path);
         if (!severities) continue;
         for (const sev of severities) {
           if (sev === 'error') counts.errors++;

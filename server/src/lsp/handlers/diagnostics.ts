@@ -21,7 +21,7 @@ export function registerDiagnosticHandlers(ctx: ServerContext): void {
           const doc = documents.get(uri);
           if (!doc) return undefined;
           const result = await analyzer.current(doc);
-          if (result) return { version: result.version, diagnostics: ctx.diagnosticsToClient(uri, result.diagnostics) };
+          if (result) return { version: result.version, diagnostics: ctx.toClient(uri, result.diagnostics, result.clientDiagnostics) };
         }
       });
     }),
