@@ -30,8 +30,15 @@ export class ServerFileWatcher {
     const dirs = new Set([...want].map((p) => dirname(p)));
     const added = [...dirs].filter((d) => !dirsBefore.has(d));
     const removed = [...dirsBefore].filter((d) => !dirs.has(d));
+    // The watcher reports nothing until it is ready (it scans the directories first): a file written meanwhile
+    // would be missed. What each file was when asked for is compared once it is ready.
+    const asked = new Map([...want].map((p) => [p, signature(p)]));
+    const catchUp = () => {
+      for (const [p, seen] of asked) if (this.watched.has(p) && signature(p) !== seen) this.queue(p, FileChangeType.Changed);
+    };
     if (!this.watcher) {
       this.watcher = watch(added, { ignoreInitial: true, persistent: false, depth: 0 });
+      this.watcher.once('ready', catchUp);
       this.watcher.on('add', (p) => this.queue(p, FileChangeType.Created));
       this.watcher.on('change', (p) => this.queue(p, FileChangeType.Changed));
       this.watcher.on('unlink', (p) => this.queue(p, FileChangeType.Deleted));
@@ -41,7 +48,16 @@ export class ServerFileWatcher {
       // reading the log after a change that was not seen (and for the tests, which write only after it).
       this.watcher.once('ready', () => this.log('Kube IP Guard: the server\'s file watcher is ready'));
     } else {
-      if (added.length) this.watcher.add(added);
+      if (added.length) {
+        // ('ready' is emitted once, for the first directories: the added ones are looked at a little later.)
+        this.watcher.add(added);
+        const t = setTimeout(() => {
+          this.verifying.delete(t);
+          catchUp();
+        }, 200);
+        t.unref();
+        this.verifying.add(t);
+      }
       if (removed.length) this.watcher.unwatch(removed);
     }
   }
