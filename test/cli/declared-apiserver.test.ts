@@ -77,4 +77,23 @@ describe('declared control-plane addresses across the CLI\'s files', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('a declared VIP is a fact: --require-facts passes with it and without a config, and stops without it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kig-vip-'));
+    try {
+      writeFileSync(join(dir, 'kube-vip.yaml'), KUBE_VIP_POD);
+      writeFileSync(join(dir, 'ingress.yaml'), svc('ingress', '192.168.0.40'));
+      const run = () => spawnSync(process.execPath, [CLI, 'lint', '.', '--require-facts', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
+      const r = run();
+      assert.equal(r.status, 1, r.stderr);
+      assert.doesNotMatch(r.stderr, /no node or API server address is known/);
+      assert.deepEqual((JSON.parse(r.stdout) as { rule: string }[]).map((f) => f.rule), ['externalip-apiserver']);
+      rmSync(join(dir, 'kube-vip.yaml'));
+      const none = run();
+      assert.equal(none.status, 2);
+      assert.match(none.stderr, /no node or API server address is known for ingress\.yaml/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -268,7 +268,6 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
       unreadable.push(`${escapeText(input.name)}: error: cannot be read: ${escapeText((e as Error).message.replace(/^[A-Z]+: /, ''))}`);
       continue;
     }
-    if (folder.noFacts) withoutFacts.push(input.name);
     const model = text.length > maxLength ? undefined : readManifest(text, { helmValues: isHelmValuesPath(input.path, folder) });
     read.push({ input, text, folder, configKey: configPath ?? '', model, lines: new LineIndex(text) });
   }
@@ -277,6 +276,20 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
     say('configuration error; nothing was checked');
     return 2;
   }
+  // A control-plane VIP a file declares (kube-vip, kubeadm) is an API server address for every file that shares its
+  // config file (the same cluster), as it is in the editor.
+  const uris = read.map((r) => pathToFileURL(r.input.path).toString());
+  const declared = new Map<string, { uri: string; facts: ApiServerFact[] }[]>();
+  for (const [i, r] of read.entries()) {
+    const facts = r.model ? declaredApiServerFacts(r.model, uris[i], r.text, r.input.name) : [];
+    if (!facts.length) continue;
+    const list = declared.get(r.configKey) ?? [];
+    list.push({ uri: uris[i], facts });
+    declared.set(r.configKey, list);
+  }
+  // A file has facts when its config (or the command line, or the cluster) gives nodes or API servers, or when a file
+  // of its config declares a control-plane address.
+  for (const r of read) if (r.folder.noFacts && !declared.has(r.configKey)) withoutFacts.push(r.input.name);
   if (withoutFacts.length) {
     const which = withoutFacts.length === read.length ? (read.length === 1 ? withoutFacts[0] : `all ${read.length} files`) : `${withoutFacts.length} of ${read.length} files (${withoutFacts.slice(0, 3).join(', ')}${withoutFacts.length > 3 ? ', ...' : ''})`;
     const why = `no node or API server address is known for ${which} (no nodes or apiServer in a .kube-ip-guard.yaml, no --node-ip or --api-server, no --cluster)`;
@@ -288,20 +301,9 @@ async function lint(opts: Options, io: CliIO): Promise<number> {
   }
   // The cross-file index is built once, then each file is checked against it less its own Services.
   const index = new CrossFileIndex();
-  const uris = read.map((r) => pathToFileURL(r.input.path).toString());
   for (const [i, r] of read.entries()) {
     const services = r.model?.objects.filter((o) => o.kind === 'Service') ?? [];
     if (services.length) index.set(uris[i], viewsOf(services as ServiceObject[], locatorOf(uris[i], r.text, r.lines)));
-  }
-  // A control-plane VIP a file declares (kube-vip, kubeadm) is an API server address for every file that shares its
-  // config file (the same cluster), as it is in the editor.
-  const declared = new Map<string, { uri: string; facts: ApiServerFact[] }[]>();
-  for (const [i, r] of read.entries()) {
-    const facts = r.model ? declaredApiServerFacts(r.model, uris[i], r.text, r.input.name) : [];
-    if (!facts.length) continue;
-    const list = declared.get(r.configKey) ?? [];
-    list.push({ uri: uris[i], facts });
-    declared.set(r.configKey, list);
   }
   for (const [i, r] of read.entries()) {
     const workspaceApiServers = (declared.get(r.configKey) ?? []).filter((d) => d.uri !== uris[i]).flatMap((d) => d.facts);
