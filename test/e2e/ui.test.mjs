@@ -1,7 +1,8 @@
 // The UI test, as a user sees it: code-server with the packaged .vsix installed (--install-extension), Debian's Chromium
 // driven by playwright-core. Opens a scratch copy of examples/seed-cluster and deployment.yaml, finds the error squiggle
-// on line 29, reads the hover, opens the quick fix menu with Ctrl+. and applies "Remove this address", then sees the
-// Problems count drop to zero. Saves two screenshots (hover.png, quickfix.png).
+// on line 29, reads the hover (in a 1366x768 window: it must fit with the diagnostic above it, without scrolling, and
+// not repeat the diagnostic's message), opens the quick fix menu with Ctrl+. and applies "Remove this address", then
+// sees the Problems count drop to zero. Saves two screenshots (hover.png, quickfix.png).
 //
 // Environment (all optional; test/e2e/run.mjs sets the first two):
 //   KUBE_IP_GUARD_VSIX          the package to install; default: build and package the working tree
@@ -54,7 +55,7 @@ describe('Kube IP Guard in code-server, as a user sees it', function () {
       logFile: join(work, 'ui-code-server.log'),
     });
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1 });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
     log(`UI test: ${workbenchUrl(server.origin, workspace)}`);
@@ -118,8 +119,25 @@ describe('Kube IP Guard in code-server, as a user sees it', function () {
     const hover = page.locator('.monaco-hover:visible', { hasText: 'k8s-node-1' });
     await hover.first().waitFor();
     const text = await hover.first().innerText();
-    assert.match(text, /192\.168\.0\.11 is the InternalIP of node k8s-node-1/, text);
     assert.match(text, /externalip-node/, text);
+    // VS Code shows the diagnostic above our hover, in the same widget: the hover must not say the message again,
+    // and both must fit the widget without a scrollbar (at 1366x768 its height is capped at 250 px).
+    const message = '192.168.0.11 is the InternalIP of node k8s-node-1: in IPVS mode kube-proxy binds it to kube-ipvs0 on every node, which cuts k8s-node-1 off the cluster.';
+    const widget = await hover.first().evaluate((el) => ({
+      height: el.getBoundingClientRect().height,
+      bottom: el.getBoundingClientRect().bottom,
+      rows: [...el.querySelectorAll('.hover-row')].map((r) => r.innerText.replace(/\s+/g, ' ').trim()),
+      overflowing: [...el.querySelectorAll('.monaco-scrollable-element, .monaco-hover-content')].filter((x) => x.scrollHeight > x.clientHeight + 1 || x.scrollWidth > x.clientWidth + 1).map((x) => `${x.className}: ${x.scrollHeight}/${x.clientHeight} x ${x.scrollWidth}/${x.clientWidth}`),
+    }));
+    log(`hover widget: ${Math.round(widget.height)} px tall, ${widget.rows.length} rows`);
+    assert.deepEqual(widget.overflowing, [], `the hover scrolls: ${JSON.stringify(widget)}`);
+    assert.ok(widget.bottom <= 768, `the hover ends below the window: ${JSON.stringify(widget)}`);
+    const withMessage = widget.rows.filter((r) => r.includes(message));
+    assert.equal(withMessage.length, 1, `the diagnostic message should be shown once, above the hover: ${JSON.stringify(widget.rows)}`);
+    const ours = widget.rows.find((r) => r.includes('collides with the cluster itself'));
+    assert.ok(ours, JSON.stringify(widget.rows));
+    assert.ok(!ours.includes(message) && !ours.includes('kube-ipvs0'), `our hover repeats the diagnostic: ${ours}`);
+    assert.match(ours, /Fix: remove it, or use 192\.168\.0\.15/, ours);
     await screenshotAround('hover.png', [await hover.first().boundingBox(), await lineBox(LINE)]);
     await page.mouse.move(5, 5);
     await page.keyboard.press('Escape');

@@ -2,7 +2,7 @@
 // known node or API server uses it and where the facts come from. `|` in a fixture marks the cursor.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze, hoverAt, mergeFacts, parseConfig, parseNodeManifest, type ClusterFacts } from '../../server/src/engine/index';
+import { analyze, hoverAt, mergeFacts, parseConfig, parseIP, parseNodeManifest, type ClusterFacts } from '../../server/src/engine/index';
 import { cursor, factsFromConfig, seedFacts, service } from './helpers';
 
 function hover(fixture: string, facts: ClusterFacts = seedFacts()) {
@@ -12,14 +12,51 @@ function hover(fixture: string, facts: ClusterFacts = seedFacts()) {
 }
 
 describe('hoverAt', () => {
-  test('on a colliding address: the node, its address type, the source label and the proxy mode', () => {
+  test('on a colliding address: the node, its address type, the source label, the proxy mode and the rule', () => {
     const h = hover(service(['192.168.0.1|1']));
     assert.ok(h);
     assert.equal(h.text, '192.168.0.11');
-    assert.match(h.markdown, /node k8s-node-1 \(InternalIP, from \.kube-ip-guard\.yaml\)/);
-    assert.match(h.markdown, /IPVS/);
-    assert.match(h.markdown, /kube-ipvs0/);
+    assert.match(h.markdown, /^\*\*192\.168\.0\.11\*\* collides with the cluster itself: node k8s-node-1 \(InternalIP, from \.kube-ip-guard\.yaml\)\.\n/);
+    assert.match(h.markdown, /Proxy mode: IPVS \(from \.kube-ip-guard\.yaml\)/);
     assert.match(h.markdown, /\[externalip-node\]\(https:\/\/[^)]*externalip-node\.md\)/);
+  });
+
+  test('says what the diagnostic does not: never its message (shown above the hover in VS Code), but the fix', () => {
+    const { text, offset } = cursor(service(['192.168.0.1|1']));
+    const a = analyze(text, seedFacts());
+    const h = hoverAt(a, offset, seedFacts())!;
+    assert.equal(a.findings.length, 1);
+    assert.ok(!h.markdown.includes(a.findings[0].message), h.markdown);
+    // Nor its consequence clause in other words.
+    assert.doesNotMatch(h.markdown, /kube-ipvs0|cuts k8s-node-1 off/);
+    assert.match(h.markdown, /\*\*Fix:\*\* remove it, or use 192\.168\.0\.15, the first free address of `externalIPPool` \(both are quick fixes\)\./);
+    // The address the quick fix would write: the first one no other Service uses.
+    const taken = parseIP('192.168.0.15');
+    assert.ok(taken.ok);
+    const used = new Set([taken.ip.key]);
+    assert.match(hoverAt(a, offset, seedFacts(), { usedAddressKeys: used })!.markdown, /use 192\.168\.0\.16,/);
+    // Without a pool: where to find an address, and how to have one offered.
+    const noPool = factsFromConfig('nodes:\n  - name: k8s-node-1\n    addresses: [192.168.0.11]\n');
+    assert.match(hoverAt(analyze(text, noPool), offset, noPool)!.markdown, /your load balancer's range\); list that range as `externalIPPool`/);
+  });
+
+  test('findings that are not collisions: the rules, never their messages', () => {
+    const { text, offset } = cursor(service(['"1.2|.3"']));
+    const a = analyze(text, seedFacts());
+    const h = hoverAt(a, offset, seedFacts())!;
+    assert.ok(a.findings.length > 0);
+    for (const f of a.findings) {
+      assert.ok(!h.markdown.includes(f.message), h.markdown);
+      assert.ok(h.markdown.includes(`[${f.rule}](`), h.markdown);
+    }
+  });
+
+  test('one screen: a collision hover is at most three short paragraphs', () => {
+    const h = hover(service(['"192.168|.0.10"']))!;
+    const paragraphs = h.markdown.split('\n\n');
+    assert.ok(paragraphs.length <= 3, h.markdown);
+    // VS Code wraps hovers at about 100 columns at 1366 px: each paragraph is at most three such lines.
+    for (const p of paragraphs) assert.ok(p.replace(/\]\([^)]*\)/g, ']').length <= 300, p);
   });
 
   test('cursor at either end of the scalar still hovers it', () => {
@@ -33,13 +70,12 @@ describe('hoverAt', () => {
     assert.equal(h.text, '"192.168.0.10"');
     assert.match(h.markdown, /API server 192\.168\.0\.10:6443, from \.kube-ip-guard\.yaml/);
     assert.match(h.markdown, /node k8s-master-1 \(InternalIP/);
-    assert.match(h.markdown, /leases expire/);
+    assert.match(h.markdown, /\[externalip-apiserver\]\(/);
   });
 
-  test('iptables mode: the hover says iptables and DNAT, not kube-ipvs0', () => {
+  test('iptables mode: the hover says iptables, not kube-ipvs0', () => {
     const h = hover(service(['192.168.0.1|1']), seedFacts({ proxyMode: 'iptables' }));
     assert.ok(h);
-    assert.match(h.markdown, /In iptables mode/);
     assert.match(h.markdown, /Proxy mode: iptables \(from \.kube-ip-guard\.yaml\)/);
     assert.doesNotMatch(h.markdown, /kube-ipvs0/);
   });
@@ -79,10 +115,11 @@ describe('hoverAt', () => {
     assert.match(h.markdown, /2 nodes from setting kubeIpGuard\.nodes/);
   });
 
-  test('on an invalid address: the API server message', () => {
+  test('on an invalid address: the rule, and the fix', () => {
     const h = hover(service(['"1.2|.3"']));
     assert.ok(h);
-    assert.match(h.markdown, /must be a valid IP address/);
+    assert.match(h.markdown, /^\*\*1\.2\.3\*\*: \[externalip-invalid\]/);
+    assert.match(h.markdown, /\*\*Fix:\*\* remove it/);
   });
 
   test('not on an address: undefined', () => {

@@ -1,10 +1,16 @@
-// Hover on an address: what it collides with, why that breaks the cluster in this proxy mode, what to do. One screen.
+// Hover on an address. VS Code (and any editor that shows diagnostics with the hover) puts the diagnostic's message
+// right above it, so the hover does not say the message again: one line of summary (what the address collides with,
+// for editors that show diagnostics elsewhere), then what the message does not say: the fix, with the free address
+// of the pool the quick fix would write, and which facts the verdict rests on. Short enough for VS Code's hover
+// widget (at most max(editor height / 4, 250) px tall: src/vs/editor/contrib/hover/browser/contentHoverWidget.ts)
+// to show it with the message at 1366x768 without scrolling (test/e2e/ui.test.mjs measures it).
 import { parseIP } from './addresses';
 import { kubernetesContextOf, type Analysis } from './analyze';
 import type { ClusterFacts } from './facts';
+import { freePoolAddress, type AddressKeySet } from './fixes';
 import { describeApiServer, describeNodeMatch, inventoryOf } from './inventory';
 import type { AddressField, Span } from './manifest';
-import { apiServerCollisionWhy, nodeCollisionWhy, portsText, proxyModeName } from './rules/explain';
+import { proxyModeName } from './rules/explain';
 import { ruleDocUrl } from './rules/rule';
 import { escapeMarkdown as md } from './markdown';
 
@@ -15,64 +21,72 @@ export interface HoverResult {
   span: Span;
 }
 
+export interface HoverOptions {
+  /** Addresses other Services already use: the pool address the hover names is the one the quick fix would write. */
+  usedAddressKeys?: AddressKeySet;
+}
+
+/** Where the verdict's facts come from, in one paragraph. */
 function sourcesLine(facts: ClusterFacts): string {
+  const k = kubernetesContextOf(facts);
+  const version = facts.kubernetesVersion ? md(k.verdict.description) : `Kubernetes version unknown: verdicts are for ${md(k.verdict.label)} (set \`kubernetesVersion\`).`;
   if (facts.sources.length === 0 || (facts.nodes.length === 0 && facts.apiServers.length === 0)) {
-    return `No cluster facts are known yet: list your nodes in \`.kube-ip-guard.yaml\` (\`nodes\`, \`nodeManifests\`, \`apiServer\`), in the \`kubeIpGuard.*\` settings, or let Kube IP Guard read the current kubeconfig context. ${md(kubernetesContextOf(facts).verdict.description)}`;
+    return `No cluster facts are known yet: list your nodes in \`.kube-ip-guard.yaml\` (\`nodes\`, \`nodeManifests\`, \`apiServer\`), in the \`kubeIpGuard.*\` settings, or let Kube IP Guard read the current kubeconfig context. ${version}`;
   }
   const parts = facts.sources
     .filter((s) => s.nodes + s.apiServers > 0)
     .map((s) => `${s.nodes} node${s.nodes === 1 ? '' : 's'}${s.apiServers ? ` and ${s.apiServers} API server address${s.apiServers === 1 ? '' : 'es'}` : ''} from ${md(s.label)}${s.staleSince ? ` (cached ${md(s.staleSince)})` : ''}`);
-  return `Checked against ${parts.join('; ')}. Proxy mode: ${proxyModeName(facts.proxyMode)}${facts.proxyModeSource ? ` (from ${md(facts.proxyModeSource.label)})` : ' (default)'}. ${md(kubernetesContextOf(facts).verdict.description)}`;
+  return `Checked against ${parts.join('; ')}. Proxy mode: ${proxyModeName(facts.proxyMode)}${facts.proxyModeSource ? ` (from ${md(facts.proxyModeSource.label)})` : ' (default)'}. ${version}`;
 }
 
-export function hoverAt(analysis: Analysis, offset: number, givenFacts: ClusterFacts): HoverResult | undefined {
+/** What to do, from the fixes the findings on this address offer (the quick fixes say the same). */
+function fixLine(fixes: ReadonlySet<string>, facts: ClusterFacts, options: HoverOptions): string | undefined {
+  const remove = fixes.has('remove-address');
+  if (!fixes.has('use-pool-address')) return remove ? '**Fix:** remove it (a quick fix).' : undefined;
+  const free = freePoolAddress(facts, options.usedAddressKeys ?? new Set());
+  const or = remove ? 'remove it, or ' : '';
+  if (free) return `**Fix:** ${or}use ${md(free)}, the first free address of \`externalIPPool\` (both are quick fixes).`;
+  if (facts.externalIPPool.length) return `**Fix:** ${remove ? 'remove it; ' : ''}\`externalIPPool\` has no free address left for it.`;
+  return `**Fix:** ${or}use an address no node or API server owns (your load balancer's range); list that range as \`externalIPPool\` in \`.kube-ip-guard.yaml\` and a quick fix picks a free one.`;
+}
+
+export function hoverAt(analysis: Analysis, offset: number, givenFacts: ClusterFacts, options: HoverOptions = {}): HoverResult | undefined {
   // The facts the rules saw, with the API server addresses the manifests declare.
   const facts = analysis.facts ?? givenFacts;
-  let hit: { field: AddressField; ports: string; label: string } | undefined;
+  let field: AddressField | undefined;
   for (const obj of analysis.model.objects) {
     if (obj.kind !== 'Service') continue;
     const fields = [...(obj.externalIPs ?? []), ...(obj.loadBalancerIP ? [obj.loadBalancerIP] : []), ...obj.annotationAddresses, ...obj.ingress];
-    for (const f of fields) {
-      if (f.span.start <= offset && offset <= f.span.end) {
-        hit = { field: f, ports: portsText(obj.ports), label: `Service ${obj.namespace ? obj.namespace + '/' : ''}${obj.name ?? '(unnamed)'}` };
-        break;
-      }
-    }
-    if (hit) break;
+    field = fields.find((f) => f.span.start <= offset && offset <= f.span.end);
+    if (field) break;
   }
-  if (!hit) return undefined;
-  const { field } = hit;
-  const findings = analysis.findings.filter((f) => f.span.start === field.span.start && f.span.end === field.span.end);
+  if (!field) return undefined;
+  const at = field.span;
+  const findings = analysis.findings.filter((f) => f.span.start === at.start && f.span.end === at.end);
   const lines: string[] = [];
   const parsed = field.value !== undefined ? parseIP(field.value) : undefined;
-  const inv = inventoryOf(facts);
-  const owners = parsed?.ok ? inv.lookup(parsed.ip.key) : undefined;
-  const mode = facts.proxyMode;
+  const owners = parsed?.ok ? inventoryOf(facts).lookup(parsed.ip.key) : undefined;
   const ruleLinks = [...new Set(findings.map((f) => f.rule))].map((r) => `[${r}](${ruleDocUrl(r)})`);
-  // The collision explanation only where a rule reports one: a value the API server rejects at this release, or
-  // one kube-proxy never programs, collides with nothing.
+  const fixes = new Set(findings.flatMap((f) => f.data.fixes ?? []));
+  // The collision summary only where a rule reports one: a value the API server rejects at this release, or one
+  // kube-proxy never programs, collides with nothing.
   const collides = findings.some((f) => COLLISION_RULES.has(f.rule));
   if (collides && owners && (owners.nodes.length || owners.apiServers.length)) {
-    lines.push(`**${md(field.value ?? '')}** collides with the cluster itself:`);
-    for (const a of owners.apiServers) lines.push(`- API server ${md(describeApiServer(a))}`);
-    for (const n of owners.nodes) lines.push(`- ${md(describeNodeMatch(n))}`);
-    lines.push('');
-    const nodes = [...new Set(owners.nodes.map((n) => md(n.node)))].join(', ');
-    lines.push(owners.apiServers.length ? apiServerCollisionWhy(mode, hit.ports) : nodeCollisionWhy(mode, nodes, hit.ports));
-    lines.push('');
-    lines.push('**What to do:** use an address that no node or API server owns (a free one from `externalIPPool`, or your load balancer\'s range), or remove it.');
+    const what = [...owners.apiServers.map((a) => `API server ${md(describeApiServer(a))}`), ...owners.nodes.map((n) => md(describeNodeMatch(n)))];
+    lines.push(`**${md(field.value ?? '')}** collides with the cluster itself: ${what.join('; ')}.`);
   } else if (findings.length) {
-    lines.push(`**${field.value !== undefined ? md(field.value) : '(not a string)'}**`);
-    for (const f of findings) lines.push(`- ${md(f.message)}`);
+    // The messages are the diagnostics'; the hover names the rules.
+    lines.push(`**${field.value !== undefined ? md(field.value) : '(not a string)'}**: ${ruleLinks.join(', ')}.`);
+    ruleLinks.length = 0;
   } else if (parsed?.ok) {
     lines.push(`**${md(field.value ?? '')}**: no known node or API server uses this address.`);
   } else {
     return undefined;
   }
-  lines.push('');
-  lines.push(sourcesLine(facts));
+  const fix = findings.length ? fixLine(fixes, facts, options) : undefined;
+  if (fix) lines.push('', fix);
+  lines.push('', sourcesLine(facts) + (ruleLinks.length ? ` Rule: ${ruleLinks.join(', ')}.` : ''));
   // Host names are letters, digits, dots and dashes (the config parser allows no other): safe inside backticks.
   for (const u of facts.unresolvedHosts ?? []) lines.push(`API server \`${u.host}\` was not resolved (${u.reason}): it was not checked against.`);
-  if (ruleLinks.length) lines.push('', `Rule: ${ruleLinks.join(', ')}`);
-  return { markdown: lines.join('\n'), span: field.span };
+  return { markdown: lines.join('\n'), span: at };
 }
