@@ -48,6 +48,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<KubeIp
     storagePath: context.globalStorageUri.fsPath,
     kubernetesExtensionKubeconfig: kubernetesExtensionKubeconfig(),
     statusWarnings: true,
+    diagnosticsAboveHover: true,
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [

@@ -52,6 +52,11 @@ export interface InitializationOptions {
    * button); other clients get them as `window/showMessage`.
    */
   statusWarnings?: boolean;
+  /**
+   * The editor shows the diagnostics at a position above that position's hover (VS Code does): the hover then leaves
+   * out what their messages say. Other editors show diagnostics apart, and get the explanation in the hover too.
+   */
+  diagnosticsAboveHover?: boolean;
 }
 
 /** Client -> server: the user-level settings only the extension can read (they change at run time). */

@@ -18,13 +18,16 @@ describe('hoverAt', () => {
     assert.equal(h.text, '192.168.0.11');
     assert.match(h.markdown, /^\*\*192\.168\.0\.11\*\* collides with the cluster itself: node k8s-node-1 \(InternalIP, from \.kube-ip-guard\.yaml\)\.\n/);
     assert.match(h.markdown, /Proxy mode: IPVS \(from \.kube-ip-guard\.yaml\)/);
+    // Editors that show diagnostics apart from the hover get why, too.
+    assert.match(h.markdown, /kube-ipvs0/);
     assert.match(h.markdown, /\[externalip-node\]\(https:\/\/[^)]*externalip-node\.md\)/);
   });
 
-  test('says what the diagnostic does not: never its message (shown above the hover in VS Code), but the fix', () => {
+  test('where the diagnostic is shown above the hover (VS Code): never its message or its consequence, but the fix', () => {
     const { text, offset } = cursor(service(['192.168.0.1|1']));
     const a = analyze(text, seedFacts());
-    const h = hoverAt(a, offset, seedFacts())!;
+    const shown = { diagnosticsShown: true };
+    const h = hoverAt(a, offset, seedFacts(), shown)!;
     assert.equal(a.findings.length, 1);
     assert.ok(!h.markdown.includes(a.findings[0].message), h.markdown);
     // Nor its consequence clause in other words.
@@ -34,25 +37,32 @@ describe('hoverAt', () => {
     const taken = parseIP('192.168.0.15');
     assert.ok(taken.ok);
     const used = new Set([taken.ip.key]);
-    assert.match(hoverAt(a, offset, seedFacts(), { usedAddressKeys: used })!.markdown, /use 192\.168\.0\.16,/);
+    assert.match(hoverAt(a, offset, seedFacts(), { ...shown, usedAddressKeys: used })!.markdown, /use 192\.168\.0\.16,/);
     // Without a pool: where to find an address, and how to have one offered.
     const noPool = factsFromConfig('nodes:\n  - name: k8s-node-1\n    addresses: [192.168.0.11]\n');
-    assert.match(hoverAt(analyze(text, noPool), offset, noPool)!.markdown, /your load balancer's range\); list that range as `externalIPPool`/);
+    assert.match(hoverAt(analyze(text, noPool), offset, noPool, shown)!.markdown, /your load balancer's range\); list that range as `externalIPPool`/);
+    // Elsewhere the same hover explains why as well, and stays free of the message itself.
+    const apart = hoverAt(a, offset, seedFacts())!.markdown;
+    assert.ok(apart.startsWith(h.markdown.split('\n')[0]), apart);
+    assert.match(apart, /every other node delivers traffic for k8s-node-1 locally/);
   });
 
-  test('findings that are not collisions: the rules, never their messages', () => {
+  test('findings that are not collisions: the rules; their messages only where the diagnostics are not shown', () => {
     const { text, offset } = cursor(service(['"1.2|.3"']));
     const a = analyze(text, seedFacts());
-    const h = hoverAt(a, offset, seedFacts())!;
+    const h = hoverAt(a, offset, seedFacts(), { diagnosticsShown: true })!;
+    const apart = hoverAt(a, offset, seedFacts())!;
     assert.ok(a.findings.length > 0);
     for (const f of a.findings) {
       assert.ok(!h.markdown.includes(f.message), h.markdown);
       assert.ok(h.markdown.includes(`[${f.rule}](`), h.markdown);
+      assert.ok(apart.markdown.replace(/\\(.)/g, '$1').includes(f.message), apart.markdown);
     }
   });
 
-  test('one screen: a collision hover is at most three short paragraphs', () => {
-    const h = hover(service(['"192.168|.0.10"']))!;
+  test('one screen in VS Code: a collision hover is at most three short paragraphs', () => {
+    const { text, offset } = cursor(service(['"192.168|.0.10"']));
+    const h = hoverAt(analyze(text, seedFacts()), offset, seedFacts(), { diagnosticsShown: true })!;
     const paragraphs = h.markdown.split('\n\n');
     assert.ok(paragraphs.length <= 3, h.markdown);
     // VS Code wraps hovers at about 100 columns at 1366 px: each paragraph is at most three such lines.
@@ -70,12 +80,14 @@ describe('hoverAt', () => {
     assert.equal(h.text, '"192.168.0.10"');
     assert.match(h.markdown, /API server 192\.168\.0\.10:6443, from \.kube-ip-guard\.yaml/);
     assert.match(h.markdown, /node k8s-master-1 \(InternalIP/);
-    assert.match(h.markdown, /\[externalip-apiserver\]\(/);
+    assert.match(h.markdown, /leases expire/);
   });
 
-  test('iptables mode: the hover says iptables, not kube-ipvs0', () => {
+  test('iptables mode: the hover says iptables and DNAT, not kube-ipvs0', () => {
     const h = hover(service(['192.168.0.1|1']), seedFacts({ proxyMode: 'iptables' }));
     assert.ok(h);
+    assert.match(h.markdown, /In iptables mode/);
+    assert.match(h.markdown, /DNAT/);
     assert.match(h.markdown, /Proxy mode: iptables \(from \.kube-ip-guard\.yaml\)/);
     assert.doesNotMatch(h.markdown, /kube-ipvs0/);
   });
@@ -115,10 +127,11 @@ describe('hoverAt', () => {
     assert.match(h.markdown, /2 nodes from setting kubeIpGuard\.nodes/);
   });
 
-  test('on an invalid address: the rule, and the fix', () => {
+  test('on an invalid address: the rule, the API server message and the fix', () => {
     const h = hover(service(['"1.2|.3"']));
     assert.ok(h);
     assert.match(h.markdown, /^\*\*1\.2\.3\*\*: \[externalip-invalid\]/);
+    assert.match(h.markdown, /must be a valid IP address/);
     assert.match(h.markdown, /\*\*Fix:\*\* remove it/);
   });
 

@@ -336,7 +336,7 @@ describe('the version fact', () => {
     const unknown = seedFacts();
     const h = hoverAt(analyze(text, unknown), offset, unknown)!;
     assert.match(h.markdown, /Kubernetes version unknown: verdicts are for 1\.36/);
-    assert.match(h.markdown, /\[externalip-invalid\]\(/);
+    assert.match(h.markdown, /must not have leading 0s/);
   });
 
   test('every behaviour row cites its upstream source, and rows are in release order', () => {

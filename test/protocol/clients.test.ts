@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ALE, NEOVIM_07, VIM_LSP, type ClientProfile } from './clients';
+import { ALE, NEOVIM_07, VIM_LSP, VSCODE, type ClientProfile } from './clients';
 import { fileUri, LspTestClient } from './lspClient';
 
 const SEED_DIR = resolve('examples/seed-cluster');
@@ -82,5 +82,26 @@ describe('hover.contentFormat', () => {
   test('a client that names no format gets plain text', async () => {
     const h = await hoverWith({ ...NEOVIM_07, capabilities: { ...NEOVIM_07.capabilities, textDocument: { ...NEOVIM_07.capabilities.textDocument, hover: {} } } });
     assert.equal((h?.contents as { kind: string }).kind, 'plaintext');
+  });
+  test('VS Code shows the diagnostic above the hover (the extension says so): the hover does not repeat it; others get why too', async () => {
+    const uri = fileUri(join(dir, 'deployment.yaml'));
+    const hoverOf = async (initializationOptions: Record<string, unknown>) => {
+      const client = await LspTestClient.start({ rootDir: dir, profile: VSCODE, initializationOptions: { ...initializationOptions, settings: { cluster: { mode: 'off' } } }, settings: { cluster: { mode: 'off' } } });
+      try {
+        client.open(uri, SEED);
+        const [d] = await client.diagnostics(uri, (x) => x.length === 1);
+        const h = await client.hover(uri, d.range.start.line, d.range.start.character + 2);
+        return { message: d.message, value: (h?.contents as { value: string }).value };
+      } finally {
+        await client.stop();
+      }
+    };
+    const vscode = await hoverOf({ diagnosticsAboveHover: true });
+    assert.match(vscode.value, /collides with the cluster itself: node k8s-node-1/);
+    assert.ok(!vscode.value.includes('kube-ipvs0'), vscode.value);
+    assert.match(vscode.value, /\*\*Fix:\*\* remove it, or use 192\.168\.0\.15/);
+    const other = await hoverOf({});
+    assert.match(other.value, /kube-ipvs0/);
+    for (const h of [vscode, other]) assert.ok(!h.value.includes(h.message), h.value);
   });
 });

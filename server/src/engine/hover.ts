@@ -1,16 +1,17 @@
-// Hover on an address. VS Code (and any editor that shows diagnostics with the hover) puts the diagnostic's message
-// right above it, so the hover does not say the message again: one line of summary (what the address collides with,
-// for editors that show diagnostics elsewhere), then what the message does not say: the fix, with the free address
-// of the pool the quick fix would write, and which facts the verdict rests on. Short enough for VS Code's hover
-// widget (at most max(editor height / 4, 250) px tall: src/vs/editor/contrib/hover/browser/contentHoverWidget.ts)
-// to show it with the message at 1366x768 without scrolling (test/e2e/ui.test.mjs measures it).
+// Hover on an address. VS Code puts the diagnostics of the position right above the hover, so there the hover does
+// not say their messages again (`diagnosticsShown`): one line of summary (what the address collides with), then what
+// the messages do not say: the fix, with the free address of the pool the quick fix would write, and which facts the
+// verdict rests on. Short enough for VS Code's hover widget (at most max(editor height / 4, 250) px tall:
+// src/vs/editor/contrib/hover/browser/contentHoverWidget.ts) to show it with the message at 1366x768 without
+// scrolling (test/e2e/ui.test.mjs measures it). Editors that show diagnostics apart also get why the collision
+// breaks the cluster in this data plane, or the findings' messages.
 import { parseIP } from './addresses';
 import { kubernetesContextOf, type Analysis } from './analyze';
 import type { ClusterFacts } from './facts';
 import { freePoolAddress, type AddressKeySet } from './fixes';
 import { describeApiServer, describeNodeMatch, inventoryOf } from './inventory';
 import type { AddressField, Span } from './manifest';
-import { proxyModeName } from './rules/explain';
+import { apiServerCollisionWhy, nodeCollisionWhy, portsText, proxyModeName } from './rules/explain';
 import { ruleDocUrl } from './rules/rule';
 import { escapeMarkdown as md } from './markdown';
 
@@ -24,6 +25,8 @@ export interface HoverResult {
 export interface HoverOptions {
   /** Addresses other Services already use: the pool address the hover names is the one the quick fix would write. */
   usedAddressKeys?: AddressKeySet;
+  /** The editor shows the position's diagnostics above the hover: leave out what their messages say. */
+  diagnosticsShown?: boolean;
 }
 
 /** Where the verdict's facts come from, in one paragraph. */
@@ -54,11 +57,15 @@ export function hoverAt(analysis: Analysis, offset: number, givenFacts: ClusterF
   // The facts the rules saw, with the API server addresses the manifests declare.
   const facts = analysis.facts ?? givenFacts;
   let field: AddressField | undefined;
+  let ports = '';
   for (const obj of analysis.model.objects) {
     if (obj.kind !== 'Service') continue;
     const fields = [...(obj.externalIPs ?? []), ...(obj.loadBalancerIP ? [obj.loadBalancerIP] : []), ...obj.annotationAddresses, ...obj.ingress];
     field = fields.find((f) => f.span.start <= offset && offset <= f.span.end);
-    if (field) break;
+    if (field) {
+      ports = portsText(obj.ports);
+      break;
+    }
   }
   if (!field) return undefined;
   const at = field.span;
@@ -74,9 +81,14 @@ export function hoverAt(analysis: Analysis, offset: number, givenFacts: ClusterF
   if (collides && owners && (owners.nodes.length || owners.apiServers.length)) {
     const what = [...owners.apiServers.map((a) => `API server ${md(describeApiServer(a))}`), ...owners.nodes.map((n) => md(describeNodeMatch(n)))];
     lines.push(`**${md(field.value ?? '')}** collides with the cluster itself: ${what.join('; ')}.`);
+    if (!options.diagnosticsShown) {
+      const nodes = [...new Set(owners.nodes.map((n) => md(n.node)))].join(', ');
+      lines.push('', owners.apiServers.length ? apiServerCollisionWhy(facts.proxyMode, ports) : nodeCollisionWhy(facts.proxyMode, nodes, ports));
+    }
   } else if (findings.length) {
-    // The messages are the diagnostics'; the hover names the rules.
+    // The messages are the diagnostics'; the hover names the rules (and says the messages where they are not shown).
     lines.push(`**${field.value !== undefined ? md(field.value) : '(not a string)'}**: ${ruleLinks.join(', ')}.`);
+    if (!options.diagnosticsShown) for (const f of findings) lines.push(`- ${md(f.message)}`);
     ruleLinks.length = 0;
   } else if (parsed?.ok) {
     lines.push(`**${md(field.value ?? '')}**: no known node or API server uses this address.`);

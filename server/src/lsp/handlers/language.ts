@@ -27,7 +27,7 @@ export function registerLanguageHandlers(ctx: ServerContext): void {
       const result = await analyzer.current(doc);
       if (!result) return null;
       const lines = linesOfDocument(doc);
-      const h = hoverAt(result.analysis, doc.offsetAt(ctx.codec.fromClient(params.position, lines)), result.facts, { usedAddressKeys: analyzer.usedAddressKeys() });
+      const h = hoverAt(result.analysis, doc.offsetAt(ctx.codec.fromClient(params.position, lines)), result.facts, { usedAddressKeys: analyzer.usedAddressKeys(), diagnosticsShown: ctx.init.diagnosticsAboveHover === true });
       if (!h) return null;
       const contents = ctx.client.hoverFormat === MarkupKind.Markdown ? { kind: MarkupKind.Markdown, value: h.markdown } : { kind: MarkupKind.PlainText, value: markdownToPlainText(h.markdown) };
       const span = unquoted(doc, h.span);
