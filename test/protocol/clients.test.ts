@@ -85,10 +85,12 @@ describe('hover.contentFormat', () => {
   });
   test('VS Code shows the diagnostic above the hover (the extension says so): the hover does not repeat it; others get why too', async () => {
     const uri = fileUri(join(dir, 'deployment.yaml'));
-    const hoverOf = async (initializationOptions: Record<string, unknown>) => {
+    // A document over 1 MB is analyzed, and its hovers answered, in the read worker: the same hover there.
+    const large = SEED + '\n# ' + 'x'.repeat(1024 * 1024) + '\n';
+    const hoverOf = async (initializationOptions: Record<string, unknown>, text = SEED) => {
       const client = await LspTestClient.start({ rootDir: dir, profile: VSCODE, initializationOptions: { ...initializationOptions, settings: { cluster: { mode: 'off' } } }, settings: { cluster: { mode: 'off' } } });
       try {
-        client.open(uri, SEED);
+        client.open(uri, text);
         const [d] = await client.diagnostics(uri, (x) => x.length === 1);
         const h = await client.hover(uri, d.range.start.line, d.range.start.character + 2);
         return { message: d.message, value: (h?.contents as { value: string }).value };
@@ -103,5 +105,7 @@ describe('hover.contentFormat', () => {
     const other = await hoverOf({});
     assert.match(other.value, /kube-ipvs0/);
     for (const h of [vscode, other]) assert.ok(!h.value.includes(h.message), h.value);
+    assert.equal((await hoverOf({ diagnosticsAboveHover: true }, large)).value, vscode.value);
+    assert.equal((await hoverOf({}, large)).value, other.value);
   });
 });

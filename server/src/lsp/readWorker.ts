@@ -284,16 +284,18 @@ async function hover(m: Extract<ToWorker, { type: 'hover' }>): Promise<Hover | n
   if (e.ended && !e.analysis) return null;
   const lines = linesOfDocument(e.doc);
   const offset = e.doc.offsetAt(e.codec.fromClient(m.position, lines));
-  let h = e.analysis && hoverAt(e.analysis, offset, e.facts);
+  const own = e.ownKeys;
+  const options = { diagnosticsShown: m.diagnosticsShown, usedAddressKeys: { has: (k: string) => used.has(k) || !!own?.has(k) } };
+  let h = e.analysis && hoverAt(e.analysis, offset, e.facts, options);
   if (!e.analysis && e.model && e.checker) {
     // The analysis is still running: the rules of the one Service under the cursor give what the whole run will.
     const obj = serviceAt(e.model, offset);
     if (obj) {
       const findings: Finding[] = e.checker.findingsOf(obj);
-      h = hoverAt({ findings, model: { ...e.model, objects: [obj] }, suppressed: 0, facts: e.checker.facts }, offset, e.facts);
+      h = hoverAt({ findings, model: { ...e.model, objects: [obj] }, suppressed: 0, facts: e.checker.facts }, offset, e.facts, options);
     } else {
       await until(e, () => !!e.analysis);
-      h = e.analysis && hoverAt(e.analysis, offset, e.facts);
+      h = e.analysis && hoverAt(e.analysis, offset, e.facts, options);
     }
   }
   if (!h) return null;

@@ -25,7 +25,7 @@ export type ToWorker =
   | { type: 'analyze'; job: number; uri: string; version: number; helmValues: boolean; facts: number; encoding: PositionEncoding; workspaceApiServers: ApiServerFact[]; cancel: SharedArrayBuffer }
   | { type: 'index'; job: number; uri: string; path: string; helmValues: boolean; cancel: SharedArrayBuffer }
   | { type: 'mirror'; uri: string; open: boolean; views?: readonly CrossFileView[]; produced?: 'open' | 'disk' }
-  | { type: 'hover'; job: number; uri: string; version: number; position: Position; markdown: boolean }
+  | { type: 'hover'; job: number; uri: string; version: number; position: Position; markdown: boolean; diagnosticsShown: boolean }
   | { type: 'codeActions'; job: number; uri: string; version: number; range: Range; documentChanges: boolean }
   | { type: 'forget'; uri: string };
 
@@ -41,7 +41,8 @@ export type FromWorker =
 /** A large document's version as the worker has it: its answers to the editor's questions. */
 export interface WorkerDocument {
   /** `position` and the answer's range in the client's encoding (the worker converts). */
-  hover(position: Position, markdown: boolean): Promise<Hover | null>;
+  /** `diagnosticsShown`: the editor shows the position's diagnostics above the hover (engine/hover.ts). */
+  hover(position: Position, markdown: boolean, diagnosticsShown: boolean): Promise<Hover | null>;
   codeActions(range: Range, documentChanges: boolean): Promise<CodeAction[]>;
 }
 
@@ -200,11 +201,11 @@ export class ReaderPool {
 
   private documentOf(uri: string, version: number): WorkerDocument {
     return {
-      hover: async (position, markdown) => {
+      hover: async (position, markdown, diagnosticsShown) => {
         if (!this.worker) return null;
         const job = this.nextId++;
         const { done } = this.request(job);
-        this.post({ type: 'hover', job, uri, version, position, markdown });
+        this.post({ type: 'hover', job, uri, version, position, markdown, diagnosticsShown });
         const r = await done;
         return r.type === 'hover' ? r.hover : null;
       },

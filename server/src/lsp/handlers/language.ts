@@ -22,12 +22,13 @@ export function registerLanguageHandlers(ctx: ServerContext): void {
       const doc = documents.get(uri);
       if (!doc) return null;
       // A large document's analysis lives in the worker, which answers (from the analysis in flight, or done).
+      const diagnosticsShown = ctx.init.diagnosticsAboveHover === true;
       const remote = await analyzer.inWorker(doc);
-      if (remote) return remote.hover(params.position, ctx.client.hoverFormat === MarkupKind.Markdown);
+      if (remote) return remote.hover(params.position, ctx.client.hoverFormat === MarkupKind.Markdown, diagnosticsShown);
       const result = await analyzer.current(doc);
       if (!result) return null;
       const lines = linesOfDocument(doc);
-      const h = hoverAt(result.analysis, doc.offsetAt(ctx.codec.fromClient(params.position, lines)), result.facts, { usedAddressKeys: analyzer.usedAddressKeys(), diagnosticsShown: ctx.init.diagnosticsAboveHover === true });
+      const h = hoverAt(result.analysis, doc.offsetAt(ctx.codec.fromClient(params.position, lines)), result.facts, { usedAddressKeys: analyzer.usedAddressKeys(), diagnosticsShown });
       if (!h) return null;
       const contents = ctx.client.hoverFormat === MarkupKind.Markdown ? { kind: MarkupKind.Markdown, value: h.markdown } : { kind: MarkupKind.PlainText, value: markdownToPlainText(h.markdown) };
       const span = unquoted(doc, h.span);
