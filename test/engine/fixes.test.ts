@@ -243,6 +243,14 @@ describe('order and availability', () => {
     }
   });
 
+  test('an anchored entry no alias uses is removed with its line; one an alias uses is not removed', () => {
+    const text = `apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  externalIPs:\n  - &名前😀 ${NODE} # 😀 note\n  - 192.168.0.20\n`;
+    const fixed = apply(text, 'externalip-node', NODE, 'remove-address');
+    assert.equal(fixed, text.replace(`  - &名前😀 ${NODE} # 😀 note\n`, ''));
+    const used = `${text}  selector: {app: *名前😀}\n`;
+    assert.deepEqual(fixesAt(used, 'externalip-node', NODE).map((a) => a.kind).filter((k) => k === 'remove-address'), []);
+  });
+
   test('an address reached through an alias offers only disable-line (the anchor is not edited)', () => {
     const text = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  annotations:\n    ip: &ip 192.168.0.11\nspec:\n  externalIPs:\n  - *ip\n';
     const actions = fixesAt(text, 'externalip-node', '*ip');

@@ -240,8 +240,9 @@ function locate(text: string, span: Span): Located | undefined {
 export function removeAddressEdits(text: string, span: Span): OffsetEdit[] | undefined {
   const at = locate(text, span);
   if (!at) return undefined;
-  // An anchored entry may be used elsewhere: removing it would leave that alias dangling.
-  if ((at.item as { anchor?: string }).anchor) return undefined;
+  // An anchored entry that an alias uses cannot go: the alias would dangle, or silently take another anchor's value.
+  const anchor = (at.item as { anchor?: string }).anchor;
+  if (anchor && usesAnchor(at.doc, anchor)) return undefined;
   const edit = textualRemoval(at);
   if (edit) {
     const shifted = { start: edit.start + at.chunkStart, end: edit.end + at.chunkStart, newText: edit.newText };
@@ -259,6 +260,18 @@ export function removeAddressEdits(text: string, span: Span): OffsetEdit[] | und
 }
 
 
+function usesAnchor(doc: Document.Parsed, anchor: string): boolean {
+  let used = false;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.source !== anchor) return undefined;
+      used = true;
+      return visit.BREAK;
+    },
+  });
+  return used;
+}
+
 function textualRemoval(at: Located): OffsetEdit | undefined {
   const t = at.chunkText;
   const { seq, item } = at;
@@ -268,7 +281,8 @@ function textualRemoval(at: Located): OffsetEdit | undefined {
     const [start, , end] = item.range!;
     if (!seq.flow) {
       const ls = lineStartOf(t, start);
-      if (!/^[ \t]*-[ \t]+$/.test(t.slice(ls, start))) return undefined;
+      // `- 192.168.0.11`, or with the entry's anchor or tag before it (`- &ip 192.168.0.11`): the whole line goes.
+      if (!/^[ \t]*-[ \t]+(?:[&!][^ \t]*[ \t]+)*$/.test(t.slice(ls, start))) return undefined;
       return { start: ls, end: lineEndOf(t, end > start ? end - 1 : start), newText: '' };
     }
     const next = seq.items[idx + 1] as Node | undefined;
