@@ -4,7 +4,8 @@
 // findings. A Service's view is a plain record (no object model, no functions): what the read worker sends back for a
 // large file, what the index keeps, and what `canonicalView` serialises for the signature that says when other files
 // must be checked again (hashed outside the engine: adding `type: ExternalName`, kube-proxy then programs nothing,
-// changes it; a comment, a label no rule reads, or an annotation does not).
+// changes it; a label no rule reads or an annotation does not; a line inserted above the Service does, since it moves
+// the related locations other files' findings show).
 import { addressKey, parseIP } from './addresses';
 import type { FactLocation } from './facts';
 import type { ServiceObject, Span } from './manifest';
@@ -126,13 +127,16 @@ function externalIPKeys(s: ServiceObject): string[] {
 /**
  * Exactly what another file's rules read of this view, as one line of text ('' when they read nothing: no claim, no
  * ClusterIP): externalip-port-clash reads the claims' keys and the name, externalip-service-cidr the ClusterIP keys
- * and the name as written. Places are left out on purpose: a line inserted above a Service moves its related
- * location, and re-checking every open document on each keystroke for that is not worth it. A hash of these lines
- * over a file's Services is that file's cross-file signature (`crossFileSignature`, server/src/workspace).
+ * and the name as written; and both point at the other file's line in relatedInformation, so the lines of a located
+ * view's places count too (a line inserted above a Service moves them, and the other files' related locations must
+ * follow). Columns are left out on purpose: typing on a line would re-check every open document at each keystroke,
+ * and the line is what a reader follows. A hash of these lines over a file's Services is that file's cross-file
+ * signature (`crossFileSignature`, server/src/workspace).
  */
 export function canonicalView(v: CrossFileView): string {
   if (v.claims.length === 0 && v.clusterIPKeys.length === 0) return '';
-  return JSON.stringify([v.name, v.display, v.claims.map((c) => c.key), v.clusterIPKeys, v.strictRejected ?? false]);
+  const lines = v.location ? [v.location.line, ...v.claims.map((c) => c.location?.line)] : [];
+  return JSON.stringify([v.name, v.display, v.claims.map((c) => c.key), v.clusterIPKeys, v.strictRejected ?? false, lines]);
 }
 
 /** A Service known to the workspace: of the document being analyzed (no `uri`) or of another file. */
