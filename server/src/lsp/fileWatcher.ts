@@ -9,8 +9,17 @@ import { statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { FileChangeType, type FileEvent } from 'vscode-languageserver/node';
 
+interface Batch {
+  watcher: FSWatcher;
+  /** Until the watcher is ready: what each file of its directories looked like when it was asked for. */
+  baseline?: Map<string, string>;
+}
+
 export class ServerFileWatcher {
-  private watcher?: FSWatcher;
+  /** One watcher per batch of directories added, so that each batch has its own `ready`. */
+  private readonly batches: Batch[] = [];
+  /** The batch watching each directory. */
+  private readonly batchOf = new Map<string, Batch>();
   private readonly watched = new Set<string>();
   private pending: FileEvent[] = [];
   private timer?: NodeJS.Timeout;
@@ -24,41 +33,49 @@ export class ServerFileWatcher {
   watch(paths: Iterable<string>): void {
     const want = new Set(paths);
     if (want.size === this.watched.size && [...want].every((p) => this.watched.has(p))) return;
-    const dirsBefore = new Set([...this.watched].map((p) => dirname(p)));
+    const before = new Set(this.watched);
     this.watched.clear();
     for (const p of want) this.watched.add(p);
     const dirs = new Set([...want].map((p) => dirname(p)));
-    const added = [...dirs].filter((d) => !dirsBefore.has(d));
-    const removed = [...dirsBefore].filter((d) => !dirs.has(d));
-    // The watcher reports nothing until it is ready (it scans the directories first): a file written meanwhile
-    // would be missed. What each file was when asked for is compared once it is ready.
-    const asked = new Map([...want].map((p) => [p, signature(p)]));
-    const catchUp = () => {
-      for (const [p, seen] of asked) if (this.watched.has(p) && signature(p) !== seen) this.queue(p, FileChangeType.Changed);
-    };
-    if (!this.watcher) {
-      this.watcher = watch(added, { ignoreInitial: true, persistent: false, depth: 0 });
-      this.watcher.once('ready', catchUp);
-      this.watcher.on('add', (p) => this.queue(p, FileChangeType.Created));
-      this.watcher.on('change', (p) => this.queue(p, FileChangeType.Changed));
-      this.watcher.on('unlink', (p) => this.queue(p, FileChangeType.Deleted));
-      this.watcher.on('error', (e) => this.log(`Kube IP Guard: watching files failed: ${(e as Error)?.message ?? e}`));
-      this.log(`Kube IP Guard: the editor does not watch files for the server; watching ${want.size} file(s) itself`);
-      // chokidar reports nothing that happens before its first scan is done ('ready'): say when that is, for anyone
-      // reading the log after a change that was not seen (and for the tests, which write only after it).
-      this.watcher.once('ready', () => this.log('Kube IP Guard: the server\'s file watcher is ready'));
-    } else {
-      if (added.length) {
-        // ('ready' is emitted once, for the first directories: the added ones are looked at a little later.)
-        this.watcher.add(added);
-        const t = setTimeout(() => {
-          this.verifying.delete(t);
-          catchUp();
-        }, 200);
-        t.unref();
-        this.verifying.add(t);
+    const removed = [...this.batchOf.keys()].filter((d) => !dirs.has(d));
+    for (const d of removed) {
+      this.batchOf.get(d)!.watcher.unwatch(d);
+      this.batchOf.delete(d);
+    }
+    const added = [...dirs].filter((d) => !this.batchOf.has(d));
+    let batch: Batch | undefined;
+    if (added.length) {
+      batch = { watcher: watch(added, { ignoreInitial: true, persistent: false, depth: 0 }), baseline: new Map() };
+      const w = batch.watcher;
+      const b = batch;
+      w.on('add', (p) => this.queue(p, FileChangeType.Created));
+      w.on('change', (p) => this.queue(p, FileChangeType.Changed));
+      w.on('unlink', (p) => this.queue(p, FileChangeType.Deleted));
+      w.on('error', (e) => this.log(`Kube IP Guard: watching files failed: ${(e as Error)?.message ?? e}`));
+      w.once('ready', () => this.caughtUp(b));
+      if (!this.batches.length) {
+        this.log(`Kube IP Guard: the editor does not watch files for the server; watching ${want.size} file(s) itself`);
+        // chokidar reports nothing that happens before its first scan is done ('ready'): say when that is, for anyone
+        // reading the log after a change that was not seen (and for the tests, which write only after it).
+        w.once('ready', () => this.log("Kube IP Guard: the server's file watcher is ready"));
       }
-      if (removed.length) this.watcher.unwatch(removed);
+      this.batches.push(batch);
+      for (const d of added) this.batchOf.set(d, batch);
+    }
+    // A watcher sets itself up asynchronously: a file written meanwhile (just after the server read it) raises no
+    // event. What each newly asked-for file looks like now is compared once its directory's watcher is ready.
+    for (const p of want) {
+      if (before.has(p)) continue;
+      this.batchOf.get(dirname(p))?.baseline?.set(p, signature(p));
+    }
+  }
+
+  private caughtUp(batch: Batch): void {
+    const baseline = batch.baseline;
+    batch.baseline = undefined;
+    for (const [p, seen] of baseline ?? []) {
+      const now = signature(p);
+      if (now !== seen && this.watched.has(p)) this.queue(p, seen === 'absent' ? FileChangeType.Created : now === 'absent' ? FileChangeType.Deleted : FileChangeType.Changed);
     }
   }
 
@@ -95,8 +112,8 @@ export class ServerFileWatcher {
     for (const t of this.verifying) clearTimeout(t);
     this.verifying.clear();
     if (this.timer) clearTimeout(this.timer);
-    await this.watcher?.close();
-    this.watcher = undefined;
+    this.batchOf.clear();
+    await Promise.all(this.batches.splice(0).map((b) => b.watcher.close()));
     this.watched.clear();
   }
 }

@@ -3,7 +3,7 @@
 // index and the document analyzer. Handlers hold no state of their own beyond what lives here.
 import { DiagnosticRefreshRequest, MessageType, ShowMessageNotification, TextDocuments, type Connection, type Diagnostic, type FileEvent, type Range } from 'vscode-languageserver/node';
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
-import { dirname } from 'node:path';
+import { dirname, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readTextFromDisk } from '../facts/workspaceFacts';
 import { linesOfDocument, linesOfText, PositionCodec, type LineSource } from './positions';
@@ -168,18 +168,43 @@ export class ServerContext {
   started(): void {
     this.initialized = true;
     this.watchFiles();
+    // The candidate config files depend on which documents are open (see watchFiles).
+    this.documents.onDidOpen(() => this.watchFiles());
+    this.documents.onDidClose(() => this.watchFiles());
+  }
+
+  /** The client announced file watching but refused our registration: watch the files ourselves after all. */
+  clientCannotWatch(): void {
+    if (!this.client.dynamicWatchers) return;
+    this.client = { ...this.client, dynamicWatchers: false };
+    this.watchFiles();
   }
 
   /**
-   * For a client that cannot watch files: watch each folder's config file (it may be created) and every file a
-   * loaded scope read. Never for a client that watches them itself.
+   * For a client that cannot watch files: watch each folder's config file, and for each open document the config
+   * file of every directory from its own up to its folder (each may be created later, nearer than the one in use),
+   * and every file a loaded scope read. Never for a client that watches them itself.
    */
   private watchFiles(): void {
     if (!this.initialized || this.client.dynamicWatchers) return;
     const paths = new Set<string>();
+    const roots: string[] = [];
     for (const f of this.folders) {
       const root = pathOf(f);
-      if (root) paths.add(join(root, CONFIG_FILE_NAME));
+      if (root) {
+        paths.add(join(root, CONFIG_FILE_NAME));
+        roots.push(root);
+      }
+    }
+    for (const doc of this.documents.all()) {
+      const path = pathOf(doc.uri);
+      if (!path) continue;
+      const root = roots.filter((r) => path.startsWith(r.endsWith(sep) ? r : r + sep)).sort((a, b) => b.length - a.length)[0];
+      // Outside every folder: its own directory only (how far up the search goes there depends on trust).
+      for (let dir = dirname(path); ; dir = dirname(dir)) {
+        paths.add(join(dir, CONFIG_FILE_NAME));
+        if (!root || dir === root || dirname(dir) === dir) break;
+      }
     }
     for (const files of this.scopeFiles.values()) for (const p of files) paths.add(p);
     this.watcher.watch(paths);

@@ -32,11 +32,17 @@ export function registerLifecycleHandlers(ctx: ServerContext): void {
 
   connection.onInitialized(() => {
     if (ctx.client.dynamicWatchers) {
+      // A client may announce the capability and still refuse the registration: then the server watches itself.
       ctx.background(
         'registering file watchers',
-        connection.client.register(DidChangeWatchedFilesNotification.type, {
-          watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/*.{yaml,yml,json}' }],
-        }),
+        connection.client
+          .register(DidChangeWatchedFilesNotification.type, {
+            watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/*.{yaml,yml,json}' }],
+          })
+          .catch((e: unknown) => {
+            ctx.log(`Kube IP Guard: the editor refused to watch files for the server (${(e as Error)?.message ?? e}); watching them itself`);
+            ctx.clientCannotWatch();
+          }),
       );
     }
     // Only a client that announced workspace folders sends their changes (vscode-languageserver throws otherwise).
