@@ -70,7 +70,7 @@ test('a clash between two open files follows every change of what the cross-file
     client.change(a, svc({ name: 'a-renamed', lead: 3 }));
     const line = svc({ name: 'a-renamed', lead: 3 }).split('\n').findIndex((l) => l.includes('203.0.113.7'));
     const moved = await client
-      .diagnostics(b, (d) => clash(d)[0]?.relatedInformation?.some((r) => r.location.uri === a && r.location.range.start.line === line) === true, 30_000)
+      .diagnostics(b, (d) => clash(d)[0]?.relatedInformation?.some((r) => r.location.uri === a && r.location.range.start.line === line) === true)
       .catch((e: Error) => assert.fail(`b.yaml's related location does not follow a.yaml's address to line ${line}: ${JSON.stringify(client.published.get(b)?.diagnostics.map((d) => d.relatedInformation))}\n${e.message}`));
     assert.equal(clash(moved).length, 1);
   } finally {

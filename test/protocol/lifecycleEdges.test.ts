@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { fileUri, LspTestClient } from './lspClient';
 
-function exited(proc: ChildProcess, timeoutMs = 20000): Promise<number | null> {
+function exited(proc: ChildProcess, timeoutMs = 60_000): Promise<number | null> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`the server did not exit within ${timeoutMs} ms`)), timeoutMs);
