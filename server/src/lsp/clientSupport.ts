@@ -3,6 +3,7 @@
 // capability the client did not announce").
 import { MarkupKind, type InitializeParams } from 'vscode-languageserver/node';
 import { pathToFileURL } from 'node:url';
+import { negotiatesEncoding } from './positions';
 
 export interface ClientSupport {
   /** `workspace/configuration`: settings are pulled per resource; else `initializationOptions.settings`. */
@@ -22,10 +23,17 @@ export interface ClientSupport {
    * pushed to like any other.
    */
   pullDiagnostics: boolean;
+  /**
+   * The client named none of the position encodings we support (`general.positionEncodings`), so LSP's UTF-16 is
+   * assumed without its word for it: Vim + ALE announces nothing and counts columns in bytes, vim-lsp and Neovim 0.7
+   * announce nothing either. Its quick fixes replace whole lines (from character 0 of a line to character 0 of the
+   * next), which mean the same in every encoding.
+   */
+  wholeLineEdits: boolean;
 }
 
 /** Before `initialize`: nothing is assumed. */
-export const NO_CLIENT_SUPPORT: ClientSupport = { configurationPull: false, dynamicWatchers: false, workspaceFolders: false, hoverFormat: MarkupKind.PlainText, documentChanges: false, pullDiagnostics: false };
+export const NO_CLIENT_SUPPORT: ClientSupport = { configurationPull: false, dynamicWatchers: false, workspaceFolders: false, hoverFormat: MarkupKind.PlainText, documentChanges: false, pullDiagnostics: false, wholeLineEdits: true };
 
 export function readClientSupport(params: InitializeParams): ClientSupport {
   const caps = params.capabilities ?? {};
@@ -36,6 +44,7 @@ export function readClientSupport(params: InitializeParams): ClientSupport {
     workspaceFolders: workspace?.workspaceFolders === true,
     hoverFormat: preferredMarkup(caps.textDocument?.hover?.contentFormat),
     documentChanges: workspace?.workspaceEdit?.documentChanges === true,
+    wholeLineEdits: !negotiatesEncoding(caps.general?.positionEncodings),
     pullDiagnostics: typeof caps.textDocument?.diagnostic === 'object' && caps.textDocument.diagnostic !== null && workspace?.diagnostics?.refreshSupport === true,
   };
 }

@@ -18,6 +18,8 @@ export interface ActionTarget {
   diagnosticsToClient(diagnostics: Diagnostic[]): Diagnostic[];
   /** The client announced `workspaceEdit.documentChanges`. */
   documentChanges: boolean;
+  /** Edits replace whole lines (the client negotiated no position encoding: clientSupport.ts). */
+  wholeLines: boolean;
   /** Addresses already used by Services of open documents (never proposed from the pool). */
   used: AddressKeySet;
 }
@@ -74,13 +76,45 @@ function mergeDisables(text: string, findings: Finding[], actions: FixAction[], 
   return { title: `Disable ${rules.join(', ')} for this line`, edits: [{ start: at, end: at, newText: inserted }] };
 }
 
+/**
+ * `edits` as one edit of whole lines: from the start of the first line they touch to the start of the line after the
+ * last (LSP: a range that ends at character 0 of the next line holds the line break), with the edited text of those
+ * lines. Columns 0 are the same in every position encoding, so a client that counts columns otherwise than it says
+ * (ALE counts bytes and says nothing) still applies it right.
+ */
+export function asWholeLines(text: string, edits: readonly OffsetEdit[]): OffsetEdit[] {
+  if (edits.length === 0) return [];
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  const from = text.lastIndexOf('\n', sorted[0].start - 1) + 1;
+  const last = Math.max(...sorted.map((e) => e.end));
+  const atLineStart = last === 0 || text[last - 1] === '\n';
+  const nl = text.indexOf('\n', last);
+  const to = atLineStart ? Math.max(from, last) : nl < 0 ? text.length : nl + 1;
+  let out = '';
+  let at = from;
+  for (const e of sorted) {
+    out += text.slice(at, e.start) + e.newText;
+    at = e.end;
+  }
+  return [{ start: from, end: to, newText: out + text.slice(at, to) }];
+}
+
 function applyInsertion(text: string, e: OffsetEdit): string {
   return text.slice(0, e.start) + e.newText + text.slice(e.end);
 }
 
 function action(t: ActionTarget, title: string, edits: OffsetEdit[], diagnostics: Diagnostic[], isPreferred: boolean): CodeAction {
   const { doc } = t;
-  const textEdits: TextEdit[] = edits.map((e) => ({ range: t.rangeToClient({ start: doc.positionAt(e.start), end: doc.positionAt(e.end) }), newText: e.newText }));
+  const text = doc.getText();
+  const textEdits: TextEdit[] = (t.wholeLines ? asWholeLines(text, edits) : edits).map((e) => {
+    const range = t.rangeToClient({ start: doc.positionAt(e.start), end: doc.positionAt(e.end) });
+    // The last line has no line break to end at: past it (clients clamp to the end of the document), unless its
+    // length is the same in every encoding.
+    if (t.wholeLines && e.end === text.length && range.end.character > 0 && /[^\x00-\x7f]/.test(text.slice(text.lastIndexOf('\n') + 1))) {
+      range.end = { line: range.end.line + 1, character: 0 };
+    }
+    return { range, newText: e.newText };
+  });
   // documentChanges (versioned) only for a client that announced them; `changes` is what every client takes.
   const edit: WorkspaceEdit = t.documentChanges ? { documentChanges: [{ textDocument: { uri: doc.uri, version: doc.version }, edits: textEdits }] } : { changes: { [doc.uri]: textEdits } };
   return { title, kind: CodeActionKind.QuickFix, diagnostics, isPreferred, edit };

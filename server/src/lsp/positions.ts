@@ -7,6 +7,11 @@ import type { Position, Range } from 'vscode-languageserver/node';
 export type PositionEncoding = 'utf-8' | 'utf-16' | 'utf-32';
 const SUPPORTED: readonly PositionEncoding[] = ['utf-8', 'utf-16', 'utf-32'];
 
+/** The client offered an encoding we support (else UTF-16 is assumed, as LSP says, without the client's word). */
+export function negotiatesEncoding(offered: unknown): boolean {
+  return Array.isArray(offered) && (offered as unknown[]).some((e) => SUPPORTED.includes(e as PositionEncoding));
+}
+
 /** The first encoding of the client's list we support (the list is in its order of preference); UTF-16 otherwise. */
 export function negotiateEncoding(offered: unknown): PositionEncoding {
   if (Array.isArray(offered)) for (const e of offered as unknown[]) if (SUPPORTED.includes(e as PositionEncoding)) return e as PositionEncoding;

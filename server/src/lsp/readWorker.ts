@@ -322,6 +322,7 @@ async function codeActions(m: Extract<ToWorker, { type: 'codeActions' }>) {
       rangeToClient: (r) => e.codec.rangeToClient(r, lines),
       diagnosticsToClient: (d) => (e.codec.identity ? d : toClient(e, d)),
       documentChanges: m.documentChanges,
+      wholeLines: m.wholeLines,
       used: { has: (k) => used.has(k) || !!own?.has(k) },
     },
     hits,

@@ -26,7 +26,7 @@ export type ToWorker =
   | { type: 'index'; job: number; uri: string; path: string; helmValues: boolean; cancel: SharedArrayBuffer }
   | { type: 'mirror'; uri: string; open: boolean; views?: readonly CrossFileView[]; produced?: 'open' | 'disk' }
   | { type: 'hover'; job: number; uri: string; version: number; position: Position; markdown: boolean; diagnosticsShown: boolean }
-  | { type: 'codeActions'; job: number; uri: string; version: number; range: Range; documentChanges: boolean }
+  | { type: 'codeActions'; job: number; uri: string; version: number; range: Range; documentChanges: boolean; wholeLines: boolean }
   | { type: 'forget'; uri: string };
 
 export type FromWorker =
@@ -43,7 +43,7 @@ export interface WorkerDocument {
   /** `position` and the answer's range in the client's encoding (the worker converts). */
   /** `diagnosticsShown`: the editor shows the position's diagnostics above the hover (engine/hover.ts). */
   hover(position: Position, markdown: boolean, diagnosticsShown: boolean): Promise<Hover | null>;
-  codeActions(range: Range, documentChanges: boolean): Promise<CodeAction[]>;
+  codeActions(range: Range, documentChanges: boolean, wholeLines: boolean): Promise<CodeAction[]>;
 }
 
 export interface WorkerAnalysis {
@@ -209,11 +209,11 @@ export class ReaderPool {
         const r = await done;
         return r.type === 'hover' ? r.hover : null;
       },
-      codeActions: async (range, documentChanges) => {
+      codeActions: async (range, documentChanges, wholeLines) => {
         if (!this.worker) return [];
         const job = this.nextId++;
         const { done } = this.request(job);
-        this.post({ type: 'codeActions', job, uri, version, range, documentChanges });
+        this.post({ type: 'codeActions', job, uri, version, range, documentChanges, wholeLines });
         const r = await done;
         return r.type === 'codeActions' ? r.actions : [];
       },

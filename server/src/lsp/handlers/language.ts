@@ -48,7 +48,7 @@ export function registerLanguageHandlers(ctx: ServerContext): void {
       const doc = documents.get(uri);
       if (!doc) return [];
       const remote = await analyzer.inWorker(doc);
-      if (remote) return remote.codeActions(params.range, ctx.client.documentChanges);
+      if (remote) return remote.codeActions(params.range, ctx.client.documentChanges, ctx.client.wholeLineEdits);
       const result = await analyzer.current(doc);
       if (!result) return [];
       const lines = linesOfDocument(doc);
@@ -62,6 +62,7 @@ export function registerLanguageHandlers(ctx: ServerContext): void {
           rangeToClient: (r) => ctx.rangeToClient(doc.uri, r, lines),
           diagnosticsToClient: (d) => ctx.diagnosticsToClient(doc.uri, d, lines),
           documentChanges: ctx.client.documentChanges,
+          wholeLines: ctx.client.wholeLineEdits,
           used: ctx.analyzer.usedAddressKeys(),
         },
         hits,
