@@ -131,7 +131,7 @@ test('a clean cluster exits 0 and says which pool kinds it does not have', async
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /No collisions/);
   const absent = /^Not installed in this cluster: (.*)\.$/m.exec(r.out)?.[1].split(', ') ?? [];
-  assert.deepEqual(absent, LIVE_KINDS.filter((k) => !k.essential).map((k) => k.resource), 'every pool kind, absent here, is named');
+  assert.deepEqual(absent, LIVE_KINDS.filter((k) => !k.essential && !k.builtin).map((k) => k.resource), 'every pool kind, absent here, is named');
   assert.ok(absent.includes('ipaddresspools.metallb.io') && absent.includes('configmaps kube-system/kubevip'));
   assert.doesNotMatch(r.out, /NOT READ/);
 });
@@ -398,4 +398,55 @@ test('MetalLB layer 2 with IPVS and strictARP false on the live cluster: an erro
   // The same cluster in iptables mode needs no strict ARP (near miss).
   const iptables = await standin({ objects, kubeProxyMode: 'iptables' });
   assert.equal((await audit(['--kubeconfig', kubeconfig(iptables.url)])).code, 0);
+});
+
+// kube-vip in ARP mode for Services, as `kube-vip manifest daemonset --services --arp` writes it (kube-vip/website
+// content/docs/installation/daemonset.md) and as the static pod of `kube-vip manifest pod` shows up in kube-system (its
+// mirror pod, annotated kubernetes.io/config.mirror by the kubelet), on a cluster whose kube-proxy runs IPVS without
+// ipvs.strictARP.
+function kubeVip(name: string, env: Record<string, string>, mirror?: boolean): KubeObject {
+  const container = { name: 'kube-vip', image: 'ghcr.io/kube-vip/kube-vip:v0.8.0', args: ['manager'], env: Object.entries(env).map(([n, value]) => ({ name: n, value })) };
+  if (mirror !== undefined) {
+    return { metadata: { name, namespace: 'kube-system', ...(mirror ? { annotations: { 'kubernetes.io/config.mirror': 'c0ffee', 'kubernetes.io/config.source': 'file' } } : {}) }, spec: { containers: [container], hostNetwork: true } };
+  }
+  return { metadata: { name, namespace: 'kube-system' }, spec: { selector: { matchLabels: { name } }, template: { metadata: { labels: { name } }, spec: { containers: [container], hostNetwork: true } } } };
+}
+
+test('kube-vip ARP for Services with IPVS and strictARP false: its DaemonSet and static pod reported with the kube-proxy fix; BGP and strictARP true: clean', async () => {
+  const objects = seedObjects();
+  (objects['/api/v1/services'].items[1].spec as { externalIPs: string[] }).externalIPs = ['192.168.0.20'];
+  const arp = { vip_arp: 'true', vip_interface: 'ens160', svc_enable: 'true', vip_leaderelection: 'true' };
+  objects['/apis/apps/v1/daemonsets'] = { kind: 'DaemonSet', items: [kubeVip('kube-vip-ds', arp), { metadata: { name: 'kube-proxy', namespace: 'kube-system' }, spec: { template: { spec: { containers: [{ name: 'kube-proxy', image: 'registry.k8s.io/kube-proxy:v1.31.0' }] } } } }] };
+  objects['/api/v1/pods'] = {
+    kind: 'Pod',
+    items: [
+      kubeVip('kube-vip-k8s-master-1', arp, true),
+      // The DaemonSet's own pod: the DaemonSet is reported, not each of its pods.
+      { ...kubeVip('kube-vip-ds-x7k2p', arp, false), metadata: { name: 'kube-vip-ds-x7k2p', namespace: 'kube-system', ownerReferences: [{ kind: 'DaemonSet', name: 'kube-vip-ds' }] } },
+    ],
+  };
+  const off = await standin({ objects });
+  const r = await audit(['--kubeconfig', kubeconfig(off.url), '--format', 'json']);
+  assert.equal(r.code, 1, r.out);
+  const j = JSON.parse(r.out) as { read: { resource: string; count: number }[]; findings: { rule: string; uri: string; field?: string; message: string; manualFix?: string }[] };
+  assert.equal(j.read.find((x) => x.resource === 'daemonsets.apps -n kube-system')?.count, 1, 'only the kube-vip DaemonSet is kept');
+  assert.equal(j.read.find((x) => x.resource === 'pods -n kube-system')?.count, 1, 'only the static (mirror) pod is kept');
+  assert.deepEqual(j.findings.map((f) => [f.rule, f.uri]).sort(), [
+    ['kube-vip-arp-strictarp', 'k8s://kube-system/DaemonSet/kube-vip-ds'],
+    ['kube-vip-arp-strictarp', 'k8s://kube-system/Pod/kube-vip-k8s-master-1'],
+  ]);
+  assert.match(j.findings[0].message, /announces Service addresses by ARP \(svc_enable and vip_arp\), but kube-proxy runs in IPVS mode without ipvs\.strictARP \(from context lab\)/);
+  assert.ok(j.findings.every((f) => f.manualFix?.startsWith('set ipvs.strictARP: true in config.conf of the kube-system/kube-proxy ConfigMap')), JSON.stringify(j.findings));
+  const text = await audit(['--kubeconfig', kubeconfig(off.url)]);
+  assert.match(text.out, /error DaemonSet kube-system\/kube-vip-ds \[kube-vip-arp-strictarp\]/);
+
+  // Near misses: strict ARP on; kube-vip in BGP mode.
+  const on = await standin({ objects, kubeProxyStrictARP: true });
+  assert.equal((await audit(['--kubeconfig', kubeconfig(on.url)])).code, 0);
+  const bgp = seedObjects();
+  (bgp['/api/v1/services'].items[1].spec as { externalIPs: string[] }).externalIPs = ['192.168.0.20'];
+  bgp['/apis/apps/v1/daemonsets'] = { kind: 'DaemonSet', items: [kubeVip('kube-vip-ds', { vip_arp: 'false', bgp_enable: 'true', svc_enable: 'true' })] };
+  const bgpRun = await audit(['--kubeconfig', kubeconfig((await standin({ objects: bgp })).url), '--format', 'json']);
+  assert.equal(bgpRun.code, 0, bgpRun.out);
+  assert.equal((JSON.parse(bgpRun.out) as { read: { resource: string; count: number }[] }).read.find((x) => x.resource === 'daemonsets.apps -n kube-system')?.count, 1);
 });

@@ -118,7 +118,7 @@ export function refOf(obj: LiveObject, kind: LiveKind): ObjectRef {
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
-/** MetalLB's installation docs ("Preparation"), as a command: strict ARP in the kube-proxy config, then a restart. */
+/** MetalLB's installation docs ("Preparation") and kube-vip's (docs/kubernetes/arp): strict ARP in the kube-proxy config, then a restart. */
 const STRICT_ARP_FIX =
   'set ipvs.strictARP: true in config.conf of the kube-system/kube-proxy ConfigMap (kubectl -n kube-system edit configmap kube-proxy), then restart kube-proxy (kubectl -n kube-system rollout restart daemonset kube-proxy)';
 const NODE_RULES = new Set(['externalip-node', 'loadbalancer-ingress-node', 'loadbalancer-ip-node', 'ippool-node']);
@@ -161,8 +161,8 @@ export function analyzeLive(objects: { object: LiveObject; kind: LiveKind }[], f
     };
     const collides = owners ? describeCollision(owners) : f.related.map((r) => r.message).filter(Boolean).join('; ');
     if (collides) finding.collidesWith = collides;
-    // The fix is in kube-proxy's configuration, not in the MetalLB object that was read.
-    if (f.rule === 'metallb-l2-strictarp') finding.manualFix = STRICT_ARP_FIX;
+    // The fix is in kube-proxy's configuration, not in the MetalLB or kube-vip object that was read.
+    if (f.rule === 'metallb-l2-strictarp' || f.rule === 'kube-vip-arp-strictarp') finding.manualFix = STRICT_ARP_FIX;
     if (located && obj && f.severity !== 'info') fixBuilder.add(finding, f, obj, located, inventory);
     findings.push(finding);
   }

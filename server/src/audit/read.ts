@@ -30,6 +30,12 @@ export interface LiveKind {
   essential?: boolean;
   /** One object of a fixed name (a ConfigMap pool), read with a GET instead of a list. */
   only?: { namespace: string; name: string };
+  /** Listed in this namespace only, not across all of them. */
+  namespace?: string;
+  /** A kind every cluster serves (apps/v1, core): a 404 reads as nothing there, never as "not installed". */
+  builtin?: boolean;
+  /** Which of the listed objects the engine is given (the others are dropped as they are read). */
+  keep?: (o: LiveObject) => boolean;
 }
 
 function liveKindOf(p: PoolKind): LiveKind {
@@ -41,15 +47,36 @@ function liveKindOf(p: PoolKind): LiveKind {
   return { kind: p.kind, resource: p.groups[0] ? `${plural}.${p.groups[0]}` : plural, namespaced: true, versions, plural };
 }
 
+/** A pod template (or pod spec) with a container configured by kube-vip's env (pkg/kubevip/config_envvar.go). */
+function configuresKubeVip(o: LiveObject): boolean {
+  const spec = (o.kind === 'Pod' ? o.spec : (o.spec as { template?: { spec?: unknown } } | undefined)?.template?.spec) as { containers?: unknown } | undefined;
+  const containers = Array.isArray(spec?.containers) ? (spec.containers as { env?: unknown }[]) : [];
+  return containers.some((c) => Array.isArray(c?.env) && (c.env as { name?: unknown }[]).some((e) => e?.name === 'svc_enable' || e?.name === 'vip_arp'));
+}
+
 /**
- * The Service list, every address pool kind the engine reads (server/src/engine/pools.ts `POOL_KINDS`), and MetalLB's
+ * The Service list, every address pool kind the engine reads (server/src/engine/pools.ts `POOL_KINDS`), MetalLB's
  * L2Advertisements (metallb/metallb api/v1beta1/l2advertisement_types.go), whose layer 2 mode with IPVS needs
- * kube-proxy's strictARP (metallb-l2-strictarp; the pre-0.13 ConfigMap says `protocol: layer2` itself).
+ * kube-proxy's strictARP (metallb-l2-strictarp; the pre-0.13 ConfigMap says `protocol: layer2` itself), and kube-vip
+ * in kube-system, as a DaemonSet or a static pod (its mirror pod, annotated `kubernetes.io/config.mirror` by the
+ * kubelet; a DaemonSet's own pods would repeat the DaemonSet), whose ARP mode for Services needs it too
+ * (kube-vip-arp-strictarp).
  */
 export const LIVE_KINDS: readonly LiveKind[] = [
   { kind: 'Service', resource: 'services', namespaced: true, versions: [{ group: '', version: 'v1' }], plural: 'services', essential: true },
   ...POOL_KINDS.map(liveKindOf),
   { kind: 'L2Advertisement', resource: 'l2advertisements.metallb.io', namespaced: true, versions: [{ group: 'metallb.io', version: 'v1beta1' }], plural: 'l2advertisements' },
+  { kind: 'DaemonSet', resource: 'daemonsets.apps -n kube-system', namespaced: true, versions: [{ group: 'apps', version: 'v1' }], plural: 'daemonsets', namespace: 'kube-system', builtin: true, keep: configuresKubeVip },
+  {
+    kind: 'Pod',
+    resource: 'pods -n kube-system',
+    namespaced: true,
+    versions: [{ group: '', version: 'v1' }],
+    plural: 'pods',
+    namespace: 'kube-system',
+    builtin: true,
+    keep: (o) => typeof (o.metadata.annotations as Record<string, unknown> | undefined)?.['kubernetes.io/config.mirror'] === 'string' && configuresKubeVip(o),
+  },
 ];
 
 export interface ListOutcome {
@@ -69,7 +96,8 @@ export interface ListProgress {
 
 function listPath(k: LiveKind, v: { group: string; version: string }): string {
   const base = v.group ? `/apis/${v.group}/${v.version}` : `/api/${v.version}`;
-  return k.only ? `${base}/namespaces/${encodeURIComponent(k.only.namespace)}/${k.plural}/${encodeURIComponent(k.only.name)}` : `${base}/${k.plural}`;
+  if (k.only) return `${base}/namespaces/${encodeURIComponent(k.only.namespace)}/${k.plural}/${encodeURIComponent(k.only.name)}`;
+  return k.namespace ? `${base}/namespaces/${encodeURIComponent(k.namespace)}/${k.plural}` : `${base}/${k.plural}`;
 }
 
 /** The one object of a fixed-name kind; 404 throws like a missing list. */
@@ -88,7 +116,7 @@ export async function listKind(env: LoadEnv, k: LiveKind, progress?: ListProgres
     const read: LiveObject[] = [];
     try {
       if (k.only) await getOne(env, listPath(k, v), apiVersion, k.kind, read);
-      else await listAll(env, listPath(k, v), apiVersion, k.kind, read, (n) => progress?.(k, n));
+      else await listAll(env, listPath(k, v), apiVersion, k.kind, read, (n) => progress?.(k, n), k.keep);
       return { kind: k, objects: read, apiVersion };
     } catch (e) {
       if (read.length === 0 && e instanceof HttpError && e.kind === 'status' && e.status === 404) {
@@ -97,19 +125,20 @@ export async function listKind(env: LoadEnv, k: LiveKind, progress?: ListProgres
       }
       // The pages read before the failure are still checked (a half-down cluster answers some of them).
       const partial = read.length ? ` after ${read.length} were read` : '';
-      return { kind: k, objects: read, apiVersion, failed: `${describeListError(e, k.resource)}${partial}` };
+      return { kind: k, objects: read, apiVersion, failed: `${describeListError(e, k.resource, !k.namespace)}${partial}` };
     }
   }
+  if (lastNotFound && k.builtin) return { kind: k, objects: [] };
   // Every cluster serves Services: a 404 there is a proxy or a wrong --server path, not an absent CRD.
   if (lastNotFound && !k.essential) return { kind: k, objects: [], absent: true };
   return { kind: k, objects: [], failed: `${k.resource}: ${lastNotFound ? 'not found (404)' : 'no version served'}` };
 }
 
-export function describeListError(e: unknown, resource: string): string {
+export function describeListError(e: unknown, resource: string, allNamespaces = true): string {
   if (!(e instanceof HttpError)) return `${resource}: failed`;
   switch (e.kind) {
     case 'status':
-      if (e.status === 403) return `${resource}: forbidden (403): the user may not list ${resource} in all namespaces`;
+      if (e.status === 403) return `${resource}: forbidden (403): the user may not list ${resource}${allNamespaces ? ' in all namespaces' : ''}`;
       if (e.status === 401) return `${resource}: unauthorized (401)`;
       return `${resource}: HTTP ${e.status}${e.reason ? ` (${e.reason})` : ''}`;
     case 'timeout':
@@ -127,7 +156,7 @@ export function describeListError(e: unknown, resource: string): string {
 }
 
 /** Appends every object to `out` page by page (so a failure keeps the pages read before it). */
-async function listAll(env: LoadEnv, path: string, apiVersion: string, kind: string, out: LiveObject[], progress: (n: number) => void): Promise<void> {
+async function listAll(env: LoadEnv, path: string, apiVersion: string, kind: string, out: LiveObject[], progress: (n: number) => void, keep?: (o: LiveObject) => boolean): Promise<void> {
   let cont: string | undefined;
   let restarted = false;
   let pages = 0;
@@ -154,7 +183,8 @@ async function listAll(env: LoadEnv, path: string, apiVersion: string, kind: str
     for (const item of list.items as Record<string, unknown>[]) {
       const meta = item?.metadata as { name?: unknown } | undefined;
       if (!item || typeof item !== 'object' || typeof meta?.name !== 'string') continue;
-      out.push(asShown(item, apiVersion, kind));
+      const shown = asShown(item, apiVersion, kind);
+      if (!keep || keep(shown)) out.push(shown);
     }
     pages++;
     progress(out.length);

@@ -202,7 +202,7 @@ export function parseConfig(text: string, uri: string, label = CONFIG_FILE_NAME)
       case 'serviceLB':
       case 'kubeVipServices':
         // What the live cluster would tell (facts/cluster/load.ts), for when it is not read: kube-proxy's
-        // ipvs.strictARP (KubeProxyIPVSConfiguration; metallb-l2-strictarp), k3s ServiceLB running (svclb-*
+        // ipvs.strictARP (KubeProxyIPVSConfiguration; metallb-l2-strictarp, kube-vip-arp-strictarp), k3s ServiceLB running (svclb-*
         // DaemonSets) and kube-vip in services mode (svc_enable: "true"; loadbalancer-ingress-node).
         if (isScalar(value) && typeof value.value === 'boolean') contribution.dataPlane = { ...contribution.dataPlane, [key]: value.value, source: contribution.dataPlane?.source ?? source(spanOf(value)) };
         else problem(value, `${key} must be true or false`);

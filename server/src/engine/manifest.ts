@@ -137,9 +137,14 @@ interface ChunkModel {
   l2Announcements?: L2Announcement[];
 }
 
-/** MetalLB announcing addresses in layer 2 mode: an L2Advertisement, or a pre-0.13 pool with `protocol: layer2`. */
+/**
+ * A speaker announcing Service addresses by ARP (layer 2): MetalLB (an L2Advertisement, or a pre-0.13 pool with
+ * `protocol: layer2`) or kube-vip in services mode with ARP (env `svc_enable` and `vip_arp` true, kube-vip
+ * pkg/kubevip/config_envvar.go, read with strconv.ParseBool in config_environment.go).
+ */
 export interface L2Announcement {
-  /** The object's `kind` value, or the pool's `protocol` value. */
+  speaker: 'metallb' | 'kube-vip';
+  /** The object's `kind` value, the pool's `protocol` value, or kube-vip's `vip_arp` (else `svc_enable`) value. */
   span: Span;
   label: string;
 }
@@ -172,12 +177,12 @@ export interface ManifestModel {
   skippedDocuments: number;
   /** Control-plane addresses the manifests declare. */
   apiServers?: DeclaredApiServer[];
-  /** MetalLB layer 2 announcements. */
+  /** MetalLB and kube-vip layer 2 (ARP) announcements. */
   l2Announcements?: L2Announcement[];
 }
 
 /** Any field the rules read appears literally in a document that can produce a finding. */
-const RELEVANT = /L2Advertisement|cp_enable|controlPlaneEndpoint|advertiseAddress|externalIPs|loadBalancer|LoadBalancer|loadbalancerIPs|lb-?ipam|IPAddressPool|IPPool|Gateway|clusterIP|address-pools|cidr-|range-|kind:\s*["']?Eip\b|BGPConfiguration/;
+const RELEVANT = /L2Advertisement|cp_enable|vip_arp|svc_enable|controlPlaneEndpoint|advertiseAddress|externalIPs|loadBalancer|LoadBalancer|loadbalancerIPs|lb-?ipam|IPAddressPool|IPPool|Gateway|clusterIP|address-pools|cidr-|range-|kind:\s*["']?Eip\b|BGPConfiguration/;
 /** Top-level `kind:` lines (column 0), and the kinds whose objects the rules read. */
 const KIND_LINE = /^(["']?)kind\1[ \t]*:[ \t]*(.*)$/gm;
 const CHECKED_KIND = /^["']?(Service|IPAddressPool|IPPool|Gateway|CiliumLoadBalancerIPPool|ConfigMap|Eip|BGPConfiguration|HelmRelease|HelmChart|HelmChartConfig|Application|Pod|DaemonSet|Deployment|ClusterConfiguration|InitConfiguration|JoinConfiguration|L2Advertisement|[A-Za-z]*List)["']?[ \t]*(#.*)?\r?$/;
@@ -870,7 +875,7 @@ function readObject(r: DocReader, obj: YAMLMap, cm: ChunkModel, depth: number): 
   }
   readApiServerDeclarations(r, obj, kind, apiVersion, name, namespace, cm);
   if (kind === 'L2Advertisement' && apiVersion.startsWith('metallb.io/')) {
-    (cm.l2Announcements ??= []).push({ span: kindSpan, label: `L2Advertisement ${name ?? ''}`.trimEnd() });
+    (cm.l2Announcements ??= []).push({ speaker: 'metallb', span: kindSpan, label: `L2Advertisement ${name ?? ''}`.trimEnd() });
     return;
   }
   const before = cm.objects.length;
@@ -1009,13 +1014,36 @@ function readApiServerDeclarations(r: DocReader, obj: YAMLMap, kind: string, api
     const c = r.deref(item);
     if (!isMap(c)) continue;
     const env = envOf(r, c);
+    const label = `kube-vip ${kind} ${namespace ? `${namespace}/` : ''}${name ?? ''}`.trimEnd();
+    readKubeVipArp(env.get('svc_enable'), env.get('vip_arp'), false, label, cm);
     if (env.get('cp_enable')?.value.trim().toLowerCase() !== 'true') continue;
     const addr = env.get('address') ?? env.get('vip_address');
     if (!addr || !parseIP(addr.value.trim()).ok) continue;
     const portText = env.get('port')?.value.trim();
     const port = portText && /^\d{1,5}$/.test(portText) ? Number(portText) : 6443;
-    add(addr.value.trim(), port, addr.span, `kube-vip ${kind} ${namespace ? `${namespace}/` : ''}${name ?? ''}`.trimEnd());
+    add(addr.value.trim(), port, addr.span, label);
   }
+}
+
+/** Go's strconv.ParseBool, which kube-vip reads its boolean env with. */
+function goBool(text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined;
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
+  return undefined;
+}
+
+/**
+ * kube-vip announcing Service addresses by ARP: `svc_enable` and `vip_arp` true (the `kube-vip manifest pod|daemonset
+ * --services --arp` output, kube-vip docs/installation). Unset, each is false in a pod (the flags' defaults, cmd/
+ * kube-vip.go) and true in the chart's values (kube-vip/helm-charts charts/kube-vip/values.yaml `env`).
+ */
+function readKubeVipArp(svc: { value: string; span: Span } | undefined, arp: { value: string; span: Span } | undefined, chartDefaults: boolean, label: string, cm: ChunkModel): void {
+  if (!svc && !arp) return;
+  const services = svc ? goBool(svc.value.trim()) : chartDefaults;
+  const announces = arp ? goBool(arp.value.trim()) : chartDefaults;
+  if (services !== true || announces !== true) return;
+  (cm.l2Announcements ??= []).push({ speaker: 'kube-vip', span: (arp ?? svc)!.span, label });
 }
 
 /**
@@ -1025,6 +1053,12 @@ function readApiServerDeclarations(r: DocReader, obj: YAMLMap, kind: string, api
  */
 function readKubeVipValues(r: DocReader, map: YAMLMap, path: string[], cm: ChunkModel): void {
   const env = r.getMap(map, 'env');
+  const scalarOf = (key: string): { value: string; span: Span } | undefined => {
+    const v = r.get(env, key);
+    const n = v && r.deref(v.value);
+    return isScalar(n) && n.value !== null ? { value: String(n.value), span: spanOf(n as Node) } : undefined;
+  };
+  readKubeVipArp(scalarOf('svc_enable'), scalarOf('vip_arp'), true, `kube-vip chart values ${path.length ? `${path.join('.')}.` : ''}env`, cm);
   const cp = r.get(env, 'cp_enable');
   const cpValue = cp && r.deref(cp.value);
   if (!isScalar(cpValue) || String(cpValue.value).trim().toLowerCase() !== 'true') return;
@@ -1193,7 +1227,7 @@ function readPool(
           const poolName = inner.getString(m, 'name');
           const protocol = inner.get(m, 'protocol');
           const pv = protocol && inner.deref(protocol.value);
-          if (isScalar(pv) && pv.value === 'layer2') (into.l2Announcements ??= []).push({ span: spanOf(pv as Node), label: `MetalLB ConfigMap ${namespace}/${name}${poolName ? ` pool ${poolName}` : ''}` });
+          if (isScalar(pv) && pv.value === 'layer2') (into.l2Announcements ??= []).push({ speaker: 'metallb', span: spanOf(pv as Node), label: `MetalLB ConfigMap ${namespace}/${name}${poolName ? ` pool ${poolName}` : ''}` });
           into.objects.push({
             kind: 'ConfigMap',
             source: 'metallb-configmap',

@@ -20,6 +20,7 @@ import { externalIPDeprecated } from './externalip-deprecated';
 import { loadBalancerAnnotationNode } from './loadbalancer-annotation-node';
 import { addressInvalid } from './address-invalid';
 import { metallbL2StrictARP } from './metallb-l2-strictarp';
+import { kubeVipArpStrictARP } from './kube-vip-arp-strictarp';
 
 export const RULES: readonly Rule[] = [
   externalIPApiServer,
@@ -41,6 +42,7 @@ export const RULES: readonly Rule[] = [
   ipPoolNode,
   addressInvalid,
   metallbL2StrictARP,
+  kubeVipArpStrictARP,
   externalIPDeprecated,
 ];
 

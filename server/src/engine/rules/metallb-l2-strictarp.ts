@@ -5,6 +5,8 @@
 // kube-proxy config was read (the live cluster, the audit) or the config file states `strictARP`, so the fact is
 // known, not guessed. kube-router's IPVS proxy sets arp_ignore=1/arp_announce=2 itself (cloudnativelabs/kube-router
 // pkg/controllers/proxy/network_services_controller.go, since v1.4.0), so only kube-proxy's IPVS mode is meant.
+// kube-vip's ARP mode for Services has the same need and its own rule (kube-vip-arp-strictarp), so that this id keeps
+// meaning MetalLB in configs that set or disable it.
 import type { Rule } from './rule';
 
 export const metallbL2StrictARP: Rule = {
@@ -15,6 +17,7 @@ export const metallbL2StrictARP: Rule = {
     const dp = ctx.facts.dataPlane;
     if (ctx.facts.proxyMode !== 'ipvs' || dp?.strictARP !== false) return;
     for (const a of model.l2Announcements ?? []) {
+      if (a.speaker !== 'metallb') continue; // kube-vip's ARP mode: kube-vip-arp-strictarp
       ctx.report(this, {
         span: a.span,
         message: `${a.label} announces addresses in layer 2 mode, but kube-proxy runs in IPVS mode without ipvs.strictARP (from ${dp.source?.label ?? 'the kube-proxy config'}): every node answers ARP for the load-balancer addresses on kube-ipvs0, so traffic reaches random nodes. Set strictARP: true in the kube-system/kube-proxy ConfigMap.`,
