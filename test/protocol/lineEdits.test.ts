@@ -62,6 +62,14 @@ describe('clients that negotiated no position encoding get whole-line edits', ()
   }
 });
 
+test('a document over 1 MB, whose quick fixes the read worker computes: whole lines too', async () => {
+  const large = FLOW + '# ' + 'x'.repeat(1024 * 1024) + '\n';
+  const remove = (await editsFor(ALE, large))['Remove this address'];
+  assert.ok(remove?.length, 'no "Remove this address"');
+  for (const e of remove) assert.deepEqual([e.range.start.character, e.range.end.character], [0, 0], JSON.stringify(e.range));
+  assert.equal(applyTextEdits(large, remove, 'utf-8'), applyTextEdits(large, remove, 'utf-16'));
+});
+
 describe('clients that negotiated an encoding keep edits of the address alone', () => {
   for (const [profile, encoding] of [[VSCODE, 'utf-16'], [EGLOT, 'utf-32']] as const) {
     test(`${profile.name} (${encoding})`, async () => {
