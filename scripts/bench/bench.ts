@@ -12,6 +12,12 @@
 // server's main loop is blocked while it analyzes (ping round trips), stale publishes in a typing burst, and the
 // server's memory (VmRSS/VmHWM from /proc) before, with the file open, and after closing it.
 // Medians everywhere. Writes .bench/results.json and prints tables.
+//
+// `npm run bench -- --no-peer --blocks [--block-sizes 1,10,64] [--shapes bundle,services,one-line] [--cli]` runs only
+// the main-thread blocks on large files of each shape (a fresh server per file), each against its floor in the same
+// run (JSON.parse of its didOpen message, which the JSON-RPC layer does on the main thread), with open→diagnostics
+// and peak memory, and with --cli the CLI's time and peak memory on the same files. `--server PATH` (and
+// `--cli-path PATH`) measure another build (e.g. the one before a change). Writes .bench/blocks.json.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -22,7 +28,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, checkModel, mergeFacts, NodeInventory, parseConfig, readManifest, splitDocuments, Suppressions, type ClusterFacts, type DocumentCache } from '../../server/src/engine/index';
 import { generateInventoryConfig, generateManifest, middleAddressLine, nodeAddress } from './generate';
 import { BenchClient, fileUri, type ServerSpec } from './lsp';
-import { filesAxis, mainThreadBlocks, oneLineList, servicesStream } from './scale';
+import { cliRuns, filesAxis, mainThreadBlocks, oneLineList, servicesStream } from './scale';
 import { responsiveness, responsivenessLines } from './responsiveness';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -32,6 +38,8 @@ const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const NO_PEER = argv.includes('--no-peer');
 const PROFILE = argv.includes('--profile');
+/** Only the main-thread blocks (and, with --cli, the CLI) on large files of each shape: `--blocks [--block-sizes 1,10,64] [--shapes bundle,services,one-line] [--cli]`. */
+const BLOCKS = argv.includes('--blocks');
 const argValue = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : undefined;
@@ -643,12 +651,66 @@ function revision(): string {
   }
 }
 
+/** A large input of one shape, just under `mbs` MB (the default size limit is 64 MB). */
+function shapeText(shape: string, mbs: number): string {
+  const bytes = mbs * MB - 4096;
+  if (shape === 'bundle') return generateManifest(bytes).text;
+  if (shape === 'services') return servicesStream(bytes);
+  if (shape === 'one-line') return oneLineList(bytes);
+  throw new Error(`unknown shape ${shape} (bundle, services, one-line)`);
+}
+
+/**
+ * The floor of the main thread's longest block for a file: decoding and parsing its didOpen message, which
+ * vscode-jsonrpc does on the main thread before any of our code runs (median of 3, in this process).
+ */
+function receiveFloorMs(uri: string, text: string): number {
+  const bytes = Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: 'yaml', version: 1, text } } }), 'utf8');
+  const xs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    gc();
+    const t = performance.now();
+    // What vscode-jsonrpc does with the message's bytes on the main thread: decode them, then parse.
+    JSON.parse(bytes.toString('utf8'));
+    xs.push(performance.now() - t);
+  }
+  return median(xs);
+}
+
+/** `--blocks`: the longest main-thread block while large files of each shape are analyzed, against the floor. */
+async function blocksOnly(): Promise<void> {
+  const sizes = argValue('block-sizes')?.split(',').map(Number) ?? [1, 10, 64];
+  const shapes = argValue('shapes')?.split(',') ?? ['bundle', 'services', 'one-line'];
+  const inputs = sizes.flatMap((mbs) => shapes.map((shape) => ({ name: `${shape}-${mbs}mb.yaml`, text: shapeText(shape, mbs) })));
+  const floors = new Map(inputs.map((i) => [i.name, receiveFloorMs(fileUri(join(WS, 'open', i.name)), i.text)]));
+  log(`main-thread blocks (${SERVER}): ${inputs.map((i) => i.name).join(', ')}`);
+  const blocks = await mainThreadBlocks(SERVER, WS, inputs, log);
+  const cli = argv.includes('--cli') ? cliRuns(resolve(ROOT, argValue('cli-path') ?? 'server/out/cli.js'), WS, inputs, log) : [];
+  const out: string[] = [];
+  out.push(
+    table(
+      ['main thread while a large file is analyzed', 'MB', 'floor ms (decode + JSON.parse of didOpen)', 'longest block ms', 'longest block / floor', 'p99 ms', 'open→diagnostics ms', 'peak RSS MB'],
+      blocks.map((b) => [b.name, mb(b.bytes), ms(floors.get(b.name)!), ms(b.maxBlockMs), ratio(b.maxBlockMs / floors.get(b.name)!), ms(b.p99Ms), ms(b.openToDiagnosticsMs), mb(b.peakRss)]),
+    ),
+  );
+  out.push('(a fresh server per file, 5,000-node inventory; event-loop delay inside the server, node:perf_hooks monitorEventLoopDelay, from didOpen to its diagnostics; the floor is receiving the message, measured in the bench process)');
+  if (cli.length) {
+    out.push('');
+    out.push(table(['kube-ip-guard lint FILE', 'MB', 'ms', 'ms/MB', 'peak RSS MB', 'findings'], cli.map((c) => [c.name, mb(c.bytes), ms(c.ms), ms(c.ms / (c.bytes / MB)), mb(c.peakRss), c.findings])));
+  }
+  const report = out.join('\n');
+  console.log(report);
+  writeFileSync(join(OUT, 'blocks.json'), JSON.stringify({ date: new Date().toISOString(), server: SERVER, revision: revision(), floors: Object.fromEntries(floors), blocks, cli, report }, null, 2));
+  log(`wrote ${join(OUT, 'blocks.json')}`);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const rev = revision();
   mkdirSync(WS, { recursive: true });
   const config = generateInventoryConfig(NODES);
   writeFileSync(join(WS, '.kube-ip-guard.yaml'), config);
+  if (BLOCKS) return blocksOnly();
   const facts = factsFrom(config);
   log(`inventory: ${facts.nodes.length} nodes (${mb(config.length)} MB config) in ${WS}`);
   if (argv.includes('--responsiveness')) {

@@ -20,6 +20,9 @@ export interface BlockResult {
   maxBlockMs: number;
   /** Its 99th percentile (ms). */
   p99Ms: number;
+  /** The server's peak resident memory (VmHWM) and its resident memory with the file open, in bytes. */
+  peakRss: number;
+  rssOpen: number;
 }
 
 export interface FilesResult {
@@ -69,7 +72,8 @@ export async function mainThreadBlocks(server: string, dir: string, inputs: { na
       const t0 = c.open(uri, input.text);
       const p = await c.waitFor(uri, { version: 1, timeoutMs: 900_000 });
       const h = await readProbe(c.pid, out);
-      results.push({ name: input.name, bytes: input.text.length, openToDiagnosticsMs: p.at - t0, maxBlockMs: h.max, p99Ms: h.p99 });
+      const m = c.memory();
+      results.push({ name: input.name, bytes: input.text.length, openToDiagnosticsMs: p.at - t0, maxBlockMs: h.max, p99Ms: h.p99, peakRss: m.hwm, rssOpen: m.rss });
     } finally {
       await c.stop();
     }
@@ -144,4 +148,46 @@ export function oneLineList(bytes: number): string {
   }
   items.push('{"apiVersion":"v1","kind":"Service","metadata":{"name":"bad"},"spec":{"externalIPs":["192.168.0.11"]}}');
   return `{"apiVersion":"v1","kind":"List","items":[${items.join(',')}]}`;
+}
+
+export interface CliResult {
+  name: string;
+  bytes: number;
+  ms: number;
+  /** The CLI process's peak resident memory (process.resourceUsage().maxRSS), in bytes. */
+  peakRss: number;
+  findings: number;
+}
+
+/** `kube-ip-guard lint FILE --format json` on each input: wall time and peak memory (recorded by a preload). */
+export function cliRuns(cli: string, dir: string, inputs: { name: string; text: string }[], log: (s: string) => void): CliResult[] {
+  const probe = join(dir, 'maxrss.cjs');
+  const out = join(dir, 'maxrss.json');
+  writeFileSync(probe, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, String(process.resourceUsage().maxRSS * 1024)));\n`);
+  const results: CliResult[] = [];
+  for (const input of inputs) {
+    log(`  CLI: ${input.name}`);
+    const file = join(dir, 'cli', input.name);
+    mkdirSync(join(dir, 'cli'), { recursive: true });
+    writeFileSync(file, input.text);
+    rmSync(out, { force: true });
+    const t0 = performance.now();
+    let stdout: string;
+    try {
+      stdout = execFileSync(process.execPath, ['--require', probe, cli, 'lint', file, '--format', 'json', '--max-file-size', '128'], { cwd: dir, maxBuffer: 1024 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    } catch (e) {
+      // Exit status 1: errors found, as planted.
+      stdout = String((e as { stdout?: Buffer }).stdout ?? '');
+    }
+    const ms = performance.now() - t0;
+    let findings = NaN;
+    try {
+      findings = (JSON.parse(stdout) as unknown[]).length;
+    } catch {
+      // not JSON: counted as unknown
+    }
+    results.push({ name: input.name, bytes: input.text.length, ms, peakRss: existsSync(out) ? Number(readFileSync(out, 'utf8')) : NaN, findings });
+    rmSync(file, { force: true });
+  }
+  return results;
 }

@@ -82,8 +82,12 @@ interface DocState {
 const DEBOUNCE_MS = 40;
 /** Re-checking other documents for a cross-file change can wait until typing pauses. */
 const CROSS_FILE_DELAY_MS = 250;
-/** Texts from this size on are analyzed in slices of about SLICE_MS of work each. */
-const SLICED_ABOVE = 1024 * 1024;
+/**
+ * Texts from this size on are analyzed in the worker (or, without it, in slices of about SLICE_MS of work each on
+ * the main thread). Parsing costs the main thread a few milliseconds per KB for a stream made only of Services (the
+ * worst shape; the benchmark's `--blocks`): a file this small stays a short block.
+ */
+export const IN_WORKER_FROM = 64 * 1024;
 const SLICE_MS = 15;
 
 export class DocumentAnalyzer {
@@ -243,7 +247,7 @@ export class DocumentAnalyzer {
    * document analyzed on the main thread: ask `current` then.
    */
   async inWorker(doc: TextDocument): Promise<WorkerDocument | undefined> {
-    if (doc.getText().length < SLICED_ABOVE || !this.host.readers?.available) return undefined;
+    if (doc.getText().length < IN_WORKER_FROM || !this.host.readers?.available) return undefined;
     const s = this.state(doc.uri);
     if (s.last?.version === doc.version && !s.stale && !(s.phase.name === 'running' && s.phase.run.version === doc.version)) return s.last.worker;
     if (!(s.phase.name === 'running' && s.phase.run.version === doc.version)) void this.current(doc);
@@ -295,7 +299,7 @@ export class DocumentAnalyzer {
         workspaceApiServers: this.host.workspace.apiServersFor(uri, scope.key),
       };
       let analysis: Analysis | undefined;
-      if (text.length < SLICED_ABOVE || text.length > options.maxLength) {
+      if (text.length < IN_WORKER_FROM || text.length > options.maxLength) {
         analysis = analyze(text, facts, options);
       } else if (this.host.readers?.start()) {
         // A big file is analyzed in the worker, reading and rules: what comes back is plain records (diagnostics with
@@ -321,7 +325,7 @@ export class DocumentAnalyzer {
           };
         }
       }
-      if (!analysis && text.length >= SLICED_ABOVE && text.length <= options.maxLength) {
+      if (!analysis && text.length >= IN_WORKER_FROM && text.length <= options.maxLength) {
         // Without the worker: read and check in slices on the main thread, so hovers and other documents are
         // answered between them.
         let sliceStart = Date.now();

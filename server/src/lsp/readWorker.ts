@@ -99,10 +99,16 @@ async function pause(cancel: Int32Array): Promise<boolean> {
   return Atomics.load(cancel, 0) === 0;
 }
 
-/** Analyses and index reads, one at a time. */
+/**
+ * Analyses and index reads of large texts run one at a time (each holds its model until done); those of texts under
+ * ALONGSIDE_BELOW start at once and run between the slices of the one in flight, so a small document is never
+ * queued behind a 60 MB one.
+ */
+const ALONGSIDE_BELOW = 1024 * 1024;
 let queue: Promise<void> = Promise.resolve();
-function enqueue(work: () => Promise<void>): void {
-  queue = queue.then(work, work);
+function enqueue(work: () => Promise<void>, length: number): void {
+  if (length < ALONGSIDE_BELOW) void work();
+  else queue = queue.then(work, work);
 }
 
 function takeText(job: number): string {
@@ -135,12 +141,12 @@ port.on('message', (m: ToWorker) => {
       }
       const entry: DocEntry = { version: m.version, doc: TextDocument.create(m.uri, 'yaml', m.version, text), codec: new PositionCodec(m.encoding), facts: f, ended: false, waiters: [] };
       docs.set(m.uri, entry);
-      enqueue(() => analyze(m, entry, text));
+      enqueue(() => analyze(m, entry, text), text.length);
       return;
     }
     case 'index': {
       const text = takeText(m.job);
-      enqueue(() => index(m, text));
+      enqueue(() => index(m, text), text.length);
       return;
     }
     case 'mirror':
@@ -206,7 +212,6 @@ async function analyze(m: Extract<ToWorker, { type: 'analyze' }>, entry: DocEntr
       cache = new Map();
       caches.set(m.uri, cache);
     }
-    sliceStart = performance.now();
     const model = await readManifestSliced(text, { cache, helmValues: m.helmValues }, () => pause(cancel));
     if (!model) return stop('cancelled');
     entry.model = model;
@@ -258,7 +263,6 @@ function toClient(entry: DocEntry, diagnostics: Diagnostic[]): Diagnostic[] {
 async function index(m: Extract<ToWorker, { type: 'index' }>, text: string): Promise<void> {
   const cancel = new Int32Array(m.cancel);
   try {
-    sliceStart = performance.now();
     const model = await readManifestSliced(text, { helmValues: m.helmValues }, () => pause(cancel));
     if (!model) return send({ job: m.job, type: 'cancelled' });
     const file = indexedOf(m.path, text, model);

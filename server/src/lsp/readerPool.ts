@@ -86,14 +86,21 @@ export class ReaderPool {
   private readonly factsIds = new WeakMap<ClusterFacts, number>();
   private nextFacts = 1;
 
-  constructor(private readonly log: (line: string) => void) {}
+  /**
+   * `snapshot`: the cross-file index as it is (uri, records, whether they are an open document's), sent to the worker
+   * when it starts; from then on every change is sent as it is applied (`mirror`).
+   */
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly snapshot: () => Iterable<[string, FileServices, boolean]> = () => [],
+  ) {}
 
   /** True when analysis can happen off the main thread. */
   get available(): boolean {
     return !this.broken && existsSync(join(__dirname, 'readWorker.js'));
   }
 
-  /** Start the worker now (it must see every change of the cross-file index from the first on). */
+  /** Start the worker (at the first large file): false when it cannot run. */
   start(): boolean {
     if (this.worker) return true;
     if (!this.available) return false;
@@ -122,6 +129,7 @@ export class ReaderPool {
       if (code !== 0 && this.worker === w) fail(new Error(`exit code ${code}`));
     });
     this.worker = w;
+    for (const [uri, services, open] of this.snapshot()) this.mirror(uri, services, open);
     return true;
   }
 

@@ -103,9 +103,8 @@ export class ServerContext {
       clusterStatus: () => this.cluster.status(),
     });
 
-    this.readers = new ReaderPool(log);
-    // The worker mirrors the cross-file index from its first update on (it checks large documents against it).
-    this.readers.start();
+    // The worker (started at the first large file) mirrors the cross-file index: large documents are checked there.
+    this.readers = new ReaderPool(log, () => this.workspace.entries());
     this.workspace.onApplied = (uri, services, open) => this.readers.mirror(uri, services, open);
 
     this.index = new WorkspaceIndex({

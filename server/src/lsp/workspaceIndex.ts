@@ -34,7 +34,7 @@ export interface WorkspaceIndexHost {
 }
 
 /** Files from this size on are read in the analysis worker. */
-const LARGE_FILE = 1024 * 1024;
+const LARGE_FILE = 64 * 1024;
 
 interface Entry {
   uri: string;

@@ -125,9 +125,9 @@ export class WorkspaceServices {
   /** Is this address key an externalIP of an open document (a pool address must not be one of them)? */
   readonly usedAddressKeys: { has(key: string): boolean } = { has: (key) => this.used.has(key) };
 
-  /** Every file's records as the index holds them now (for a read worker that starts late). */
-  entries(): IterableIterator<[string, FileServices]> {
-    return this.applied.entries();
+  /** Every file's records as the index holds them now, and whether they are an open document's (for a worker that starts late). */
+  *entries(): IterableIterator<[string, FileServices, boolean]> {
+    for (const [uri, services] of this.applied) yield [uri, services, this.open.get(uri) === services];
   }
 }
 
