@@ -5,7 +5,8 @@
 // `svc_enable`), and `ipvs.strictARP` from the kube-proxy ConfigMap.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadClusterFacts } from '../../server/src/facts/cluster';
+import { loadClusterFacts, loadFactsCache, saveFactsCache } from '../../server/src/facts/cluster';
+import { analyze, mergeFacts } from '../../server/src/engine/index';
 import { StandinApiServer, writeKubeconfig } from './standin';
 import type { KubeObject } from './standinObjects';
 import { tmpDir } from './helpers';
@@ -68,4 +69,52 @@ test('k3s ServiceLB and kube-vip services mode are data-plane facts; strictARP c
   assert.deepEqual({ ...r.contribution!.dataPlane, source: undefined }, { strictARP: false, serviceLB: true, kubeVipServices: true, source: undefined });
   const plain = await load({});
   assert.deepEqual({ ...plain.contribution!.dataPlane, source: undefined }, { strictARP: false, source: undefined });
+});
+
+// Cilium's Helm chart: the agent container `cilium-agent` with image `quay.io/cilium/cilium:v<release>@sha256:<digest>`,
+// and cilium-config with `enable-node-ipam` and `default-lb-service-ipam` (lbipam by default; nodeipam or none).
+const CILIUM_DIGEST = 'sha256:' + 'ab12'.repeat(16);
+function ciliumDs(image: string): KubeObject {
+  return ds('cilium', { name: 'cilium-agent', image });
+}
+
+test('Cilium\'s release from its image tag and node IPAM as the default: data-plane facts, each with its own source; the cache keeps them', async () => {
+  const r = await load({
+    kubeProxyMode: null,
+    daemonsets: [ciliumDs(`quay.io/cilium/cilium:v1.19.2@${CILIUM_DIGEST}`)],
+    configmaps: [{ metadata: { name: 'cilium-config', namespace: 'kube-system' }, data: { 'kube-proxy-replacement': 'true', 'enable-node-ipam': 'true', 'default-lb-service-ipam': 'nodeipam' } }],
+  });
+  assert.equal(r.state, 'ok', r.message);
+  const dp = r.contribution!.dataPlane!;
+  assert.equal(dp.ciliumVersion, '1.19.2');
+  assert.equal(dp.ciliumNodeIPAMDefault, true);
+  assert.equal(dp.sources?.ciliumVersion?.label, 'context lab, DaemonSet kube-system/cilium image v1.19.2');
+  assert.equal(dp.sources?.ciliumNodeIPAMDefault?.label, 'context lab, cilium-config enable-node-ipam: true, default-lb-service-ipam: nodeipam');
+
+  // The same facts path as the server and the CLI: merged, they decide the verdict on a classless Service's status.
+  const facts = mergeFacts([r.contribution!]);
+  const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80, protocol: TCP}]\nstatus:\n  loadBalancer:\n    ingress: [{ip: 192.168.0.11}]\n';
+  assert.deepEqual(analyze(svc, facts).findings, [], 'published by node IPAM by design, port 80 only: nothing breaks');
+
+  const cacheDir = tmpDir();
+  assert.ok(await saveFactsCache(cacheDir, r));
+  const cached = await loadFactsCache(cacheDir, r.context!, r.server!);
+  assert.equal(cached?.contribution?.dataPlane?.ciliumVersion, '1.19.2');
+  assert.equal(cached?.contribution?.dataPlane?.ciliumNodeIPAMDefault, true);
+});
+
+test('near misses: a tag without a release (latest), node IPAM enabled but lbipam the default, node IPAM default without enable-node-ipam', async () => {
+  const latest = await load({
+    daemonsets: [ciliumDs('quay.io/cilium/cilium:latest')],
+    configmaps: [{ metadata: { name: 'cilium-config', namespace: 'kube-system' }, data: { 'enable-node-ipam': 'true', 'default-lb-service-ipam': 'lbipam' } }],
+  });
+  assert.equal(latest.state, 'ok', latest.message);
+  assert.equal(latest.contribution!.dataPlane?.ciliumVersion, undefined);
+  assert.equal(latest.contribution!.dataPlane?.ciliumNodeIPAMDefault, undefined);
+  const disabled = await load({
+    daemonsets: [ciliumDs('quay.io/cilium/cilium:v1.18.6')],
+    configmaps: [{ metadata: { name: 'cilium-config', namespace: 'kube-system' }, data: { 'default-lb-service-ipam': 'nodeipam' } }],
+  });
+  assert.equal(disabled.contribution!.dataPlane?.ciliumNodeIPAMDefault, undefined);
+  assert.equal(disabled.contribution!.dataPlane?.ciliumVersion, '1.18.6');
 });

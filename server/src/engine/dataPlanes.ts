@@ -16,8 +16,9 @@
 // - Cilium's kube-proxy replacement (cilium/cilium pkg/loadbalancer, bpf/bpf_sock.c): service addresses are matched
 //   in eBPF on every node, before the host stack sees the packet, per (address, port, protocol); Cilium 1.19's
 //   wildcard entries (cilium #40684) made an LB Service given a node's address take all of that node's traffic
-//   (cilium #43206) until cilium #45572 left node-local addresses out.
-import type { ProxyMode } from './facts';
+//   (cilium #43206) until cilium #45572 left node-local addresses out. Its release is read from the live cluster (the
+//   DaemonSet's image tag) where it can be; unknown, the worst case is assumed.
+import type { DataPlaneFacts, ProxyMode } from './facts';
 
 export interface DataPlane {
   mode: ProxyMode;
@@ -80,8 +81,8 @@ const PLANES: Record<ProxyMode, DataPlane> = {
   cilium: {
     // Service frontends are (address, port, protocol) entries of the eBPF service map; Cilium 1.19 added wildcard
     // entries that drop every other port of a service address (cilium #40684), which made a node address given to a
-    // Service unreachable (cilium #43206), until cilium #45572 stopped programming them for node-local addresses. Its
-    // version is not read, so the worst case decides the severity, and the words say both.
+    // Service unreachable (cilium #43206), until cilium #45572 stopped programming them for node-local addresses. When
+    // its release is not known, the worst case decides the severity, and the words say both (`ciliumAt` otherwise).
     mode: 'cilium',
     name: 'Cilium kube-proxy replacement',
     takesWholeAddress: true,
@@ -96,11 +97,56 @@ const PLANES: Record<ProxyMode, DataPlane> = {
   },
 };
 
-export function dataPlaneOf(mode: ProxyMode): DataPlane {
+/** `1.19.2` from a Cilium version text (its DaemonSet's image tag): [major, minor], or undefined. */
+export function ciliumMinor(version: string | undefined): [number, number] | undefined {
+  const m = version ? /^v?(\d{1,3})\.(\d{1,3})(?:\.|$)/.exec(version) : null;
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/**
+ * Cilium's data plane at a known release. The wildcard service entries that drop every other port of a service
+ * address came with 1.19 (cilium #40684); cilium #45572 (merged for 1.20) stopped programming them for node-local
+ * addresses. Whether a 1.19 patch release carries the fix is not known here, so 1.19 keeps the worst case; before
+ * 1.19 and from 1.20 only the Service's ports on the address are taken, as in iptables mode.
+ */
+function ciliumAt(version: string): DataPlane | undefined {
+  const v = ciliumMinor(version);
+  if (!v) return undefined;
+  const base = PLANES.cilium;
+  const [major, minor] = v;
+  if (major === 1 && minor === 19) {
+    return {
+      ...base,
+      nodeShort: (nodes, ports) =>
+        `Cilium's kube-proxy replacement matches it in eBPF on every node, so traffic meant for ${nodes} on ${ports} is taken by the Service, and Cilium ${version} drops every other packet to it too unless it carries the fix of cilium #45572 (cilium #43206).`,
+      apiServerShort: (ports) =>
+        `Cilium's kube-proxy replacement matches it in eBPF on every node, so ${ports} on the API server's host is taken by the Service, and Cilium ${version} drops every other packet to it too unless it carries the fix of cilium #45572: nodes lose the API server (cilium #43206).`,
+    };
+  }
+  const only = (who: string, ports: string) => `Cilium ${version}'s kube-proxy replacement matches it in eBPF on every node, so traffic meant for ${who} on ${ports} is taken by the Service; other ports keep working (${minor < 19 && major === 1 ? 'no wildcard entries before 1.19' : 'node-local addresses get no wildcard entry since cilium #45572'}).`;
+  return {
+    ...base,
+    name: `Cilium ${version} kube-proxy replacement`,
+    takesWholeAddress: false,
+    nodeShort: (nodes, ports) => only(nodes, ports),
+    apiServerShort: (ports) => only("the API server's host", ports),
+    nodeWhy: (nodes, ports) => `${only(nodes, ports)} A Service port the node serves itself (kubelet, SSH, the API server) is lost to the Service.`,
+    apiServerWhy: (ports) => `${only("the API server's host", ports)} When that is the API server's port, kubelet and the agents on every node lose the API server.`,
+  };
+}
+
+/** The data plane of `mode`, at the release `dataPlane` says when it was read (Cilium's, from its DaemonSet's image). */
+export function dataPlaneOf(mode: ProxyMode, dataPlane?: DataPlaneFacts): DataPlane {
+  if (mode === 'cilium' && dataPlane?.ciliumVersion) return ciliumAt(dataPlane.ciliumVersion) ?? PLANES[mode];
   return PLANES[mode];
 }
 
-/** The severity of a Service address equal to a node's or API server's: error where the data plane takes it whole. */
-export function collisionSeverity(mode: ProxyMode): 'error' | 'warning' {
-  return PLANES[mode].takesWholeAddress ? 'error' : 'warning';
+/**
+ * The severity of a Service address equal to a node's or API server's: error where the data plane takes it whole;
+ * where it takes only the Service's ports, a warning, or an error when one of them is a port the node serves itself
+ * (`criticalHit`; kube-proxy's iptables/nftables modes leave that to externalip-critical-port).
+ */
+export function collisionSeverity(mode: ProxyMode, dataPlane?: DataPlaneFacts, criticalHit = false): 'error' | 'warning' {
+  const plane = dataPlaneOf(mode, dataPlane);
+  return plane.takesWholeAddress || (criticalHit && mode === 'cilium') ? 'error' : 'warning';
 }

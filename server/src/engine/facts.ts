@@ -73,8 +73,21 @@ export interface DataPlaneFacts {
   serviceLB?: boolean;
   /** kube-vip runs in services mode (`svc_enable: "true"`) and binds load-balancer addresses on a node. */
   kubeVipServices?: boolean;
+  /**
+   * Cilium node IPAM takes the LoadBalancer Services without a class (cilium-config `enable-node-ipam: "true"` and
+   * `default-lb-service-ipam: nodeipam`), as if they had `loadBalancerClass: io.cilium/node`.
+   */
+  ciliumNodeIPAMDefault?: boolean;
+  /** Cilium's release, from its DaemonSet's image tag ("1.19.2"); the consequence text and severity follow it. */
+  ciliumVersion?: string;
+  /** The first source that set the facts above. */
   source?: FactSource;
+  /** Where each fact came from, when they came from different reads (the hover names them). */
+  sources?: Partial<Record<DataPlaneFactKey, FactSource>>;
 }
+
+export const DATA_PLANE_FACT_KEYS = ['strictARP', 'serviceLB', 'kubeVipServices', 'ciliumNodeIPAMDefault', 'ciliumVersion'] as const;
+export type DataPlaneFactKey = (typeof DATA_PLANE_FACT_KEYS)[number];
 
 export interface CidrFact {
   cidr: string;
@@ -173,7 +186,12 @@ export function mergeFacts(contributions: readonly FactContribution[]): ClusterF
     if (!facts.kubeProxyFeatureGates && c.kubeProxyFeatureGates) facts.kubeProxyFeatureGates = c.kubeProxyFeatureGates;
     if (c.dataPlane) {
       const dp: DataPlaneFacts = { ...(facts.dataPlane ?? {}) };
-      for (const k of ['strictARP', 'serviceLB', 'kubeVipServices'] as const) if (dp[k] === undefined && c.dataPlane[k] !== undefined) dp[k] = c.dataPlane[k];
+      for (const k of DATA_PLANE_FACT_KEYS) {
+        if (dp[k] !== undefined || c.dataPlane[k] === undefined) continue;
+        (dp as Record<DataPlaneFactKey, unknown>)[k] = c.dataPlane[k];
+        const from = c.dataPlane.sources?.[k] ?? c.dataPlane.source;
+        if (from) dp.sources = { ...dp.sources, [k]: from };
+      }
       dp.source ??= c.dataPlane.source;
       facts.dataPlane = dp;
     }

@@ -39,7 +39,21 @@ function sourcesLine(facts: ClusterFacts): string {
   const parts = facts.sources
     .filter((s) => s.nodes + s.apiServers > 0)
     .map((s) => `${s.nodes} node${s.nodes === 1 ? '' : 's'}${s.apiServers ? ` and ${s.apiServers} API server address${s.apiServers === 1 ? '' : 'es'}` : ''} from ${md(s.label)}${s.staleSince ? ` (cached ${md(s.staleSince)})` : ''}`);
-  return `Checked against ${parts.join('; ')}. Proxy mode: ${proxyModeName(facts.proxyMode)}${facts.proxyModeSource ? ` (from ${md(facts.proxyModeSource.label)})` : ' (default)'}. ${version}`;
+  return `Checked against ${parts.join('; ')}. Proxy mode: ${proxyModeName(facts.proxyMode, facts.dataPlane)}${facts.proxyModeSource ? ` (from ${md(facts.proxyModeSource.label)})` : ' (default)'}.${dataPlaneLine(facts)} ${version}`;
+}
+
+/** The data-plane facts read from the cluster that change a verdict, each with where it came from. */
+function dataPlaneLine(facts: ClusterFacts): string {
+  const dp = facts.dataPlane;
+  if (!dp) return '';
+  const from = (k: 'ciliumVersion' | 'ciliumNodeIPAMDefault') => {
+    const s = dp.sources?.[k] ?? dp.source;
+    return s ? ` (from ${md(s.label)})` : '';
+  };
+  const parts: string[] = [];
+  if (dp.ciliumVersion && facts.proxyMode === 'cilium') parts.push(`Cilium ${md(dp.ciliumVersion)}${from('ciliumVersion')}`);
+  if (dp.ciliumNodeIPAMDefault) parts.push(`Cilium node IPAM takes Services without a class${from('ciliumNodeIPAMDefault')}`);
+  return parts.length ? ` ${parts.join('; ')}.` : '';
 }
 
 /** What to do, from the fixes the findings on this address offer (the quick fixes say the same). */
@@ -83,7 +97,7 @@ export function hoverAt(analysis: Analysis, offset: number, givenFacts: ClusterF
     lines.push(`**${md(field.value ?? '')}** collides with the cluster itself: ${what.join('; ')}.`);
     if (!options.diagnosticsShown) {
       const nodes = [...new Set(owners.nodes.map((n) => md(n.node)))].join(', ');
-      lines.push('', owners.apiServers.length ? apiServerCollisionWhy(facts.proxyMode, ports) : nodeCollisionWhy(facts.proxyMode, nodes, ports));
+      lines.push('', owners.apiServers.length ? apiServerCollisionWhy(facts.proxyMode, ports, facts.dataPlane) : nodeCollisionWhy(facts.proxyMode, nodes, ports, facts.dataPlane));
     }
   } else if (findings.length) {
     // The messages are the diagnostics'; the hover names the rules (and says the messages where they are not shown).

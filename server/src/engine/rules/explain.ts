@@ -3,11 +3,11 @@
 // shouldBind). iptables and nftables bind nothing: their rules match (address, protocol, port) and DNAT to the
 // endpoints, REJECT when there are none, DROP for externalTrafficPolicy: Local without a local endpoint
 // (pkg/proxy/iptables/proxier.go, pkg/proxy/nftables/proxier.go).
-import type { ProxyMode } from '../facts';
+import type { DataPlaneFacts, ProxyMode } from '../facts';
 import { dataPlaneOf } from '../dataPlanes';
 
-export function proxyModeName(mode: ProxyMode): string {
-  return dataPlaneOf(mode).name;
+export function proxyModeName(mode: ProxyMode, dp?: DataPlaneFacts): string {
+  return dataPlaneOf(mode, dp).name;
 }
 
 export function portsText(ports: readonly { port: number | undefined; protocol: string }[]): string {
@@ -20,20 +20,20 @@ export function portsText(ports: readonly { port: number | undefined; protocol: 
 // explains it in full. Each data plane's words are in dataPlanes.ts.
 
 /** The one-clause consequence, for a diagnostic message. */
-export function nodeCollisionShort(mode: ProxyMode, nodes: string, ports: string): string {
-  return dataPlaneOf(mode).nodeShort(nodes, ports);
+export function nodeCollisionShort(mode: ProxyMode, nodes: string, ports: string, dp?: DataPlaneFacts): string {
+  return dataPlaneOf(mode, dp).nodeShort(nodes, ports);
 }
 
-export function apiServerCollisionShort(mode: ProxyMode, ports: string): string {
-  return dataPlaneOf(mode).apiServerShort(ports);
+export function apiServerCollisionShort(mode: ProxyMode, ports: string, dp?: DataPlaneFacts): string {
+  return dataPlaneOf(mode, dp).apiServerShort(ports);
 }
 
 /** Consequence of a Service address equal to a node's address. */
-export function nodeCollisionWhy(mode: ProxyMode, nodes: string, ports: string): string {
-  return dataPlaneOf(mode).nodeWhy(nodes, ports);
+export function nodeCollisionWhy(mode: ProxyMode, nodes: string, ports: string, dp?: DataPlaneFacts): string {
+  return dataPlaneOf(mode, dp).nodeWhy(nodes, ports);
 }
 
 /** Consequence of a Service address equal to an API server address. */
-export function apiServerCollisionWhy(mode: ProxyMode, ports: string): string {
-  return dataPlaneOf(mode).apiServerWhy(ports);
+export function apiServerCollisionWhy(mode: ProxyMode, ports: string, dp?: DataPlaneFacts): string {
+  return dataPlaneOf(mode, dp).apiServerWhy(ports);
 }

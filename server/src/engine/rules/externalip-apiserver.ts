@@ -6,6 +6,7 @@ import { collisionSeverity } from '../dataPlanes';
 import { apiServerCollisionShort, portsText } from './explain';
 import { describeApiServer, ownerLocations } from '../inventory';
 import { supersededByCriticalPort } from './externalip-critical-port';
+import { criticalPorts } from './nodePorts';
 
 export const externalIPApiServer: Rule = {
   id: 'externalip-apiserver',
@@ -24,8 +25,8 @@ export const externalIPApiServer: Rule = {
       : '';
     ctx.report(this, {
       span: entry.field.span,
-      message: `${valuesPrefix(entry)}${entry.ip.text} is an API server address (${api})${alsoNode}: ${apiServerCollisionShort(mode, portsText(entry.service.ports))}`,
-      severity: collisionSeverity(mode),
+      message: `${valuesPrefix(entry)}${entry.ip.text} is an API server address (${api})${alsoNode}: ${apiServerCollisionShort(mode, portsText(entry.service.ports), ctx.facts.dataPlane)}`,
+      severity: collisionSeverity(mode, ctx.facts.dataPlane, criticalPorts(entry.service.ports).length > 0 || entry.service.ports.some((p) => owners.apiServers.some((a) => a.port !== undefined && a.port === p.port))),
       related: ownerLocations(owners),
       fixes: entry.field.viaAlias ? [] : ['remove-address', 'use-pool-address'],
       address: entry.ip.text,

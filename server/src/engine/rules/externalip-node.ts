@@ -7,6 +7,7 @@ import { collisionSeverity } from '../dataPlanes';
 import { nodeCollisionShort, portsText } from './explain';
 import { ownerLocations } from '../inventory';
 import { supersededByCriticalPort } from './externalip-critical-port';
+import { criticalPorts } from './nodePorts';
 
 export const externalIPNode: Rule = {
   id: 'externalip-node',
@@ -26,8 +27,8 @@ export const externalIPNode: Rule = {
     const m = owners.nodes[0];
     ctx.report(this, {
       span: entry.field.span,
-      message: `${valuesPrefix(entry)}${entry.ip.text} is the ${m.type} of ${nodes}: ${nodeCollisionShort(mode, names.join(', '), portsText(entry.service.ports))}`,
-      severity: collisionSeverity(mode),
+      message: `${valuesPrefix(entry)}${entry.ip.text} is the ${m.type} of ${nodes}: ${nodeCollisionShort(mode, names.join(', '), portsText(entry.service.ports), ctx.facts.dataPlane)}`,
+      severity: collisionSeverity(mode, ctx.facts.dataPlane, criticalPorts(entry.service.ports).length > 0),
       related: ownerLocations({ nodes: owners.nodes, apiServers: [] }),
       fixes: entry.field.viaAlias ? [] : ['remove-address', 'use-pool-address'],
       address: entry.ip.text,

@@ -12,6 +12,7 @@ import { describeOwners, ownerLocations, ownsAny } from '../inventory';
 import type { AnnotationAddress, ServiceObject } from '../manifest';
 import { ignoredBecause } from '../serviceProxying';
 import { apiServerCollisionShort, nodeCollisionShort, portsText } from './explain';
+import { criticalPorts } from './nodePorts';
 import type { Rule } from './rule';
 
 const CONTROLLER: Record<AnnotationAddress['annotation'], string> = {
@@ -51,11 +52,11 @@ export const loadBalancerAnnotationNode: Rule = {
       const ports = portsText(service.ports);
       const why = kubeVip
         ? `kube-vip adds it to the leader node's interface and answers ARP for it, so ${owners.apiServers.length ? 'the API server' : nodes} and the leader fight over it (kube-vip #1288).`
-        : `${CONTROLLER[field.annotation]} publishes it as the ingress IP, and ${owners.apiServers.length ? apiServerCollisionShort(mode, ports) : nodeCollisionShort(mode, nodes, ports)}`;
+        : `${CONTROLLER[field.annotation]} publishes it as the ingress IP, and ${owners.apiServers.length ? apiServerCollisionShort(mode, ports, ctx.facts.dataPlane) : nodeCollisionShort(mode, nodes, ports, ctx.facts.dataPlane)}`;
       ctx.report(this, {
         span: field.span,
         message: `${annotationPath(service, field)} ${p.ip.text} is ${describeOwners(owners)}: ${why}`,
-        severity: kubeVip ? 'error' : collisionSeverity(mode),
+        severity: kubeVip ? 'error' : collisionSeverity(mode, ctx.facts.dataPlane, criticalPorts(service.ports).length > 0),
         related: ownerLocations(owners),
         fixes: field.viaAlias ? [] : ['use-pool-address'],
         address: p.ip.text,

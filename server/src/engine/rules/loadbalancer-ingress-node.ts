@@ -23,8 +23,8 @@ export const CILIUM_NODE_IPAM_CLASS = 'io.cilium/node';
 
 /**
  * The controller that publishes node addresses as this Service's ingress IPs by design, if any:
- * - Cilium node IPAM (cilium/cilium operator/pkg/nodeipam/node_svc_lb_reconciler.go): a LoadBalancer Service of class
- *   `io.cilium/node` gets the ExternalIPs (else InternalIPs) of the selected nodes, without an ipMode, so kube-proxy
+ * - Cilium node IPAM (cilium/cilium operator/pkg/nodeipam/nodesvclb.go): a LoadBalancer Service of class
+ *   `io.cilium/node` (or without a class, when cilium-config's `default-lb-service-ipam` is `nodeipam`) gets the ExternalIPs (else InternalIPs) of the selected nodes, without an ipMode, so kube-proxy
  *   programs them as VIPs. Cilium's own data plane programs no whole-address entries for node addresses (cilium
  *   #45572, after the node IPAM breakage of cilium #43206), so there only the Service's ports are taken.
  * - k3s ServiceLB (klipper-lb; k3s pkg/cloudprovider/servicelb.go podIPs): the nodes running its pods, for a
@@ -36,6 +36,9 @@ export const CILIUM_NODE_IPAM_CLASS = 'io.cilium/node';
 function nodeAddressPublisher(service: ServiceObject, dp: DataPlaneFacts | undefined): string | undefined {
   if (service.type !== 'LoadBalancer') return undefined;
   if (service.loadBalancerClass === CILIUM_NODE_IPAM_CLASS) return 'Cilium node IPAM';
+  // `default-lb-service-ipam: nodeipam` hands node IPAM the Services without a class too (cilium/cilium
+  // operator/pkg/nodeipam/nodesvclb.go isServiceSupported: `LoadBalancerClass == nil` returns DefaultIPAM).
+  if (service.loadBalancerClass === undefined && dp?.ciliumNodeIPAMDefault) return 'Cilium node IPAM (its default for Services without a class)';
   if (dp?.serviceLB && service.loadBalancerClass === undefined) return 'k3s ServiceLB';
   return undefined;
 }
@@ -84,12 +87,12 @@ export const loadBalancerIngressNode: Rule = {
         });
         continue;
       }
-      const why = owners.apiServers.length ? apiServerCollisionShort(mode, portsText(service.ports)) : nodeCollisionShort(mode, nodes, portsText(service.ports));
+      const why = owners.apiServers.length ? apiServerCollisionShort(mode, portsText(service.ports), dp) : nodeCollisionShort(mode, nodes, portsText(service.ports), dp);
       const byDesign = publisher ? `, published by ${publisher} by design${dp?.kubeVipServices ? ' and bound by kube-vip in services mode' : ''}` : '';
       ctx.report(this, {
         span: field.span,
         message: `status.loadBalancer.ingress[${field.index}].ip ${v.ip.text} is ${what}${byDesign}: ${why}`,
-        severity: dp?.kubeVipServices ? 'error' : collisionSeverity(mode),
+        severity: dp?.kubeVipServices ? 'error' : collisionSeverity(mode, dp, servedPorts(service, owners.apiServers.map((a) => a.port)).length > 0),
         related: ownerLocations(owners),
         address: v.ip.text,
       });

@@ -28,8 +28,8 @@ interface CacheFile {
   /** GET /version, as read: minor and text ("v1.35.2"). */
   kubernetesVersion?: { minor: number; text: string };
   kubeProxyFeatureGates?: Record<string, boolean>;
-  /** ipvs.strictARP, k3s ServiceLB, kube-vip services mode, when they were read. */
-  dataPlane?: { strictARP?: boolean; serviceLB?: boolean; kubeVipServices?: boolean };
+  /** ipvs.strictARP, k3s ServiceLB, kube-vip services mode, Cilium node IPAM's default and Cilium's release, when they were read. */
+  dataPlane?: { strictARP?: boolean; serviceLB?: boolean; kubeVipServices?: boolean; ciliumNodeIPAMDefault?: boolean; ciliumVersion?: string };
   serviceCIDRs: string[];
   podCIDRs: string[];
 }
@@ -70,6 +70,8 @@ export async function saveFactsCache(dir: string, result: ClusterLoadResult): Pr
             ...(c.dataPlane.strictARP !== undefined ? { strictARP: c.dataPlane.strictARP } : {}),
             ...(c.dataPlane.serviceLB !== undefined ? { serviceLB: c.dataPlane.serviceLB } : {}),
             ...(c.dataPlane.kubeVipServices !== undefined ? { kubeVipServices: c.dataPlane.kubeVipServices } : {}),
+            ...(c.dataPlane.ciliumNodeIPAMDefault !== undefined ? { ciliumNodeIPAMDefault: c.dataPlane.ciliumNodeIPAMDefault } : {}),
+            ...(c.dataPlane.ciliumVersion !== undefined ? { ciliumVersion: c.dataPlane.ciliumVersion } : {}),
           },
         }
       : {}),
@@ -160,7 +162,10 @@ export function markStale(c: FactContribution, staleSince: string): FactContribu
   if (c.proxyMode) out.proxyMode = { mode: c.proxyMode.mode, source: stale(c.proxyMode.source) };
   if (c.kubernetesVersion) out.kubernetesVersion = { ...c.kubernetesVersion, source: stale(c.kubernetesVersion.source) };
   if (c.kubeProxyFeatureGates) out.kubeProxyFeatureGates = { gates: { ...c.kubeProxyFeatureGates.gates }, source: stale(c.kubeProxyFeatureGates.source) };
-  if (c.dataPlane) out.dataPlane = { ...c.dataPlane, ...(c.dataPlane.source ? { source: stale(c.dataPlane.source) } : {}) };
+  if (c.dataPlane) {
+    const sources = c.dataPlane.sources ? Object.fromEntries(Object.entries(c.dataPlane.sources).map(([k, v]) => [k, stale(v)])) : undefined;
+    out.dataPlane = { ...c.dataPlane, ...(c.dataPlane.source ? { source: stale(c.dataPlane.source) } : {}), ...(sources ? { sources } : {}) };
+  }
   if (c.rules) out.rules = { ...c.rules };
   return out;
 }
@@ -178,7 +183,12 @@ function valid(d: CacheFile): boolean {
   if (d.proxyMode !== undefined && !PROXY_MODES.includes(d.proxyMode)) return false;
   if (d.kubeProxyFeatureGates !== undefined && (!d.kubeProxyFeatureGates || typeof d.kubeProxyFeatureGates !== 'object' || !Object.values(d.kubeProxyFeatureGates).every((v) => typeof v === 'boolean'))) return false;
   if (d.kubernetesVersion !== undefined && (!d.kubernetesVersion || typeof d.kubernetesVersion.minor !== 'number' || !isStr(d.kubernetesVersion.text))) return false;
-  if (d.dataPlane !== undefined && (typeof d.dataPlane !== 'object' || d.dataPlane === null || Object.values(d.dataPlane).some((v) => v !== undefined && typeof v !== 'boolean'))) return false;
+  if (d.dataPlane !== undefined) {
+    if (typeof d.dataPlane !== 'object' || d.dataPlane === null) return false;
+    const { ciliumVersion, ...flags } = d.dataPlane;
+    if (Object.values(flags).some((v) => v !== undefined && typeof v !== 'boolean')) return false;
+    if (ciliumVersion !== undefined && !(isStr(ciliumVersion) && /^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ciliumVersion))) return false;
+  }
   for (const n of d.nodes) {
     if (!n || !isStr(n.name) || !Array.isArray(n.addresses)) return false;
     for (const a of n.addresses) if (!a || !isStr(a.address) || (a.type !== 'InternalIP' && a.type !== 'ExternalIP')) return false;

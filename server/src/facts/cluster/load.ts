@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { parse as parseYaml } from 'yaml';
-import type { ApiServerFact, CidrFact, FactContribution, FactSource, NodeAddressFact, NodeAddressType, NodeFact, ProxyMode } from '../../engine/facts';
+import type { ApiServerFact, CidrFact, DataPlaneFacts, FactContribution, FactSource, NodeAddressFact, NodeAddressType, NodeFact, ProxyMode } from '../../engine/facts';
 import { KUBE_PROXY_MODES } from '../../engine/facts';
 import { parseKubernetesVersion } from '../../engine/kubernetesVersions';
 import { Connection, HttpError, getJson } from './http';
@@ -330,8 +330,17 @@ export class ClusterSession {
     if (proxy.mode) contribution.proxyMode = { mode: proxy.mode, source: proxy.label ? { kind: 'cluster', label: `${source.label}, ${proxy.label}` } : source };
     if (version) contribution.kubernetesVersion = { ...version, source };
     if (proxy.gates) contribution.kubeProxyFeatureGates = { gates: proxy.gates, source };
-    const dataPlane = { ...(proxy.strictARP !== undefined ? { strictARP: proxy.strictARP } : {}), ...(planes.serviceLB ? { serviceLB: true } : {}), ...(planes.kubeVipServices ? { kubeVipServices: true } : {}) };
-    if (Object.keys(dataPlane).length) contribution.dataPlane = { ...dataPlane, source };
+    const dataPlane: DataPlaneFacts = { ...(proxy.strictARP !== undefined ? { strictARP: proxy.strictARP } : {}), ...(planes.serviceLB ? { serviceLB: true } : {}), ...(planes.kubeVipServices ? { kubeVipServices: true } : {}) };
+    const sources: DataPlaneFacts['sources'] = {};
+    if (planes.cilium?.version) {
+      dataPlane.ciliumVersion = planes.cilium.version.text;
+      sources.ciliumVersion = { kind: 'cluster', label: `${source.label}, ${planes.cilium.version.label}` };
+    }
+    if (planes.cilium?.nodeIPAMDefault) {
+      dataPlane.ciliumNodeIPAMDefault = true;
+      sources.ciliumNodeIPAMDefault = { kind: 'cluster', label: `${source.label}, ${planes.cilium.nodeIPAMDefault}` };
+    }
+    if (Object.keys(dataPlane).length) contribution.dataPlane = { ...dataPlane, source, ...(Object.keys(sources).length ? { sources } : {}) };
     const n = nodes.nodes.length;
     const summary = `${n} node${n === 1 ? '' : 's'}, ${apiServers.length} API server address${apiServers.length === 1 ? '' : 'es'}`;
     const state = missing.length ? 'partial' : 'ok';
@@ -703,7 +712,21 @@ interface RawDaemonSet {
  * cilium/cilium pkg/option/config.go), k3s ServiceLB (its `svclb-*` DaemonSets, k3s pkg/cloudprovider/servicelb.go)
  * and kube-vip in services mode (env `svc_enable: "true"`).
  */
-async function readDataPlanes(env: LoadEnv): Promise<{ mode?: ProxyMode; label?: string; serviceLB?: boolean; kubeVipServices?: boolean; missing?: string }> {
+/** What was read of Cilium: its release (image tag) and whether node IPAM takes Services without a class. */
+interface CiliumRead {
+  version?: { text: string; label: string };
+  /** The keys that say so, for the fact's source ("cilium-config default-lb-service-ipam: nodeipam"). */
+  nodeIPAMDefault?: string;
+}
+
+/** A release from an image reference's tag: `quay.io/cilium/cilium:v1.19.2@sha256:…` is 1.19.2; `latest` is none. */
+export function imageVersion(image: unknown): string | undefined {
+  if (typeof image !== 'string') return undefined;
+  const m = /:v?(\d{1,3}\.\d{1,3}\.\d{1,3})(?:[-+][0-9A-Za-z.-]{0,40})?(?:@sha256:[0-9a-f]{64})?$/.exec(image.trim());
+  return m?.[1];
+}
+
+async function readDataPlanes(env: LoadEnv): Promise<{ mode?: ProxyMode; label?: string; serviceLB?: boolean; kubeVipServices?: boolean; cilium?: CiliumRead; missing?: string }> {
   let items: RawDaemonSet[];
   try {
     const r = await getJson(env.conn, '/apis/apps/v1/namespaces/kube-system/daemonsets');
@@ -716,7 +739,7 @@ async function readDataPlanes(env: LoadEnv): Promise<{ mode?: ProxyMode; label?:
   }
   const containersOf = (d: RawDaemonSet) => (Array.isArray(d?.spec?.template?.spec?.containers) ? d.spec!.template!.spec!.containers! : []);
   const nameOf = (d: RawDaemonSet) => (typeof d?.metadata?.name === 'string' ? d.metadata.name : '');
-  const out: { mode?: ProxyMode; label?: string; serviceLB?: boolean; kubeVipServices?: boolean; missing?: string } = {};
+  const out: { mode?: ProxyMode; label?: string; serviceLB?: boolean; kubeVipServices?: boolean; cilium?: CiliumRead; missing?: string } = {};
   for (const d of items) {
     const name = nameOf(d);
     if (name.startsWith('svclb-')) out.serviceLB = true;
@@ -728,9 +751,20 @@ async function readDataPlanes(env: LoadEnv): Promise<{ mode?: ProxyMode; label?:
   }
   const cilium = items.find((d) => nameOf(d) === 'cilium');
   if (cilium) {
+    // The agent's release, from its image tag (the Helm chart's `quay.io/cilium/cilium:v1.19.2@sha256:…`).
+    const agent = containersOf(cilium).find((c) => c?.name === 'cilium-agent') ?? containersOf(cilium)[0];
+    const version = imageVersion(agent?.image);
+    out.cilium = version ? { version: { text: version, label: `DaemonSet kube-system/cilium image v${version}` } } : {};
     try {
       const r = await getJson(env.conn, '/api/v1/namespaces/kube-system/configmaps/cilium-config');
-      const kpr = (r.body as { data?: Record<string, unknown> })?.data?.['kube-proxy-replacement'];
+      const data = (r.body as { data?: Record<string, unknown> })?.data;
+      // Node IPAM for Services without a class: the operator's `enable-node-ipam` and `default-lb-service-ipam`
+      // (cilium/cilium operator/pkg/nodeipam/cell.go, pkg/lbipamconfig/cell.go: lbipam, the default, nodeipam or
+      // none), read by cilium-operator from this ConfigMap.
+      const nodeIPAM = typeof data?.['enable-node-ipam'] === 'string' && data['enable-node-ipam'].trim().toLowerCase() === 'true';
+      const defaultIPAM = typeof data?.['default-lb-service-ipam'] === 'string' ? data['default-lb-service-ipam'].trim() : '';
+      if (nodeIPAM && defaultIPAM === 'nodeipam') out.cilium.nodeIPAMDefault = 'cilium-config enable-node-ipam: true, default-lb-service-ipam: nodeipam';
+      const kpr = data?.['kube-proxy-replacement'];
       if (typeof kpr === 'string' && ['true', 'strict', 'partial'].includes(kpr.trim().toLowerCase())) {
         return { ...out, mode: 'cilium', label: `cilium-config kube-proxy-replacement: ${kpr.trim()}` };
       }
