@@ -38,8 +38,31 @@ import { crossFileSignature, indexedOf, viewsOf } from '../workspace/serviceInde
 
 const port = parentPort!;
 const SLICE_MS = 10;
-/** Views per message back: a batch is a small block to receive on the main thread. */
+/**
+ * Views per message back: a batch is a small block to receive on the main thread. The next batch is sent only when
+ * the main thread asks for it (`more`): messages that arrive together are all received in one turn of its loop.
+ */
 const VIEWS_PER_MESSAGE = 2000;
+/** Results being sent back batch by batch: the views left, and the message that ends the job. */
+const outgoing = new Map<number, { views: readonly CrossFileView[]; at: number; last: FromWorker }>();
+
+/** Send the views of `job` batch by batch (each after the main thread asked for more), then `last`. */
+function sendViews(job: number, views: readonly CrossFileView[], last: FromWorker): void {
+  outgoing.set(job, { views, at: 0, last });
+  sendMore(job);
+}
+
+function sendMore(job: number): void {
+  const o = outgoing.get(job);
+  if (!o) return;
+  if (o.at >= o.views.length) {
+    outgoing.delete(job);
+    send(o.last);
+    return;
+  }
+  send({ job, type: 'views', views: o.views.slice(o.at, o.at + VIEWS_PER_MESSAGE) });
+  o.at += VIEWS_PER_MESSAGE;
+}
 
 const send = (m: FromWorker) => port.postMessage(m);
 
@@ -152,6 +175,9 @@ port.on('message', (m: ToWorker) => {
     case 'mirror':
       updateMirror(m);
       return;
+    case 'more':
+      sendMore(m.job);
+      return;
     case 'hover':
       void hover(m).then((h) => send({ job: m.job, type: 'hover', hover: h }), () => send({ job: m.job, type: 'hover', hover: null }));
       return;
@@ -238,10 +264,9 @@ async function analyze(m: Extract<ToWorker, { type: 'analyze' }>, entry: DocEntr
     const diagnostics = toDiagnostics(doc, analysis);
     const severities: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
     for (const f of analysis.findings) severities[f.severity]++;
-    for (let i = 0; i < views.length; i += VIEWS_PER_MESSAGE) send({ job: m.job, type: 'views', views: views.slice(i, i + VIEWS_PER_MESSAGE) });
     const path = pathOf(m.uri);
     const declared = declaredApiServerFacts(model, m.uri, text, path ? basename(path) : undefined);
-    send({ job: m.job, type: 'analyzed', diagnostics, ...(entry.codec.identity ? {} : { clientDiagnostics: toClient(entry, diagnostics) }), severities, signature: crossFileSignature(views), declared });
+    sendViews(m.job, views, { job: m.job, type: 'analyzed', diagnostics, ...(entry.codec.identity ? {} : { clientDiagnostics: toClient(entry, diagnostics) }), severities, signature: crossFileSignature(views), declared });
   } catch (e) {
     stop('error', (e as Error)?.message ?? String(e));
   }
@@ -268,8 +293,7 @@ async function index(m: Extract<ToWorker, { type: 'index' }>, text: string): Pro
     const file = indexedOf(m.path, text, model);
     if (!file) return send({ job: m.job, type: 'indexed', signature: '', empty: true });
     produced.set(`disk ${m.uri}`, file.views);
-    for (let i = 0; i < file.views.length; i += VIEWS_PER_MESSAGE) send({ job: m.job, type: 'views', views: file.views.slice(i, i + VIEWS_PER_MESSAGE) });
-    send({ job: m.job, type: 'indexed', signature: file.signature, ...(file.apiServers ? { apiServers: file.apiServers } : {}), empty: false });
+    sendViews(m.job, file.views, { job: m.job, type: 'indexed', signature: file.signature, ...(file.apiServers ? { apiServers: file.apiServers } : {}), empty: false });
   } catch (e) {
     send({ job: m.job, type: 'error', message: (e as Error)?.message ?? String(e) });
   }

@@ -27,6 +27,7 @@ export type ToWorker =
   | { type: 'mirror'; uri: string; open: boolean; views?: readonly CrossFileView[]; produced?: 'open' | 'disk' }
   | { type: 'hover'; job: number; uri: string; version: number; position: Position; markdown: boolean; diagnosticsShown: boolean }
   | { type: 'codeActions'; job: number; uri: string; version: number; range: Range; documentChanges: boolean; wholeLines: boolean }
+  | { type: 'more'; job: number }
   | { type: 'forget'; uri: string };
 
 export type FromWorker =
@@ -111,6 +112,8 @@ export class ReaderPool {
       if (!p) return;
       if (r.type === 'views') {
         for (const v of r.views) p.views.push(v);
+        // The next batch after a turn of the loop (requests in between are answered).
+        setImmediate(() => this.worker?.postMessage({ type: 'more', job: r.job } satisfies ToWorker));
         return;
       }
       this.pending.delete(r.job);
