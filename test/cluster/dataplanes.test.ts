@@ -118,3 +118,40 @@ test('near misses: a tag without a release (latest), node IPAM enabled but lbipa
   assert.equal(disabled.contribution!.dataPlane?.ciliumNodeIPAMDefault, undefined);
   assert.equal(disabled.contribution!.dataPlane?.ciliumVersion, '1.18.6');
 });
+
+// kube-router's all-features DaemonSet (daemonset/kubeadm-kuberouter-all-features.yaml: container `kube-router`, image
+// docker.io/cloudnativelabs/kube-router, args `--run-service-proxy=true` ...), with a release tag and the v2.8.0 flags.
+function router(image: string, args: string[]): KubeObject {
+  return ds('kube-router', { name: 'kube-router', image, args: ['--run-router=true', '--run-firewall=true', '--run-service-proxy=true', ...args] });
+}
+
+test('kube-router\'s release and external IP validation from its DaemonSet: strict by default from v2.8.0, the ranges as pflag reads them; the verdict follows', async () => {
+  const r = await load({ daemonsets: [router('docker.io/cloudnativelabs/kube-router:v2.8.1', ['--service-external-ip-range=203.0.113.0/24,198.51.100.0/24', '--loadbalancer-ip-range', '192.168.0.0/24'])] });
+  assert.equal(r.state, 'ok', r.message);
+  assert.equal(r.contribution!.proxyMode?.mode, 'kube-router');
+  assert.equal(r.contribution!.proxyMode!.source.label, 'context lab, DaemonSet kube-system/kube-router (service proxy v2.8.1, strict external IP validation)');
+  assert.deepEqual(r.contribution!.dataPlane?.kubeRouter, { version: '2.8.1', strict: true, externalIPRanges: ['203.0.113.0/24', '198.51.100.0/24'], loadBalancerIPRanges: ['192.168.0.0/24'], clusterIPRanges: ['10.96.0.0/12'] });
+  const facts = mergeFacts([r.contribution!]);
+  const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec:\n  ports: [{port: 80, protocol: TCP}]\n  externalIPs: [192.168.0.11]\n';
+  assert.deepEqual(analyze(svc, facts).findings.map((f) => `${f.rule} ${f.severity}`), ['externalip-ignored info'], 'outside the externalIP ranges: kube-router drops it');
+
+  const cacheDir = tmpDir();
+  assert.ok(await saveFactsCache(cacheDir, r));
+  assert.deepEqual((await loadFactsCache(cacheDir, r.context!, r.server!))?.contribution?.dataPlane?.kubeRouter, r.contribution!.dataPlane?.kubeRouter);
+});
+
+test('near misses: kube-router before v2.8.0, validation turned off, a tag without a release: the unconditional behaviour (the outage)', async () => {
+  for (const [image, args] of [
+    ['docker.io/cloudnativelabs/kube-router:v2.7.0', []],
+    ['docker.io/cloudnativelabs/kube-router:v2.8.1', ['--strict-external-ip-validation=false']],
+    ['docker.io/cloudnativelabs/kube-router', []],
+  ] as const) {
+    const r = await load({ daemonsets: [router(image, [...args])] });
+    assert.equal(r.contribution!.dataPlane?.kubeRouter?.strict, false, image);
+    const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec:\n  ports: [{port: 80, protocol: TCP}]\n  externalIPs: [192.168.0.11]\n';
+    assert.deepEqual(analyze(svc, mergeFacts([r.contribution!])).findings.map((f) => `${f.rule} ${f.severity}`), ['externalip-node error'], image);
+  }
+  // A release that cannot be read but the flag given: the flag exists only from v2.8.0, so validation is on.
+  const flagged = await load({ daemonsets: [router('registry.local/kube-router:main', ['--strict-external-ip-validation'])] });
+  assert.equal(flagged.contribution!.dataPlane?.kubeRouter?.strict, true);
+});

@@ -11,7 +11,7 @@ import { factsFromConfig, findings, seedConfigText, serviceOnPort, summarize } f
 
 const lab: FactSource = { kind: 'cluster', label: 'context lab' };
 
-function liveFacts(mode: 'cilium' | 'iptables' | 'ipvs', dataPlane: DataPlaneFacts): ClusterFacts {
+function liveFacts(mode: 'cilium' | 'iptables' | 'ipvs' | 'kube-router', dataPlane: DataPlaneFacts): ClusterFacts {
   return factsFromConfig(seedConfigText({ proxyMode: mode }), [{ source: lab, dataPlane: { ...dataPlane, source: lab } }]);
 }
 
@@ -108,5 +108,47 @@ describe('Cilium node IPAM as the default for Services without a class', () => {
     const facts = liveFacts('ipvs', nodeIPAM);
     const h = hoverAt(analyze(text, facts), text.indexOf('192.168.0.11') + 2, facts)!;
     assert.match(h.markdown, /Cilium node IPAM takes Services without a class \(from context lab, cilium-config enable-node-ipam: true, default-lb-service-ipam: nodeipam\)/);
+  });
+});
+
+// kube-router v2.8.0+ with --strict-external-ip-validation (default true) programs an externalIP only inside
+// --service-external-ip-range and a load-balancer IP only inside --loadbalancer-ip-range, never inside
+// --service-cluster-ip-range (cloudnativelabs/kube-router pkg/svcip/validator.go, applied in
+// pkg/controllers/proxy/network_services_controller.go).
+describe('kube-router\'s strict external IP validation, as its DaemonSet runs it', () => {
+  const router = (kubeRouter: Partial<NonNullable<DataPlaneFacts['kubeRouter']>>) =>
+    liveFacts('kube-router', { kubeRouter: { version: '2.8.1', strict: true, externalIPRanges: [], loadBalancerIPRanges: [], clusterIPRanges: ['10.96.0.0/12'], ...kubeRouter } });
+
+  test('no range: the node address is never programmed, so no outage; externalip-ignored says why, as information', () => {
+    const text = serviceOnPort(['192.168.0.11'], 80);
+    const fs = findings(text, router({}));
+    assert.deepEqual(summarize(text, fs), ['externalip-ignored info "192.168.0.11"']);
+    assert.equal(
+      fs[0].message,
+      'kube-router ignores 192.168.0.11: kube-router v2.8.1 validates service addresses strictly (--strict-external-ip-validation) and has no --service-external-ip-range, so it programs no externalIPs. It is the InternalIP of node k8s-node-1 (from .kube-ip-guard.yaml): harmless here, an outage once kube-router programs it.',
+    );
+    const outside = findings(text, router({ externalIPRanges: ['203.0.113.0/24'] }));
+    assert.match(outside[0].message, /programs only externalIPs inside --service-external-ip-range \(203\.0\.113\.0\/24\)/);
+  });
+
+  test('a range holding the node address (host bits masked as Go does), or validation off: the outage error as before', () => {
+    const text = serviceOnPort(['192.168.0.11'], 80);
+    for (const kr of [{ externalIPRanges: ['192.168.0.0/24'] }, { externalIPRanges: ['192.168.0.7/24'] }, { strict: false }]) {
+      const fs = findings(text, router(kr));
+      assert.deepEqual(summarize(text, fs), ['externalip-node error "192.168.0.11"'], JSON.stringify(kr));
+      assert.match(fs[0].message, /kube-router's service proxy binds it to kube-dummy-if on every node/);
+    }
+  });
+
+  test('load-balancer IPs follow --loadbalancer-ip-range, not the externalIP range', () => {
+    const lb = classless(80);
+    assert.deepEqual(findings(lb, router({ externalIPRanges: ['192.168.0.0/24'] })), []);
+    assert.deepEqual(summarize(lb, findings(lb, router({ loadBalancerIPRanges: ['192.168.0.0/24'] }))), ['loadbalancer-ingress-node error "192.168.0.11"']);
+  });
+
+  test('near miss: the same facts in another mode change nothing', () => {
+    const text = serviceOnPort(['192.168.0.11'], 80);
+    const ipvs = factsFromConfig(seedConfigText({ proxyMode: 'ipvs' }), [{ source: lab, dataPlane: { kubeRouter: { version: '2.8.1', strict: true, externalIPRanges: [], loadBalancerIPRanges: [], clusterIPRanges: [] }, source: lab } }]);
+    assert.deepEqual(summarize(text, findings(text, ipvs)), ['externalip-node error "192.168.0.11"']);
   });
 });

@@ -77,7 +77,7 @@ const DEFAULT_KUBERNETES = (): KubernetesContext => kubernetesContextOf({ kubern
  * Each spec.externalIPs entry with the API server's verdict on it at this release, and (when the API accepts it) the
  * address kube-proxy programs for it, or why it programs none.
  */
-export function externalIPEntries(service: ServiceObject, k: KubernetesContext = DEFAULT_KUBERNETES()): ExternalIPEntry[] {
+export function externalIPEntries(service: ServiceObject, k: KubernetesContext = DEFAULT_KUBERNETES(), facts?: ClusterFacts): ExternalIPEntry[] {
   return (service.externalIPs ?? []).map((field) => {
     const fieldPath = fieldPathOf(service, field.index);
     const verdict = verdictForExternalIP(fieldPath, field, k.behaviour);
@@ -85,7 +85,7 @@ export function externalIPEntries(service: ServiceObject, k: KubernetesContext =
     if (verdict.special) entry.special = verdict.special;
     if (verdict.ip && (!verdict.rejection || verdict.rejection.kind === 'special')) {
       entry.ip = verdict.ip;
-      if (!verdict.rejection) entry.ignoredBecause = externalIPIgnoredBecause(service, verdict.ip.effectiveFamily, k);
+      if (!verdict.rejection) entry.ignoredBecause = externalIPIgnoredBecause(service, verdict.ip.effectiveFamily, k, facts, verdict.ip);
     }
     return entry;
   });
@@ -258,7 +258,7 @@ export class ModelChecker {
   private checkObject(obj: ManifestObject, ctx: RuleContext): void {
     this.current = obj;
     if (obj.kind === 'Service') {
-      const entries = externalIPEntries(obj, this.kubernetes);
+      const entries = externalIPEntries(obj, this.kubernetes, ctx.facts);
       for (const rule of this.active) {
         if (rule.checkExternalIP) for (const e of entries) rule.checkExternalIP(e, ctx);
         rule.checkService?.(obj, ctx);

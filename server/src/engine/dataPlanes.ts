@@ -11,14 +11,16 @@
 //   same outage as kube-proxy IPVS (kube-router #466, #827). From v2.8.0 `--strict-external-ip-validation` (default
 //   true) programs an externalIP only inside `--service-external-ip-range` and a load-balancer IP only inside
 //   `--loadbalancer-ip-range`, denying all when none is set (docs/user-guide.md "External IP and LoadBalancer IP
-//   Validation"): the outage then needs a range that holds the node's address. Its version and flags are not read,
-//   so the older, unconditional behaviour is assumed (the worst case, as IPVS is for kube-proxy).
+//   Validation"): the outage then needs a range that holds the node's address. The live cluster's release and flags
+//   are read from its DaemonSet (`kubeRouterDrops`); unknown, the older, unconditional behaviour is assumed (the
+//   worst case, as IPVS is for kube-proxy).
 // - Cilium's kube-proxy replacement (cilium/cilium pkg/loadbalancer, bpf/bpf_sock.c): service addresses are matched
 //   in eBPF on every node, before the host stack sees the packet, per (address, port, protocol); Cilium 1.19's
 //   wildcard entries (cilium #40684) made an LB Service given a node's address take all of that node's traffic
 //   (cilium #43206) until cilium #45572 left node-local addresses out. Its release is read from the live cluster (the
 //   DaemonSet's image tag) where it can be; unknown, the worst case is assumed.
 import type { DataPlaneFacts, ProxyMode } from './facts';
+import { ipToBigInt, parseIP, type ParsedIP } from './addresses';
 
 export interface DataPlane {
   mode: ProxyMode;
@@ -149,4 +151,35 @@ export function dataPlaneOf(mode: ProxyMode, dataPlane?: DataPlaneFacts): DataPl
 export function collisionSeverity(mode: ProxyMode, dataPlane?: DataPlaneFacts, criticalHit = false): 'error' | 'warning' {
   const plane = dataPlaneOf(mode, dataPlane);
   return plane.takesWholeAddress || (criticalHit && mode === 'cilium') ? 'error' : 'warning';
+}
+
+/** Does a CIDR, as Go's net.ParseCIDR reads it (host bits masked), hold the address? */
+function cidrHolds(cidr: string, ip: ParsedIP): boolean {
+  const slash = cidr.indexOf('/');
+  const base = slash > 0 ? parseIP(cidr.slice(0, slash).trim()) : undefined;
+  const prefix = Number(cidr.slice(slash + 1).trim());
+  if (!base?.ok || base.ip.family !== ip.effectiveFamily || !Number.isInteger(prefix)) return false;
+  const bits = base.ip.family === 'IPv4' ? 32 : 128;
+  if (prefix < 0 || prefix > bits) return false;
+  const shift = BigInt(bits - prefix);
+  return ipToBigInt(base.ip) >> shift === ipToBigInt(ip) >> shift;
+}
+
+/**
+ * Why kube-router's service proxy does not program this address, if it does not: with strict external IP validation
+ * (v2.8.0+, cloudnativelabs/kube-router pkg/svcip/validator.go FilterExternalIPs / FilterLoadBalancerIPs, applied in
+ * pkg/controllers/proxy/network_services_controller.go) an address outside its range, or inside a cluster IP range,
+ * is dropped, and so is every address when the range is empty.
+ */
+export function kubeRouterDrops(mode: ProxyMode, dp: DataPlaneFacts | undefined, ip: ParsedIP, field: 'externalIP' | 'loadBalancerIP'): string | undefined {
+  const kr = dp?.kubeRouter;
+  if (mode !== 'kube-router' || !kr?.strict) return undefined;
+  const who = `kube-router${kr.version ? ` v${kr.version}` : ''} validates service addresses strictly (--strict-external-ip-validation)`;
+  const flag = field === 'externalIP' ? '--service-external-ip-range' : '--loadbalancer-ip-range';
+  const ranges = field === 'externalIP' ? kr.externalIPRanges : kr.loadBalancerIPRanges;
+  const what = field === 'externalIP' ? 'externalIPs' : 'load-balancer IPs';
+  if (ranges.length === 0) return `${who} and has no ${flag}, so it programs no ${what}`;
+  if (kr.clusterIPRanges.some((r) => cidrHolds(r, ip))) return `${who} and the address is inside --service-cluster-ip-range (${kr.clusterIPRanges.join(', ')})`;
+  if (!ranges.some((r) => cidrHolds(r, ip))) return `${who} and programs only ${what} inside ${flag} (${ranges.join(', ')})`;
+  return undefined;
 }

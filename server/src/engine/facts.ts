@@ -80,13 +80,31 @@ export interface DataPlaneFacts {
   ciliumNodeIPAMDefault?: boolean;
   /** Cilium's release, from its DaemonSet's image tag ("1.19.2"); the consequence text and severity follow it. */
   ciliumVersion?: string;
+  /** kube-router's service proxy as its DaemonSet runs it: release and external IP validation (dataPlanes.ts). */
+  kubeRouter?: KubeRouterFacts;
   /** The first source that set the facts above. */
   source?: FactSource;
   /** Where each fact came from, when they came from different reads (the hover names them). */
   sources?: Partial<Record<DataPlaneFactKey, FactSource>>;
 }
 
-export const DATA_PLANE_FACT_KEYS = ['strictARP', 'serviceLB', 'kubeVipServices', 'ciliumNodeIPAMDefault', 'ciliumVersion'] as const;
+export const DATA_PLANE_FACT_KEYS = ['strictARP', 'serviceLB', 'kubeVipServices', 'ciliumNodeIPAMDefault', 'ciliumVersion', 'kubeRouter'] as const;
+
+/**
+ * kube-router's flags (cloudnativelabs/kube-router pkg/options/options.go, from v2.8.0): `--strict-external-ip-validation`
+ * (default true) makes the service proxy program an externalIP only inside `--service-external-ip-range` and a
+ * load-balancer IP only inside `--loadbalancer-ip-range`, never inside `--service-cluster-ip-range`, and none at all
+ * when the range is empty (pkg/svcip/validator.go).
+ */
+export interface KubeRouterFacts {
+  /** From the image tag ("2.8.1"); absent when the tag names no release. */
+  version?: string;
+  /** Strict validation is in effect: the flag given true, or left to its default on v2.8.0 and later. */
+  strict: boolean;
+  externalIPRanges: string[];
+  loadBalancerIPRanges: string[];
+  clusterIPRanges: string[];
+}
 export type DataPlaneFactKey = (typeof DATA_PLANE_FACT_KEYS)[number];
 
 export interface CidrFact {

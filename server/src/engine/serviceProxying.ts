@@ -10,7 +10,9 @@
 // - The API server fills spec.ipFamilies from spec.clusterIP(s) (registry/core/service/storage alloc.go), so a
 //   manifest without ipFamilies has the family of its ClusterIP; without either, the cluster default (unknown here).
 // - 1.36's kube-proxy gate AllowServiceExternalIPs (KEP-5707) decides whether externalIPs are programmed at all.
-import { parseIP, type IPFamily } from './addresses';
+import { parseIP, type IPFamily, type ParsedIP } from './addresses';
+import { kubeRouterDrops } from './dataPlanes';
+import type { ClusterFacts } from './facts';
 import { behaviourSource, type KubernetesBehaviour } from './kubernetesVersions';
 import type { KubernetesContext } from './rules/rule';
 import type { LoadBalancerIngress, ServiceObject } from './manifest';
@@ -54,9 +56,11 @@ export function ignoredBecause(service: ServiceObject, family?: IPFamily): strin
 }
 
 /** For an externalIP: the Service-wide reasons, and kube-proxy's AllowServiceExternalIPs gate. */
-export function externalIPIgnoredBecause(service: ServiceObject, family: IPFamily, k: KubernetesContext): string | undefined {
+export function externalIPIgnoredBecause(service: ServiceObject, family: IPFamily, k: KubernetesContext, facts?: ClusterFacts, ip?: ParsedIP): string | undefined {
   const why = ignoredBecause(service, family);
   if (why) return why;
+  const dropped = facts && ip ? kubeRouterDrops(facts.proxyMode, facts.dataPlane, ip, 'externalIP') : undefined;
+  if (dropped) return dropped;
   if (!k.behaviour.externalIPsProgrammed) {
     const set = k.gates.externalIPsProgrammed;
     return set

@@ -12,12 +12,14 @@ export const externalIPIgnored: Rule = {
   checkExternalIP(entry, ctx) {
     if (!entry.ip || !entry.ignoredBecause) return;
     const owners = ctx.inventory.lookup(entry.ip.key);
+    // kube-router's service proxy skips the same Services, and with strict validation the addresses out of its range.
+    const proxy = ctx.facts.proxyMode === 'kube-router' ? 'kube-router' : 'kube-proxy';
     const collides = ownsAny(owners)
-      ? ` It is ${describeOwners(owners)}: harmless here, an outage once kube-proxy serves this Service.`
+      ? ` It is ${describeOwners(owners)}: harmless here, an outage once ${proxy} ${proxy === 'kube-router' ? 'programs it' : 'serves this Service'}.`
       : '';
     ctx.report(this, {
       span: entry.field.span,
-      message: `kube-proxy ignores ${entry.ip.text}: ${entry.ignoredBecause}.${collides}`,
+      message: `${proxy} ignores ${entry.ip.text}: ${entry.ignoredBecause}.${collides}`,
       address: entry.ip.text,
     });
   },

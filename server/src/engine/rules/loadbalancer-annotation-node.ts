@@ -7,7 +7,7 @@
 // address, IPVS, kube-router, Cilium; a warning where only the ports are DNATed). kube-vip in services mode also
 // adds the address to the leader node's own interface (kube-vip #1288), whatever the proxy mode: always an error.
 import { parseIP } from '../addresses';
-import { collisionSeverity } from '../dataPlanes';
+import { collisionSeverity, kubeRouterDrops } from '../dataPlanes';
 import { describeOwners, ownerLocations, ownsAny } from '../inventory';
 import type { AnnotationAddress, ServiceObject } from '../manifest';
 import { ignoredBecause } from '../serviceProxying';
@@ -47,6 +47,8 @@ export const loadBalancerAnnotationNode: Rule = {
       if (!ownsAny(owners)) continue;
       const kubeVip = field.annotation === 'kube-vip.io/loadbalancerIPs';
       if (!kubeVip && ignoredBecause(service, p.ip.effectiveFamily)) continue;
+      // The annotation's address becomes the ingress IP, which kube-router's strict validation may drop.
+      if (!kubeVip && kubeRouterDrops(ctx.facts.proxyMode, ctx.facts.dataPlane, p.ip, 'loadBalancerIP')) continue;
       const mode = ctx.facts.proxyMode;
       const nodes = [...new Set(owners.nodes.map((n) => n.node))].join(', ');
       const ports = portsText(service.ports);

@@ -13,7 +13,7 @@ import { ingressIgnoredBecause } from '../serviceProxying';
 import { describeOwners, ownerLocations, ownsAny } from '../inventory';
 import { nodeCollisionShort, apiServerCollisionShort, portsText } from './explain';
 import type { Rule } from './rule';
-import { collisionSeverity, dataPlaneOf } from '../dataPlanes';
+import { collisionSeverity, dataPlaneOf, kubeRouterDrops } from '../dataPlanes';
 import type { DataPlaneFacts } from '../facts';
 import type { ServiceObject } from '../manifest';
 import { criticalPorts } from './nodePorts';
@@ -66,6 +66,7 @@ export const loadBalancerIngressNode: Rule = {
       const v = verdictForIngressIP(`status.loadBalancer.ingress[${field.index}].ip`, field, b);
       if (v.rejection || !v.ip) continue;
       if (ingressIgnoredBecause(service, field, v.ip.effectiveFamily, b)) continue;
+      if (kubeRouterDrops(ctx.facts.proxyMode, ctx.facts.dataPlane, v.ip, 'loadBalancerIP')) continue;
       const owners = ctx.inventory.lookup(v.ip.key);
       if (!ownsAny(owners)) continue;
       const mode = ctx.facts.proxyMode;

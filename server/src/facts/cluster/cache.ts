@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ApiServerFact, CidrFact, FactContribution, FactSource, NodeAddressType, NodeFact, ProxyMode } from '../../engine/facts';
+import type { ApiServerFact, CidrFact, FactContribution, FactSource, KubeRouterFacts, NodeAddressType, NodeFact, ProxyMode } from '../../engine/facts';
 import { PROXY_MODES } from '../../engine/facts';
 import { ClusterLoadResult, clusterSourceLabel } from './types';
 
@@ -29,7 +29,7 @@ interface CacheFile {
   kubernetesVersion?: { minor: number; text: string };
   kubeProxyFeatureGates?: Record<string, boolean>;
   /** ipvs.strictARP, k3s ServiceLB, kube-vip services mode, Cilium node IPAM's default and Cilium's release, when they were read. */
-  dataPlane?: { strictARP?: boolean; serviceLB?: boolean; kubeVipServices?: boolean; ciliumNodeIPAMDefault?: boolean; ciliumVersion?: string };
+  dataPlane?: { strictARP?: boolean; serviceLB?: boolean; kubeVipServices?: boolean; ciliumNodeIPAMDefault?: boolean; ciliumVersion?: string; kubeRouter?: KubeRouterFacts };
   serviceCIDRs: string[];
   podCIDRs: string[];
 }
@@ -72,6 +72,17 @@ export async function saveFactsCache(dir: string, result: ClusterLoadResult): Pr
             ...(c.dataPlane.kubeVipServices !== undefined ? { kubeVipServices: c.dataPlane.kubeVipServices } : {}),
             ...(c.dataPlane.ciliumNodeIPAMDefault !== undefined ? { ciliumNodeIPAMDefault: c.dataPlane.ciliumNodeIPAMDefault } : {}),
             ...(c.dataPlane.ciliumVersion !== undefined ? { ciliumVersion: c.dataPlane.ciliumVersion } : {}),
+            ...(c.dataPlane.kubeRouter
+              ? {
+                  kubeRouter: {
+                    ...(c.dataPlane.kubeRouter.version ? { version: c.dataPlane.kubeRouter.version } : {}),
+                    strict: c.dataPlane.kubeRouter.strict,
+                    externalIPRanges: [...c.dataPlane.kubeRouter.externalIPRanges],
+                    loadBalancerIPRanges: [...c.dataPlane.kubeRouter.loadBalancerIPRanges],
+                    clusterIPRanges: [...c.dataPlane.kubeRouter.clusterIPRanges],
+                  },
+                }
+              : {}),
           },
         }
       : {}),
@@ -185,8 +196,13 @@ function valid(d: CacheFile): boolean {
   if (d.kubernetesVersion !== undefined && (!d.kubernetesVersion || typeof d.kubernetesVersion.minor !== 'number' || !isStr(d.kubernetesVersion.text))) return false;
   if (d.dataPlane !== undefined) {
     if (typeof d.dataPlane !== 'object' || d.dataPlane === null) return false;
-    const { ciliumVersion, ...flags } = d.dataPlane;
+    const { ciliumVersion, kubeRouter, ...flags } = d.dataPlane;
     if (Object.values(flags).some((v) => v !== undefined && typeof v !== 'boolean')) return false;
+    if (kubeRouter !== undefined) {
+      const lists = [kubeRouter?.externalIPRanges, kubeRouter?.loadBalancerIPRanges, kubeRouter?.clusterIPRanges];
+      if (!kubeRouter || typeof kubeRouter.strict !== 'boolean' || !lists.every((l) => Array.isArray(l) && l.every(isStr))) return false;
+      if (kubeRouter.version !== undefined && !(isStr(kubeRouter.version) && /^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(kubeRouter.version))) return false;
+    }
     if (ciliumVersion !== undefined && !(isStr(ciliumVersion) && /^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ciliumVersion))) return false;
   }
   for (const n of d.nodes) {

@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { parse as parseYaml } from 'yaml';
-import type { ApiServerFact, CidrFact, DataPlaneFacts, FactContribution, FactSource, NodeAddressFact, NodeAddressType, NodeFact, ProxyMode } from '../../engine/facts';
+import type { ApiServerFact, CidrFact, DataPlaneFacts, KubeRouterFacts, FactContribution, FactSource, NodeAddressFact, NodeAddressType, NodeFact, ProxyMode } from '../../engine/facts';
 import { KUBE_PROXY_MODES } from '../../engine/facts';
 import { parseKubernetesVersion } from '../../engine/kubernetesVersions';
 import { Connection, HttpError, getJson } from './http';
@@ -339,6 +339,10 @@ export class ClusterSession {
     if (planes.cilium?.nodeIPAMDefault) {
       dataPlane.ciliumNodeIPAMDefault = true;
       sources.ciliumNodeIPAMDefault = { kind: 'cluster', label: `${source.label}, ${planes.cilium.nodeIPAMDefault}` };
+    }
+    if (planes.kubeRouter && proxy.mode === 'kube-router') {
+      dataPlane.kubeRouter = planes.kubeRouter;
+      sources.kubeRouter = { kind: 'cluster', label: `${source.label}, ${planes.label ?? 'DaemonSet kube-system/kube-router'} args` };
     }
     if (Object.keys(dataPlane).length) contribution.dataPlane = { ...dataPlane, source, ...(Object.keys(sources).length ? { sources } : {}) };
     const n = nodes.nodes.length;
@@ -726,7 +730,7 @@ export function imageVersion(image: unknown): string | undefined {
   return m?.[1];
 }
 
-async function readDataPlanes(env: LoadEnv): Promise<{ mode?: ProxyMode; label?: string; serviceLB?: boolean; kubeVipServices?: boolean; cilium?: CiliumRead; missing?: string }> {
+async function readDataPlanes(env: LoadEnv): Promise<{ mode?: ProxyMode; label?: string; serviceLB?: boolean; kubeVipServices?: boolean; cilium?: CiliumRead; kubeRouter?: KubeRouterFacts; missing?: string }> {
   let items: RawDaemonSet[];
   try {
     const r = await getJson(env.conn, '/apis/apps/v1/namespaces/kube-system/daemonsets');
@@ -739,7 +743,7 @@ async function readDataPlanes(env: LoadEnv): Promise<{ mode?: ProxyMode; label?:
   }
   const containersOf = (d: RawDaemonSet) => (Array.isArray(d?.spec?.template?.spec?.containers) ? d.spec!.template!.spec!.containers! : []);
   const nameOf = (d: RawDaemonSet) => (typeof d?.metadata?.name === 'string' ? d.metadata.name : '');
-  const out: { mode?: ProxyMode; label?: string; serviceLB?: boolean; kubeVipServices?: boolean; cilium?: CiliumRead; missing?: string } = {};
+  const out: { mode?: ProxyMode; label?: string; serviceLB?: boolean; kubeVipServices?: boolean; cilium?: CiliumRead; kubeRouter?: KubeRouterFacts; missing?: string } = {};
   for (const d of items) {
     const name = nameOf(d);
     if (name.startsWith('svclb-')) out.serviceLB = true;
@@ -776,9 +780,54 @@ async function readDataPlanes(env: LoadEnv): Promise<{ mode?: ProxyMode; label?:
   if (router) {
     const args = containersOf(router).flatMap((c) => (Array.isArray(c?.args) ? c.args.map(String) : []));
     const flag = args.find((a) => /^--run-service-proxy(=|$)/.test(a));
-    if (flag === undefined || !/=false$/i.test(flag)) return { ...out, mode: 'kube-router', label: `DaemonSet kube-system/${nameOf(router)} (service proxy)` };
+    if (flag === undefined || !/=false$/i.test(flag)) {
+      const container = containersOf(router).find((c) => c?.name === 'kube-router') ?? containersOf(router)[0];
+      const kubeRouter = kubeRouterFlags(args, imageVersion(container?.image));
+      const v = kubeRouter.version ? ` v${kubeRouter.version}` : '';
+      const validation = kubeRouter.strict ? 'strict external IP validation' : 'no external IP validation';
+      return { ...out, mode: 'kube-router', label: `DaemonSet kube-system/${nameOf(router)} (service proxy${v}, ${validation})`, kubeRouter };
+    }
   }
   return out;
+}
+
+/** Go's strconv.ParseBool, which pflag reads a boolean flag's value with. */
+function goBool(text: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
+  return undefined;
+}
+
+/**
+ * kube-router's service-proxy flags as pflag reads them (pkg/options/options.go): a boolean is `--flag` or
+ * `--flag=value`; a string slice is `--flag=a,b` or `--flag a`, repeatable, the last one of a bool winning.
+ * `--strict-external-ip-validation` exists from v2.8.0 and defaults to true there; an older release (or one whose tag
+ * names no release, without the flag) validates nothing.
+ */
+export function kubeRouterFlags(args: readonly string[], version: string | undefined): KubeRouterFacts {
+  let strictFlag: boolean | undefined;
+  const ranges: Record<string, string[]> = { '--service-external-ip-range': [], '--loadbalancer-ip-range': [], '--service-cluster-ip-range': [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i].trim();
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    if (name === '--strict-external-ip-validation') {
+      strictFlag = eq < 0 ? true : (goBool(a.slice(eq + 1).trim()) ?? strictFlag);
+    } else if (name in ranges) {
+      const value = eq < 0 ? args[++i] : a.slice(eq + 1);
+      if (typeof value === 'string') for (const r of value.split(',')) if (r.trim() && ranges[name].length < 64) ranges[name].push(genericRedact(r.trim()).slice(0, 64));
+    }
+  }
+  const m = version ? /^(\d+)\.(\d+)\./.exec(version) : null;
+  const atLeast28 = m ? Number(m[1]) > 2 || (Number(m[1]) === 2 && Number(m[2]) >= 8) : false;
+  return {
+    ...(version ? { version } : {}),
+    strict: strictFlag ?? atLeast28,
+    externalIPRanges: ranges['--service-external-ip-range'],
+    loadBalancerIPRanges: ranges['--loadbalancer-ip-range'],
+    // kube-router's default when the flag is not given.
+    clusterIPRanges: ranges['--service-cluster-ip-range'].length ? ranges['--service-cluster-ip-range'] : ['10.96.0.0/12'],
+  };
 }
 
 async function readServiceCIDRs(env: LoadEnv): Promise<{ cidrs: CidrFact[]; missing?: string }> {
