@@ -14,6 +14,7 @@ import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
 import { PROFILES, type ClientProfile } from './clients';
 import { OTHER_PROFILES } from './otherClients';
 import { fileUri, LspTestClient, sliceIn, type Encoding } from './lspClient';
+import { waitFor } from '../waitFor';
 
 const E_ACUTE = 'e\u0301'; // e + COMBINING ACUTE ACCENT
 // The node's address in the config comes after an anchor of multi-byte text, so related locations need converting.
@@ -134,6 +135,37 @@ describe('every client profile: ranges, hovers and every quick fix in its own en
         }
       } finally {
         await client.stop();
+      }
+    });
+  }
+});
+
+describe('every client profile: a broken config file that is not open is shown', () => {
+  for (const profile of [...PROFILES, ...OTHER_PROFILES]) {
+    test(profile.name, async () => {
+      const encoding = expectedEncoding(profile);
+      const top = mkdtempSync(join(tmpdir(), 'kig-every-config-'));
+      const dir = join(top, 'examples', 'seed-cluster');
+      mkdirSync(dir, { recursive: true });
+      const configPath = join(dir, '.kube-ip-guard.yaml');
+      const broken = `nodes:\n  - {name: k8s-node-1, addresses: [&東京🚀${E_ACUTE} 192.168.0.300]}\n`;
+      writeFileSync(configPath, broken);
+      const settings = { cluster: { mode: 'off' } };
+      const client = await LspTestClient.start({ rootDir: top, profile, settings, initializationOptions: { settings }, env: { ...process.env, KUBECONFIG: join(top, 'no-kubeconfig') } });
+      try {
+        const uri = fileUri(join(dir, 'multibyte.yaml'));
+        client.open(uri, MANIFEST);
+        // The config's own diagnostics (pushed: the file is not open), in the client's units on its multi-byte line.
+        const problems = await client.waitForDiagnostics(fileUri(configPath), (d) => d.length >= 1);
+        const line = broken.split('\n')[1];
+        assert.ok(
+          problems.some((p) => p.range.start.line === 1 && sliceIn(line, p.range.start.character, p.range.end.character, encoding) === '192.168.0.300'),
+          JSON.stringify(problems.map((p) => p.range)),
+        );
+        await waitFor('a window/showMessage warning', () => client.notifications.some((n) => n.method === 'window/showMessage' && (n.params as { type: number }).type === 2));
+      } finally {
+        await client.stop();
+        rmSync(top, { recursive: true, force: true });
       }
     });
   }
