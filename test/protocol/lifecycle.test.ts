@@ -65,8 +65,11 @@ function frame(body: string, length = Buffer.byteLength(body)): string {
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
 const HOVER = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'textDocument/hover', params: hover });
 
-async function feed(chunks: string[]): Promise<{ code: number | null; stdout: string; stderr: string; report: string }> {
-  const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** A stall bound short enough that a test of it ends soon (the default is 10 s). */
+const SHORT_STALL = { ...process.env, KUBE_IP_GUARD_LSP_STALL_MS: '300' };
+
+async function feed(chunks: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string; report: string }> {
+  const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
   const server = new FollowedChild(proc, `server pid ${proc.pid ?? '?'}`);
   let stdout = '';
   proc.stdout!.on('data', (d) => (stdout += String(d)));
@@ -92,6 +95,12 @@ describe('broken framing ends the server with a message (the client restarts it)
     ['Content-Length too small', [frame(INIT), frame(HOVER, 10), frame(HOVER)]],
     ['Content-Length too large, then the next message', [frame(INIT), frame(HOVER, Buffer.byteLength(HOVER) + 40), frame(HOVER)]],
     ['a header line without a colon', [frame(INIT), `Content-Length ${Buffer.byteLength(HOVER)}\r\n\r\n${HOVER}`]],
+    ['Content-Length with a sign', [frame(INIT), frame(HOVER).replace(/: (\d+)/, ': +$1')]],
+    ['Content-Length zero', [frame(INIT), frame('', 0)]],
+    ['Content-Length larger than any message', [frame(INIT), frame(HOVER, 2 ** 40)]],
+    ['two different Content-Length headers', [frame(INIT), `Content-Length: 3\r\nContent-Length: ${Buffer.byteLength(HOVER)}\r\n\r\n${HOVER}`]],
+    ['a 1 MB header line', [frame(INIT), `X-Padding: ${'a'.repeat(1 << 20)}\r\n${frame(HOVER)}`]],
+    ['a header that never ends (no blank line), growing', [frame(INIT), `Content-Length: ${Buffer.byteLength(HOVER)}\r\n${'X-Padding: a\r\n'.repeat(10_000)}`]],
   ];
   for (const [name, chunks] of cases) {
     test(name, async () => {
@@ -101,4 +110,71 @@ describe('broken framing ends the server with a message (the client restarts it)
       assert.match(r.stdout, /"id":1,"result"/, 'the well-framed initialize before it was answered');
     });
   }
+  // A message that stops arriving half way: the stall bound (shortened here) ends the server, on no progress.
+  const stalls: [string, string[], RegExp][] = [
+    ['Content-Length too large, and nothing after it', [frame(INIT), frame(HOVER, Buffer.byteLength(HOVER) + 40)], /stopped arriving: \d+ of the \d+ bytes/],
+    ['a header that stops half way', [frame(INIT), 'Content-Len'], /header stopped arriving half way/],
+  ];
+  for (const [name, chunks, why] of stalls) {
+    test(name, async () => {
+      const r = await feed(chunks, SHORT_STALL);
+      assert.equal(r.code, 1, `exit code; stderr: ${r.stderr}`);
+      assert.match(r.stderr, /LSP message stream is broken/);
+      assert.match(r.stderr, why);
+      assert.match(r.stdout, /"id":1,"result"/);
+    });
+  }
+});
+
+/** Sends `chunks` (awaiting each write) after initialize is answered; resolves with stdout once the hover (id 2) is answered. */
+async function answered(chunks: (string | Buffer)[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
+  let stdout = '';
+  let stderr = '';
+  proc.stderr!.on('data', (d) => (stderr += String(d)));
+  proc.stdin!.on('error', () => undefined);
+  try {
+    return await new Promise<string>((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to the hover within 60 s; stderr: ${stderr}`)), 60_000);
+      proc.on('exit', (code) => reject(new Error(`the server exited (${code}); stderr: ${stderr}`)));
+      let sent = false;
+      proc.stdout!.on('data', (d) => {
+        stdout += String(d);
+        if (!sent && stdout.includes('"id":1')) {
+          sent = true;
+          void (async () => {
+            for (const c of chunks) if (!proc.stdin!.write(c)) await new Promise((r) => proc.stdin!.once('drain', r));
+          })();
+        }
+        if (/"id":2,"result"/.test(stdout)) {
+          clearTimeout(timer);
+          resolvePromise(stdout);
+        }
+      });
+      proc.stdin!.write(frame(INIT));
+    });
+  } finally {
+    proc.kill();
+  }
+}
+
+describe('framing a careful reader accepts: the request is answered', () => {
+  const cases: [string, (string | Buffer)[]][] = [
+    ['two identical Content-Length headers', [`Content-Length: ${Buffer.byteLength(HOVER)}\r\ncontent-length: ${Buffer.byteLength(HOVER)}\r\n\r\n${HOVER}`]],
+    ['a Content-Type header and spaces around the length', [`Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length:   ${Buffer.byteLength(HOVER)}  \r\n\r\n${HOVER}`]],
+    ['one byte per write', [...frame(HOVER)].map((c) => c)],
+  ];
+  for (const [name, chunks] of cases) {
+    test(name, async () => {
+      assert.match(await answered(chunks), /"id":2,"result":null/);
+    });
+  }
+
+  test('an 8 MB message written in 64 KiB pieces, as a pipe delivers it, is read whole (the stall bound is on progress)', async () => {
+    const big = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'textDocument/hover', params: { ...hover, padding: 'x'.repeat(8 << 20) } });
+    const bytes = Buffer.from(frame(big));
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 64 * 1024) pieces.push(bytes.subarray(at, at + 64 * 1024));
+    assert.match(await answered(pieces), /"id":2,"result":null/);
+  });
 });

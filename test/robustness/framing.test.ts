@@ -1,5 +1,6 @@
 // Hostile LSP framing against the built server: a session of well-framed requests, then bytes that break the framing
-// (a Content-Length missing, negative, not a number, too small, too large, a header line without a colon, raw
+// (a Content-Length missing, negative, signed, not a number, too small, too large with or without anything after it,
+// two different ones, a header line without a colon, a huge header line, a header or body that stops half way, raw
 // garbage), split into chunks at random points. The server must answer every well-framed request sent before the
 // break, and then exit non-zero with a message on stderr: never hang silently, never exit 0.
 import { after, test } from 'node:test';
@@ -23,11 +24,17 @@ const breakArb: fc.Arbitrary<(next: string) => string> = fc.oneof(
   fc.integer({ min: 1, max: 30 }).map((cut) => (next: string) => frame(next, Math.max(1, Buffer.byteLength(next) - cut)) + frame(next)),
   fc.integer({ min: 1, max: 200 }).map((extra) => (next: string) => frame(next, Buffer.byteLength(next) + extra) + frame(next) + frame(next) + ' '.repeat(extra)),
   fc.constant((next: string) => `Content-Length ${Buffer.byteLength(next)}\r\n\r\n${next}`),
+  // Too large and nothing after it: only the stall bound (shortened for this suite) can tell.
+  fc.integer({ min: 1, max: 1_000_000_000 }).map((extra) => (next: string) => frame(next, Buffer.byteLength(next) + extra)),
+  fc.constantFrom('+', '0x', ' -').map((sign) => (next: string) => frame(next, `${sign}${Buffer.byteLength(next)}`)),
+  fc.integer({ min: 0, max: 5 }).map((d) => (next: string) => `Content-Length: ${Buffer.byteLength(next) + d + 1}\r\nContent-Length: ${Buffer.byteLength(next)}\r\n\r\n${next}`),
+  fc.integer({ min: 9 * 1024, max: 2 << 20 }).map((n) => (next: string) => `X-Padding: ${'a'.repeat(n)}\r\n${frame(next)}`),
+  fc.integer({ min: 1, max: 40 }).map((cut) => (next: string) => frame(next).slice(0, cut)),
   fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => (next: string) => `${Buffer.from(bytes).toString('latin1').replace(/\r\n\r\n/g, '')}\r\n\r\n${next}`),
 );
 
 async function run(chunks: string[], answeredBefore: number): Promise<{ code: number | null; stdout: string; stderr: string; report: string }> {
-  const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, KUBE_IP_GUARD_LSP_STALL_MS: '300' } });
   const server = new FollowedChild(proc, `server pid ${proc.pid ?? '?'}`);
   let stdout = '';
   proc.stdin.on('error', () => undefined);
@@ -74,6 +81,6 @@ test('hostile framing after a well-framed session: every request before it answe
         for (let i = 0; i < hovers; i++) assert.match(r.stdout, new RegExp(`"id":${10 + i},"result"`));
       }),
     ),
-    fuzzConfig(12),
+    fuzzConfig(24),
   );
 });
