@@ -3,6 +3,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FollowedChild } from '../childExit';
 import { withTimeout } from '../waitFor';
 import { LspTestClient, SERVER } from './lspClient';
@@ -177,4 +181,34 @@ describe('framing a careful reader accepts: the request is answered', () => {
     for (let at = 0; at < bytes.length; at += 64 * 1024) pieces.push(bytes.subarray(at, at + 64 * 1024));
     assert.match(await answered(pieces), /"id":2,"result":null/);
   });
+});
+
+describe('--socket and --pipe: the same reader and guard as --stdio', () => {
+  for (const kind of ['--socket', '--pipe'] as const) {
+    test(`${kind}: initialize answered over the connection; a broken frame then ends the server (exit 1)`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kig-pipe-'));
+      const server = createServer();
+      try {
+        const where = kind === '--socket' ? 0 : join(dir, 'lsp.sock');
+        await new Promise<void>((r) => (typeof where === 'number' ? server.listen(where, '127.0.0.1', r) : server.listen(where, r)));
+        const arg = kind === '--socket' ? `--socket=${(server.address() as AddressInfo).port}` : `--pipe=${where as string}`;
+        const accepted = new Promise<Socket>((r) => server.once('connection', r));
+        const proc = spawn(process.execPath, [SERVER, arg], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = new FollowedChild(proc, `server pid ${proc.pid ?? '?'}`);
+        const socket = await accepted;
+        let got = '';
+        const initialized = new Promise<void>((r) => socket.on('data', (d) => (got += String(d)).includes('"id":1') && r()));
+        socket.write(frame(INIT));
+        await initialized;
+        socket.write(frame(HOVER).replace(/: (\d+)/, ': $1abc'));
+        const { code } = await child.waitForExit();
+        assert.equal(code, 1, child.describe());
+        assert.match(child.stderr, /LSP message stream is broken \(Content-Length is not a number/);
+        socket.destroy();
+      } finally {
+        server.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
