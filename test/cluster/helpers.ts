@@ -5,10 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { waitFor as waitUntil } from '../waitFor';
 
+/** Temporary directories to remove when the process exits: one 'exit' listener for all of them. */
+const tmpDirs = new Set<string>();
+
 /** A fresh temporary directory, removed when the process exits. */
 export function tmpDir(prefix = 'kipg-cluster-'): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.on('exit', () => fs.rmSync(d, { recursive: true, force: true }));
+  if (tmpDirs.size === 0) process.once('exit', () => tmpDirs.forEach((t) => fs.rmSync(t, { recursive: true, force: true })));
+  tmpDirs.add(d);
   return d;
 }
 

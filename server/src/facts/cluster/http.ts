@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as zlib from 'node:zlib';
+import { whenAborted } from './abort';
 
 export type HttpErrorKind = 'status' | 'timeout' | 'connect-timeout' | 'network' | 'dropped' | 'tls' | 'parse' | 'aborted' | 'too-large';
 
@@ -67,7 +68,7 @@ export function requestJson(conn: Connection, path: string, send?: RequestBody):
     const timers: NodeJS.Timeout[] = [];
     const cleanup = () => {
       for (const t of timers) clearTimeout(t);
-      conn.signal.removeEventListener('abort', onAbort);
+      stopWaiting();
     };
     const fail = (e: HttpError) => {
       if (settled) return;
@@ -82,9 +83,9 @@ export function requestJson(conn: Connection, path: string, send?: RequestBody):
       cleanup();
       resolve(r);
     };
-    const onAbort = () => fail(new HttpError('aborted', 'cancelled'));
-    if (conn.signal.aborted) return onAbort();
-    conn.signal.addEventListener('abort', onAbort, { once: true });
+    let stopWaiting = () => undefined as void;
+    if (conn.signal.aborted) return fail(new HttpError('aborted', 'cancelled'));
+    stopWaiting = whenAborted(conn.signal, () => fail(new HttpError('aborted', 'cancelled')));
 
     let url: URL;
     try {

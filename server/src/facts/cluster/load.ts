@@ -24,6 +24,7 @@ import {
   usesExecPlugin,
   withExecEnvRestored,
 } from './kubeconfig';
+import { whenAborted } from './abort';
 import { Redactor, genericRedact, sanitizeServerUrl } from './redact';
 import { ClusterLoadOptions, ClusterLoadResult, clusterSourceLabel } from './types';
 
@@ -70,7 +71,7 @@ export class ClusterSession {
   private deadline?: NodeJS.Timeout;
   private deadlineHit_ = false;
   private agent?: http.Agent;
-  private onOuterAbort?: () => void;
+  private stopWaitingOuter?: () => void;
   /** Set when the session could not be opened; `close` is still to be called. */
   failure?: ClusterLoadResult;
   env?: LoadEnv;
@@ -88,9 +89,8 @@ export class ClusterSession {
       this.deadlineHit_ = true;
       this.ctl.abort();
     }, this.totalTimeoutMs);
-    this.onOuterAbort = () => this.ctl.abort();
-    opts.signal?.addEventListener('abort', this.onOuterAbort, { once: true });
-    if (opts.signal?.aborted) this.ctl.abort();
+    // The caller's signal may be shared by many sessions at once (the watcher's, an audit's): one listener for all.
+    this.stopWaitingOuter = opts.signal ? whenAborted(opts.signal, () => this.ctl.abort()) : undefined;
   }
 
   get signal(): AbortSignal {
@@ -134,7 +134,7 @@ export class ClusterSession {
 
   close(): void {
     clearTimeout(this.deadline);
-    if (this.onOuterAbort) this.opts.signal?.removeEventListener('abort', this.onOuterAbort);
+    this.stopWaitingOuter?.();
     this.ctl.abort();
     this.agent?.destroy();
   }
@@ -390,18 +390,17 @@ class BoundTimeout extends Error {}
 /** Race a promise against a timer and a signal; the timer is always cleared. */
 function bounded<T>(p: Promise<T>, ms: number, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => finish(() => reject(new Error('aborted')));
     const timer = setTimeout(() => finish(() => reject(new BoundTimeout('timeout'))), ms);
     let done = false;
+    let stopWaiting = () => undefined as void;
     function finish(f: () => void) {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      stopWaiting();
       f();
     }
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    stopWaiting = whenAborted(signal, () => finish(() => reject(new Error('aborted'))));
     p.then(
       (v) => finish(() => resolve(v)),
       (e: unknown) => finish(() => reject(e)),
