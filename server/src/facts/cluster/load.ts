@@ -213,6 +213,24 @@ export class ClusterSession {
       return this.result({ state: 'error', ...where, message: `The server of cluster "${cluster.name}" is not a valid URL` });
     }
     this.url = url;
+    if (url.protocol === 'http:') {
+      // Plain HTTP carries whatever we send in clear, to anyone on the path: a token, a password, an exec plugin's
+      // token. We never send credentials that way (kubectl would). Without credentials (a `kubectl proxy` on this
+      // machine, which adds them itself) plain HTTP is fine; the library refuses it unless TLS checks are off,
+      // which on plain HTTP there is no TLS to check.
+      const carried = credentialKinds(user, url);
+      if (carried.length) {
+        return this.result({
+          state: 'error',
+          ...where,
+          message: `${server} is plain HTTP (no TLS): Kube IP Guard does not send the credentials of user "${user?.name ?? '(none)'}" (${carried.join(', ')}) unencrypted, so it did not connect; use the API server's https:// address`,
+        });
+      }
+      if (!cluster.skipTLSVerify) {
+        cluster = { ...cluster, skipTLSVerify: true };
+        replaceCluster(kc, cluster);
+      }
+    }
     const source: FactSource = { kind: 'cluster', label: clusterSourceLabel(context) };
     this.log(`context ${context}: cluster ${cluster.name} at ${server}, user ${user?.name ?? '(none)'}`);
 
@@ -430,6 +448,18 @@ function execFailureHint(e: unknown): string {
   if (code === 'EACCES') return ' (not executable)';
   if (e instanceof SyntaxError) return ' (its output is not an ExecCredential)';
   return '';
+}
+
+/** What credentials a request as `user` to `url` would carry (for the plain HTTP refusal; never their values). */
+function credentialKinds(user: ReturnType<typeof selectContext>['user'], url: URL): string[] {
+  const kinds: string[] = [];
+  if (user?.token) kinds.push('a bearer token');
+  if (user?.username || user?.password) kinds.push('a user name and password');
+  if (url.username || url.password) kinds.push('a password in the server URL');
+  if (usesExecPlugin(user)) kinds.push('an exec credential plugin');
+  else if (user?.authProvider) kinds.push('an auth provider');
+  if (user?.certData || user?.certFile || user?.keyData || user?.keyFile) kinds.push('a client certificate');
+  return kinds;
 }
 
 function describeAuthError(e: unknown): string {
