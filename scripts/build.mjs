@@ -39,6 +39,8 @@ const bundles = [
   // Also the `kube-ip-guard-language-server` binary of the npm package (other editors run it with --stdio).
   { ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'server/out/server.js', banner: { js: '#!/usr/bin/env node' }, plugins: [k8sOnDemand] },
   { ...common, entryPoints: ['server/src/lsp/readWorker.ts'], outfile: 'server/out/readWorker.js' },
+  // Parses large node manifests off the main thread, for the server and the CLI (facts/nodeManifests.ts).
+  { ...common, entryPoints: ['server/src/facts/nodeManifestWorker.ts'], outfile: 'server/out/nodeManifestWorker.js' },
   {
     ...common,
     entryPoints: ['server/src/cliMain.ts'],

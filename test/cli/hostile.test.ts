@@ -211,3 +211,28 @@ describe('links that would make the CLI search the machine', () => {
     }
   });
 });
+
+describe('node manifests the config names', () => {
+  test('one large node list named fifty times and a named pipe: the list read once, the pipe refused at once, exit 2 with both reported', () => {
+    const dir = tempDir();
+    try {
+      mkdirSync(join(dir, '.git'));
+      const nodes = ['apiVersion: v1', 'kind: NodeList', 'items:'];
+      for (let i = 0; i < 5000; i++) nodes.push(`- {apiVersion: v1, kind: Node, metadata: {name: node-${i}}, status: {addresses: [{type: InternalIP, address: 10.9.${(i >> 8) & 255}.${i & 255}}]}}`);
+      writeFileSync(join(dir, 'nodes.yaml'), nodes.join('\n') + '\n');
+      spawnSync('mkfifo', [join(dir, 'fifo.yaml')]);
+      writeFileSync(join(dir, '.kube-ip-guard.yaml'), `nodeManifests: [${Array(50).fill('nodes.yaml').join(', ')}]\n`);
+      writeFileSync(join(dir, 'svc.yaml'), 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  externalIPs: [10.9.1.7]\n');
+      const r = run(['lint', 'svc.yaml'], dir);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /svc\.yaml:5:\d+ error 10\.9\.1\.7 is the InternalIP of node node-263/);
+      // A named pipe among them (a config error, as a missing file is): refused without opening it for reading.
+      writeFileSync(join(dir, '.kube-ip-guard.yaml'), `nodeManifests: [${[...Array(50).fill('nodes.yaml'), 'fifo.yaml'].join(', ')}]\n`);
+      const p = run(['lint', 'svc.yaml'], dir);
+      assert.equal(p.code, 2, p.stdout + p.stderr);
+      assert.match(p.stderr, /nodeManifests: fifo\.yaml is a named pipe, not a regular file; not read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

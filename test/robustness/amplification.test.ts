@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { analyze } from '../../server/src/engine/index';
 import { loadFolderFacts } from '../../server/src/facts/workspaceFacts';
+import { NodeManifestLoader } from '../../server/src/facts/nodeManifests';
 import { fileUri, type LspTestClient } from '../protocol/lspClient';
 import { assertSpans, safeAnalyze } from './check';
 import { aliasedSpecs, aliasFanOut, amplificationArb, compactNesting, counted, FACTS, fuzzConfig, mergeKeyBomb, portsTimesAddresses, reportCases, reusedAnchors, wideMap } from './gen';
@@ -120,25 +121,26 @@ describe('amplification: the engine', () => {
 });
 
 describe('amplification: a config naming one node manifest 50 times', () => {
-  test('the manifest is read once per load, its nodes and source counted once', async () => {
+  test('the manifest is read once per load, its nodes and source counted once; unchanged, it is not read again', async () => {
     const nodes = ['apiVersion: v1', 'kind: NodeList', 'items:'];
     for (let i = 0; i < 2000; i++) nodes.push(`- {apiVersion: v1, kind: Node, metadata: {name: n${i}}, status: {addresses: [{type: InternalIP, address: 10.${(i >> 8) & 255}.${i & 255}.1}]}}`);
-    const files: Record<string, string> = {
-      '/ws/.kube-ip-guard.yaml': `nodeManifests: [${Array(50).fill('nodes.yaml').join(', ')}]\n`,
-      '/ws/nodes.yaml': nodes.join('\n') + '\n',
-    };
+    const workspace = makeWorkspace({
+      '.kube-ip-guard.yaml': `nodeManifests: [${Array(50).fill('nodes.yaml').join(', ')}]\n`,
+      'nodes.yaml': nodes.join('\n') + '\n',
+    });
+    after(() => workspace.cleanup());
+    const ws = workspace.dir;
+    const loader = new NodeManifestLoader();
     let reads = 0;
-    const readText = (path: string) => {
-      if (path === '/ws/nodes.yaml') reads++;
-      return files[path];
-    };
-    const first = await loadFolderFacts({ configPath: '/ws/.kube-ip-guard.yaml', readText, trusted: true });
+    loader.onRead(() => reads++);
+    const configPath = join(ws, '.kube-ip-guard.yaml');
+    const first = await loadFolderFacts({ configPath, trusted: true, nodeManifests: loader });
     assert.equal(reads, 1);
     assert.equal(first.facts.nodes.length, 2000);
     assert.equal(first.facts.sources.filter((s) => /nodes\.yaml/.test(s.label)).length, 1, JSON.stringify(first.facts.sources));
-    // Loaded again (a keystroke in the config): the same facts, the file read once more, not parsed again.
-    const again = await loadFolderFacts({ configPath: '/ws/.kube-ip-guard.yaml', readText, trusted: true });
-    assert.equal(reads, 2);
+    // Loaded again (a keystroke in the config): the same facts, the file not read again.
+    const again = await loadFolderFacts({ configPath, trusted: true, nodeManifests: loader });
+    assert.equal(reads, 1);
     assert.deepEqual(again.facts.nodes.map((n) => n.name), first.facts.nodes.map((n) => n.name));
   });
 });

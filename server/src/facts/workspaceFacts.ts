@@ -1,7 +1,7 @@
 // Cluster facts of one workspace folder (or one CLI run): the config file, the Node manifests it names, the
 // `kubeIpGuard.*` settings and any other contribution (CLI flags, the live cluster), merged in that order.
 import { lookup } from 'node:dns/promises';
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
@@ -9,7 +9,6 @@ import {
   CONFIG_FILE_NAME,
   mergeFacts,
   parseConfig,
-  parseNodeManifest,
   type ApiServerFact,
   type ClusterFacts,
   type FactContribution,
@@ -17,6 +16,7 @@ import {
   type Span,
 } from '../engine/index';
 import type { Settings } from '../protocol';
+import { nodeManifests, type ManifestRead, type NodeManifestLoader } from './nodeManifests';
 
 export interface FileProblem {
   /** Absolute path of the file the problem is in; undefined for settings. */
@@ -49,8 +49,12 @@ export function hasAddressFacts(facts: ClusterFacts): boolean {
 export interface FolderFactsInput {
   /** The config file to read (need not exist). */
   configPath?: string;
-  /** Text of a file: an editor passes its unsaved buffer for open files; undefined when missing. */
+  /** Text of the config file: an editor passes its unsaved buffer when it is open; undefined when missing. */
   readText?: (path: string) => string | undefined;
+  /** An editor's buffer of a node manifest that is open (unsaved edits count); undefined: read from disk. */
+  openText?: (path: string) => string | undefined;
+  /** Reads and parses node manifests; default: the process's shared loader. */
+  nodeManifests?: NodeManifestLoader;
   settings?: Settings;
   /** Contributions with lower precedence than the file and the settings (the live cluster). */
   extra?: FactContribution[];
@@ -63,12 +67,27 @@ export interface FolderFactsInput {
   resolveHost?: (host: string) => Promise<string[]>;
 }
 
-export function readTextFromDisk(path: string): string | undefined {
+/** The most a file read by readTextFromDisk may weigh (the default kubeIpGuard.maxFileSizeMB). */
+export const MAX_TEXT_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The text of a regular file within `max` bytes, else undefined. Checked on the open descriptor (opened with
+ * O_NONBLOCK: a named pipe returns at once instead of blocking the thread for ever; /dev/zero is not regular).
+ */
+export function readTextFromDisk(path: string, max = MAX_TEXT_FILE_BYTES): string | undefined {
+  let fd: number | undefined;
   try {
-    if (!statSync(path).isFile()) return undefined;
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > max) return undefined;
+    const buf = Buffer.alloc(st.size + 1);
+    let n = 0;
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    return n > max ? undefined : buf.subarray(0, n).toString('utf8');
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -206,26 +225,6 @@ export function settingsContribution(settings: Settings): { contribution?: FactC
   return { contribution, problems: parsed.problems.map((p) => ({ message: `kubeIpGuard.${p.message}`, severity: p.severity })) };
 }
 
-/**
- * Node manifests parsed, by their text: a config edited keystroke by keystroke reloads its facts each time, and a
- * 250 KB `kubectl get nodes -o yaml` need not be parsed again while it has not changed. A few entries suffice.
- */
-const nodeManifestCache = new Map<string, ReturnType<typeof parseNodeManifest>>();
-const NODE_MANIFEST_CACHE_ENTRIES = 8;
-
-function parsedNodeManifest(text: string, uri: string, label: string): ReturnType<typeof parseNodeManifest> {
-  const key = `${uri}\u0000${label}\u0000${text}`;
-  let r = nodeManifestCache.get(key);
-  if (r) {
-    nodeManifestCache.delete(key);
-  } else {
-    r = parseNodeManifest(text, uri, label);
-    if (nodeManifestCache.size >= NODE_MANIFEST_CACHE_ENTRIES) nodeManifestCache.delete(nodeManifestCache.keys().next().value!);
-  }
-  nodeManifestCache.set(key, r);
-  return r;
-}
-
 export async function loadFolderFacts(input: FolderFactsInput): Promise<FolderFacts> {
   const read = input.readText ?? readTextFromDisk;
   const problems: FileProblem[] = [];
@@ -271,27 +270,45 @@ export async function loadFolderFacts(input: FolderFactsInput): Promise<FolderFa
       config.contribution.apiServers = [...(config.contribution.apiServers ?? []), ...resolved];
       configRules = config.contribution.rules;
       contributions.push(config.contribution);
-      const manifestsRead = new Set<string>();
+      // Each file is read once per load (and not at all while unchanged), parsed off the main thread, all at once;
+      // the results are taken in the config's order. The same path named twice (or fifty times) counts once.
+      const loader = input.nodeManifests ?? nodeManifests;
+      const configDir = dirname(input.configPath);
+      const configFile = input.configPath;
+      const wanted = new Map<string, (typeof config.nodeManifests)[number]>();
       for (const m of config.nodeManifests) {
-        const path = resolve(dirname(input.configPath), m.path);
-        // The same file named twice (or fifty times) is read once.
-        if (manifestsRead.has(path)) continue;
-        manifestsRead.add(path);
+        const path = resolve(configDir, m.path);
+        if (!wanted.has(path)) wanted.set(path, m);
+      }
+      // Another name (a link, a hard link) of a file already named: the same nodes, not read again.
+      const identities = new Set<string>();
+      const named = await Promise.all([...wanted].map(async ([path, m]) => ({ path, m, identity: await loader.identify(path) })));
+      type Manifest = (typeof config.nodeManifests)[number];
+      type Read = { path: string; m: Manifest; outside: true } | { path: string; m: Manifest; label: string; read: ManifestRead };
+      const reads = named.flatMap(({ path, m, identity }): Promise<Read>[] => {
         dependencies.push(path);
+        if (identity !== undefined) {
+          if (identities.has(identity)) return [];
+          identities.add(identity);
+        }
         // Judged by where the file really is: a symlink in the workspace may point anywhere.
         if (input.trusted === false && !(input.workspaceRoots ?? []).some((root) => within(realPath(path), realPath(root)))) {
-          problems.push({ file: input.configPath, message: `nodeManifests: ${m.path} is outside the workspace, which is not trusted; it was not read`, span: m.span, severity: 'error' });
+          return [Promise.resolve({ path, m, outside: true })];
+        }
+        const label = relative(configDir, path) || m.path;
+        return [loader.load(path, pathToFileURL(path).toString(), label, input.openText?.(path)).then((read) => ({ path, m, label, read }))];
+      });
+      for (const r of await Promise.all(reads)) {
+        if ('outside' in r) {
+          problems.push({ file: configFile, message: `nodeManifests: ${r.m.path} is outside the workspace, which is not trusted; it was not read`, span: r.m.span, severity: 'error' });
           continue;
         }
-        const manifestText = read(path);
-        if (manifestText === undefined) {
-          problems.push({ file: input.configPath, message: `nodeManifests: ${m.path} does not exist or cannot be read`, span: m.span, severity: 'error' });
+        if (!r.read.ok) {
+          problems.push({ file: configFile, message: `nodeManifests: ${r.m.path} ${r.read.reason}`, span: r.m.span, severity: 'error' });
           continue;
         }
-        const label = relative(dirname(input.configPath), path) || m.path;
-        const nodes = parsedNodeManifest(manifestText, pathToFileURL(path).toString(), label);
-        for (const p of nodes.problems) problems.push({ file: path, message: p.message, span: p.span, severity: p.severity });
-        contributions.push({ source: { kind: 'node-manifest', label }, nodes: nodes.nodes });
+        for (const p of r.read.result.problems) problems.push({ file: r.path, message: p.message, span: p.span, severity: p.severity });
+        contributions.push({ source: { kind: 'node-manifest', label: r.label }, nodes: r.read.result.nodes });
       }
     }
   }

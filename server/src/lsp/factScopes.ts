@@ -7,6 +7,7 @@ import { pathOf } from './uris';
 import { CONFIG_FILE_NAME, escapeMarkdown as md, kubernetesContextOf } from '../engine/index';
 import { discoverConfig, loadFolderFacts, readTextFromDisk, type FileProblem, type FolderFacts } from '../facts/workspaceFacts';
 import { LineIndex } from '../engine/lineIndex';
+import { nodeManifests, parsesOffThread } from '../facts/nodeManifests';
 import type { Settings, StatusNotification } from '../protocol';
 import type { FactContribution } from '../engine/index';
 import type { ClusterStatus } from './clusterSource';
@@ -68,7 +69,9 @@ export class FactScopes {
   private readonly dependencies = new Map<string, string[]>();
   private readonly warned = new Set<string>();
 
-  constructor(private readonly host: FactScopesHost) {}
+  constructor(private readonly host: FactScopesHost) {
+    nodeManifests.onRead((path, bytes) => host.log(`Kube IP Guard: read node manifest ${path} (${bytes} bytes)${parsesOffThread() && bytes >= 65536 ? ', parsing it in a worker' : ''}`));
+  }
 
   /**
    * The scope key and config file for a document: the nearest config file upward from it, never above its workspace
@@ -127,6 +130,7 @@ export class FactScopes {
     const folderFacts = await loadFolderFacts({
       configPath,
       readText: (p) => this.host.openText(p) ?? readTextFromDisk(p),
+      openText: (p) => this.host.openText(p),
       settings,
       trusted,
       workspaceRoots: where.roots,
