@@ -236,3 +236,40 @@ describe('node manifests the config names', () => {
     }
   });
 });
+
+describe("the CLI and a planted config's host names", () => {
+  test('a config above the repository naming x.attacker.invalid is never read, so never looked up; the repository\'s own is', () => {
+    const dir = tempDir();
+    try {
+      // Every lookup the CLI makes is recorded and answered "not found": nothing leaves the machine.
+      const log = join(dir, 'lookups.txt');
+      const preload = join(dir, 'dns-preload.cjs');
+      writeFileSync(log, '');
+      writeFileSync(
+        preload,
+        `const fs = require('node:fs');
+const record = (host) => fs.appendFileSync(${JSON.stringify(log)}, host + '\\n');
+const notFound = (host) => Object.assign(new Error('getaddrinfo ENOTFOUND ' + host), { code: 'ENOTFOUND' });
+require('node:dns/promises').lookup = async (host) => { record(host); throw notFound(host); };
+require('node:dns').lookup = (host, opts, cb) => { record(host); (cb || opts)(notFound(host)); };
+`,
+      );
+      const lint = (cwd: string) =>
+        spawnSync(process.execPath, ['--require', preload, CLI, 'lint', join(dir, 'repo', 'svc.yaml'), '--node-ip', '192.168.0.11'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const lookups = () => readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      writeFileSync(join(dir, '.kube-ip-guard.yaml'), 'apiServer: [x.attacker.invalid:6443]\n');
+      mkdirSync(join(dir, 'repo', '.git'), { recursive: true });
+      writeFileSync(join(dir, 'repo', 'svc.yaml'), SEED);
+      const planted = lint(tmpdir());
+      assert.equal(planted.status, 1, planted.stderr);
+      assert.deepEqual(lookups(), [], 'the planted config is not read: no lookup');
+      // The observer works: the repository's own config is read, and its name looked up.
+      writeFileSync(join(dir, 'repo', '.kube-ip-guard.yaml'), 'apiServer: [y.attacker.invalid:6443]\n');
+      const own = lint(join(dir, 'repo'));
+      assert.match(own.stderr, /could not resolve y\.attacker\.invalid/);
+      assert.deepEqual(lookups(), ['y.attacker.invalid']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

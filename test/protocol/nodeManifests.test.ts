@@ -2,7 +2,7 @@
 // parses it in a worker, and meanwhile answers other documents; a keystroke in the config reads it no more.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileUri, LspTestClient } from './lspClient';
@@ -27,6 +27,8 @@ test('nodeManifests: [nodes.yaml × 50] of 30,000 nodes: read once, parsed off t
   const config = `nodeManifests: [${Array(50).fill('nodes.yaml').join(', ')}]\n`;
   writeFileSync(join(a, '.kube-ip-guard.yaml'), config);
   writeFileSync(join(a, 'nodes.yaml'), nodeList(30_000));
+  // Dated back: a file changed less than 2 s before it is read is read again (racy), whatever its stamp.
+  utimesSync(join(a, 'nodes.yaml'), new Date(2020, 0, 1), new Date(2020, 0, 1));
   writeFileSync(join(a, 'svc.yaml'), svc('10.0.1.2'));
   writeFileSync(join(b, '.kube-ip-guard.yaml'), 'nodes:\n- name: b-node\n  addresses: [192.168.7.11]\n');
   writeFileSync(join(b, 'svc.yaml'), svc('192.168.7.11'));

@@ -34,7 +34,16 @@ interface FileState {
   /** dev, inode, size, mtime and ctime, in nanoseconds: a rewrite changes one of them. */
   stamp: string;
   hash: string;
+  /**
+   * Read less than RACY_MS after its last change: a rewrite within the file system's timestamp granularity (a
+   * kernel tick, not a nanosecond) with the same size would keep the stamp, so the stamp proves nothing yet and the
+   * file is read again next time (Git's "racy clean" entries, Documentation/technical/racy-git.txt).
+   */
+  racy: boolean;
 }
+
+/** How long after a file's mtime its stamp is trusted (well above any file system's timestamp granularity). */
+const RACY_MS = 2_000;
 
 const kindOf = (st: BigIntStats) =>
   st.isFIFO() ? 'a named pipe' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isDirectory() ? 'a directory' : st.isSocket() ? 'a socket' : 'a special file';
@@ -83,20 +92,22 @@ export class NodeManifestLoader {
     if (!st.isFile()) return { ok: false, reason: `is ${kindOf(st)}, not a regular file; not read` };
     if (st.size > BigInt(this.max)) return { ok: false, reason: `is ${mib(Number(st.size))}, over the ${mib(this.max)} a node manifest may have; not read` };
     const known = this.files.get(path);
-    if (known && known.stamp === stampOf(st)) {
+    if (known && !known.racy && known.stamp === stampOf(st)) {
       const cached = this.parsed.get(parsedKey(known.hash, uri, label));
       if (cached) return { ok: true, result: await this.touch(parsedKey(known.hash, uri, label), cached) };
     }
     let text: string;
     let stamp: string;
+    let mtimeMs: number;
+    const readAt = Date.now();
     try {
-      ({ text, stamp } = await readRegularFile(path, this.max));
+      ({ text, stamp, mtimeMs } = await readRegularFile(path, this.max));
     } catch (e) {
       return { ok: false, reason: (e as Error).message };
     }
     for (const r of this.readers) r(path, Buffer.byteLength(text));
     const hash = sha256(text);
-    this.files.set(path, { stamp, hash });
+    this.files.set(path, { stamp, hash, racy: readAt - mtimeMs < RACY_MS });
     return { ok: true, result: await this.parsedOf(hash, text, uri, label) };
   }
 
@@ -128,7 +139,7 @@ const mib = (n: number) => (n < 1048576 ? `${Math.ceil(n / 1024)} KiB` : `${(n /
  * with O_NONBLOCK, so that a named pipe swapped in after the stat does not block a thread of the pool for ever), and
  * its stamp as read. At most `max` + 1 bytes are read, in case the file grows meanwhile.
  */
-async function readRegularFile(path: string, max: number): Promise<{ text: string; stamp: string }> {
+async function readRegularFile(path: string, max: number): Promise<{ text: string; stamp: string; mtimeMs: number }> {
   const fh = await fsp.open(path, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
   try {
     const st = await fh.stat({ bigint: true });
@@ -138,7 +149,7 @@ async function readRegularFile(path: string, max: number): Promise<{ text: strin
     let n = 0;
     for (let got = -1; got !== 0 && n < buf.length; n += got) got = (await fh.read(buf, n, buf.length - n, null)).bytesRead;
     if (n > max) throw new Error(`is over the ${mib(max)} a node manifest may have; not read`);
-    return { text: buf.subarray(0, n).toString('utf8'), stamp: stampOf(st) };
+    return { text: buf.subarray(0, n).toString('utf8'), stamp: stampOf(st), mtimeMs: Number(st.mtimeNs / 1_000_000n) };
   } finally {
     await fh.close();
   }

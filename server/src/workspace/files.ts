@@ -38,13 +38,22 @@ function isSystemPath(real: string): boolean {
 
 const MANIFEST = /\.ya?ml$/i;
 
+/**
+ * How many patterns one glob's `{…}` alternatives may expand to. Each is a regular expression every path is matched
+ * against: minimatch's default (100,000) lets a 24-character `ignore` entry of a hostile workspace config
+ * (`{1..100}{1..100}{1..100}`) cost seconds to compile and 10 ms per path, which stalled the workspace index and
+ * with it hovers. Real globs use a handful (`*.{yaml,yml}`); past the bound the alternatives are cut.
+ */
+export const BRACE_EXPANSION_MAX = 64;
+
 /** Each glob compiled once (a brace expansion can be costly), with its "everything below" twin. */
 const compiled = new Map<string, [Minimatch, Minimatch]>();
-function matchersOf(glob: string): [Minimatch, Minimatch] {
+export function matchersOf(glob: string): [Minimatch, Minimatch] {
   let m = compiled.get(glob);
   if (!m) {
     if (compiled.size > 1000) compiled.clear();
-    m = [new Minimatch(glob, { dot: true, matchBase: !glob.includes('/') }), new Minimatch(`${glob.replace(/\/$/, '')}/**`, { dot: true })];
+    const options = { dot: true, braceExpandMax: BRACE_EXPANSION_MAX };
+    m = [new Minimatch(glob, { ...options, matchBase: !glob.includes('/') }), new Minimatch(`${glob.replace(/\/$/, '')}/**`, options)];
     compiled.set(glob, m);
   }
   return m;
