@@ -101,6 +101,15 @@ describe('node manifests', () => {
     assert.equal(counts.reads.length, 3);
   });
 
+  test('two loads at once (a reload while the first still reads) share one read', async () => {
+    const ws = workspace({ 'nodes.yaml': nodeList(400), '.kube-ip-guard.yaml': 'nodeManifests: [nodes.yaml]\n' });
+    const { loader, counts } = counting();
+    const load = () => loadFolderFacts({ configPath: join(ws, '.kube-ip-guard.yaml'), trusted: true, nodeManifests: loader });
+    const all = await Promise.all([load(), load(), load()]);
+    assert.deepEqual(all.map((r) => r.facts.nodes.length), [400, 400, 400]);
+    assert.deepEqual([counts.reads.length, counts.parses], [1, 1]);
+  });
+
   test('an open buffer of the manifest wins over the disk, and is not read from disk', async () => {
     const ws = workspace({ 'nodes.yaml': nodeList(5), '.kube-ip-guard.yaml': 'nodeManifests: [nodes.yaml]\n' });
     const { loader, counts } = counting();

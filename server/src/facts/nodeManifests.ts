@@ -52,6 +52,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 export class NodeManifestLoader {
   private readonly files = new Map<string, FileState>();
+  private readonly reading = new Map<string, Promise<{ text: string; hash: string }>>();
   private readonly parsed = new Map<string, Promise<NodeManifestResult>>();
   private readonly readers: ((path: string, bytes: number) => void)[] = [];
   private readonly parse: (text: string, uri: string, label: string) => Promise<NodeManifestResult>;
@@ -96,19 +97,31 @@ export class NodeManifestLoader {
       const cached = this.parsed.get(parsedKey(known.hash, uri, label));
       if (cached) return { ok: true, result: await this.touch(parsedKey(known.hash, uri, label), cached) };
     }
-    let text: string;
-    let stamp: string;
-    let mtimeMs: number;
-    const readAt = Date.now();
+    // Two loads at once (a folder's scope reloaded by a file event while its first load still reads) share one read.
+    const key = `${path}\u0000${stampOf(st)}`;
+    let reading = this.reading.get(key);
+    if (!reading) {
+      reading = this.read(path);
+      this.reading.set(key, reading);
+      const done = () => void this.reading.delete(key);
+      reading.then(done, done);
+    }
+    let got: { text: string; hash: string };
     try {
-      ({ text, stamp, mtimeMs } = await readRegularFile(path, this.max));
+      got = await reading;
     } catch (e) {
       return { ok: false, reason: (e as Error).message };
     }
+    return { ok: true, result: await this.parsedOf(got.hash, got.text, uri, label) };
+  }
+
+  private async read(path: string): Promise<{ text: string; hash: string }> {
+    const readAt = Date.now();
+    const { text, stamp, mtimeMs } = await readRegularFile(path, this.max);
     for (const r of this.readers) r(path, Buffer.byteLength(text));
     const hash = sha256(text);
     this.files.set(path, { stamp, hash, racy: readAt - mtimeMs < RACY_MS });
-    return { ok: true, result: await this.parsedOf(hash, text, uri, label) };
+    return { text, hash };
   }
 
   private parsedOf(hash: string, text: string, uri: string, label: string): Promise<NodeManifestResult> {
