@@ -104,7 +104,7 @@ export async function hoverWhileClusterRead(server: string, hovers: number): Pro
     for (let i = 0; i < hovers; i++) idle.push(await hover());
     standin.setBehavior('/api/v1/nodes', { hold: true });
     const refreshing = refresh();
-    await until('the node list to be held', () => standin.heldRequests > 0);
+    await until('the node list to be held', () => standin.heldLists > 0);
     for (let i = 0; i < hovers; i++) held.push(await hover());
     standin.setBehavior('/api/v1/nodes', undefined);
     standin.release();
@@ -139,7 +139,7 @@ export async function watcherStop(runs: number): Promise<Ratio> {
       standin.setBehavior('/api/v1/nodes', { hold: true });
       const held = new ClusterFactsWatcher(opts);
       const started = held.start();
-      await until('the node list to be held', () => standin.heldRequests > 0);
+      await until('the node list to be held', () => standin.heldLists > 0);
       t = performance.now();
       await held.stop();
       busy.push(performance.now() - t);

@@ -252,7 +252,7 @@ export class StandinApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly watchers = new Set<WatchClient>();
-  private readonly held = new Set<{ res: http.ServerResponse; answer(): void }>();
+  private readonly held = new Set<{ res: http.ServerResponse; answer(): void; watch: boolean }>();
   private server!: https.Server;
   private port_ = 0;
   private stopped = false;
@@ -433,7 +433,7 @@ export class StandinApiServer {
       const answer = () => {
         if (!b.then || !this.behave(req, res, u, b.then)) this.route(req, res, u);
       };
-      const held = { res, answer };
+      const held = { res, answer, watch: u.searchParams.get('watch') === 'true' };
       this.held.add(held);
       res.on('close', () => this.held.delete(held));
       return true;
@@ -444,6 +444,11 @@ export class StandinApiServer {
   /** Requests a `hold` behaviour keeps unanswered now (a client that gave up on one is no longer counted). */
   get heldRequests(): number {
     return this.held.size;
+  }
+
+  /** The held requests that are not watches (`?watch=true` on the same path is held too): a load's lists. */
+  get heldLists(): number {
+    return [...this.held].filter((h) => !h.watch).length;
   }
 
   /** Answers every held request (as its behaviour's `then` says, or normally); returns how many. */

@@ -155,7 +155,7 @@ test('stop() during a load that never ends aborts it; nothing is left running', 
   // The load's own bounds lie beyond the hang bound of this test: only an abort by stop() can end it in time.
   const { w, changes } = watcher({ kubeconfigPath: kc, requestTimeoutMs: 10 * HANG, totalTimeoutMs: 10 * HANG });
   const started = w.start();
-  await waitFor(() => s.heldRequests === 1, HANG, 'the node list to be under way');
+  await waitFor(() => s.heldLists === 1, HANG, 'the node list to be under way');
   await withTimeout(w.stop(), 'stop() with a load in flight', HANG);
   await waitFor(() => s.heldRequests === 0, HANG, 'the node list request to be closed by the client');
   assert.notEqual((await withTimeout(started, 'the aborted first load', HANG)).state, 'ok');
@@ -169,7 +169,7 @@ test('refresh() during a load coalesces into one more load', async () => {
   const kc = writeKubeconfig(tmpDir(), [{ server: s.url, auth: 'token', token: TOKEN, context: 'lab' }]);
   const { w, loads } = watcher({ kubeconfigPath: kc, watchNodes: false });
   const p0 = w.start();
-  await waitFor(() => s.heldRequests === 1, HANG, 'the first load to be under way');
+  await waitFor(() => s.heldLists === 1, HANG, 'the first load to be under way');
   const refreshes = Promise.all([w.refresh(), w.refresh(), w.refresh()]);
   s.setBehavior('/api/v1/nodes', undefined);
   assert.equal(s.release(), 1);

@@ -105,7 +105,8 @@ describe('cluster faults', () => {
         const n = statuses(client).length;
         let settled = false;
         const r = refresh().finally(() => (settled = true));
-        await until('the node list to be under way', HANG, () => standin.heldRequests > 0);
+        // A node watch restarting meanwhile is held too: wait for the refresh's list itself.
+        await until('the node list to be under way', HANG, () => standin.heldLists > 0);
         assert.ok(await withTimeout(client.hover(uri, 4, 18), 'a hover while the cluster is read', HANG), 'the hover has an answer');
         if (fault) {
           assert.equal(settled, false, 'the refresh waits for the node list the stand-in holds');
