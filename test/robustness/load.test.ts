@@ -18,6 +18,12 @@ import { FUZZ_SEED, manifestArb, plainManifestArb } from './gen';
 import { FollowedChild } from '../childExit';
 import { withTimeout } from '../waitFor';
 
+// Once, in test:heavy, this file's process stayed alive after its last test passed (nothing of it was left running
+// that we could see). Should it happen again, say what keeps it alive: the timer is unref'd, so it never does.
+after(() => {
+  setTimeout(() => console.error(`# load.test: still running a minute after its tests; active: ${process.getActiveResourcesInfo().join(', ')}`), 60_000).unref();
+});
+
 /** Rules whose findings depend on the other open documents: left out when comparing one document with the engine. */
 const CROSS_FILE = /^externalip-(port-clash|service-cidr) /;
 const own = (keys: string[]) => keys.filter((k) => !CROSS_FILE.test(k));
