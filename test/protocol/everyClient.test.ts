@@ -44,7 +44,6 @@ const MANIFEST = [
   `spec: {selector: {app: "日本😀${E_ACUTE}"}, ports: [{port: 81}], externalIPs: ["192.168.0.11", 192.168.0.10]}`,
   '',
 ].join('\n');
-const LINES = MANIFEST.split('\n');
 
 /** The encoding a client gets: the first of its offer the server supports, else UTF-16. */
 function expectedEncoding(p: ClientProfile): Encoding {
@@ -58,7 +57,10 @@ function expectedHoverKind(p: ClientProfile): string {
 const announcesDocumentChanges = (p: ClientProfile) => p.capabilities.workspace?.workspaceEdit?.documentChanges === true;
 const ours = (d: Diagnostic[]) => d.filter((x) => x.source === 'kube-ip-guard' || typeof x.code === 'string');
 
-describe('every client profile: ranges, hovers and every quick fix in its own encoding', () => {
+/** The same manifest followed by clean Services, to over 64 KB: analysed, hovered and fixed in the read worker. */
+const PADDING = Array.from({ length: 800 }, (_, k) => `---\napiVersion: v1\nkind: Service\nmetadata: {name: pad-${k}}\nspec: {ports: [{port: 80}]}\n`).join('');
+
+for (const [size, TEXT] of [['small', MANIFEST], ['over 64 KB (the read worker)', MANIFEST + PADDING]] as const) describe(`every client profile, ${size} file: ranges, hovers and every quick fix in its own encoding`, () => {
   let root: string;
   let configPath: string;
   before(() => {
@@ -79,10 +81,10 @@ describe('every client profile: ranges, hovers and every quick fix in its own en
       try {
         assert.equal(client.initializeResult?.capabilities.positionEncoding ?? 'utf-16', encoding, 'negotiated encoding');
         const uri = fileUri(join(root, 'examples', 'seed-cluster', 'multibyte.yaml'));
-        client.open(uri, MANIFEST);
+        client.open(uri, TEXT);
         // Found upward: the config below the root names the nodes; 192.168.0.10 is also the API server.
         const initial = ours(await client.diagnostics(uri, (d) => ours(d).length >= 3));
-        const slice = (d: Diagnostic, lines = LINES) => {
+        const slice = (d: Diagnostic, lines = TEXT.split('\n')) => {
           assert.equal(d.range.start.line, d.range.end.line, `one-line range ${JSON.stringify(d.range)}`);
           return sliceIn(lines[d.range.start.line], d.range.start.character, d.range.end.character, encoding);
         };
@@ -129,7 +131,7 @@ describe('every client profile: ranges, hovers and every quick fix in its own en
               assert.ok(!(gone.has(x.code) && x.range.start.line === d.range.start.line && slice(x, fixedLines) === slice(d)), `${a.title} at ${slice(d)}: ${x.code} still there:\n${fixed}`);
               assert.notEqual(x.code, 'yaml-syntax');
             }
-            client.change(uri, MANIFEST);
+            client.change(uri, TEXT);
             await client.diagnostics(uri, (x) => ours(x).length === initial.length);
           }
         }
