@@ -53,7 +53,10 @@ console.error(`tests: ${outs.length} file${outs.length === 1 ? '' : 's'}${heavyO
 const reporters = process.argv.some((a) => a.startsWith('--test-reporter'))
   ? []
   : ['--test-reporter=tap', '--test-reporter-destination=stdout', '--test-reporter=./scripts/progress-reporter.mjs', '--test-reporter-destination=stderr'];
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...reporters, ...process.argv.filter((a) => a.startsWith('--test-')), ...outs], {
+// A hang bound per test (never a budget: the slowest heavy test takes a few minutes on two busy cores): a test that
+// hangs fails with its name instead of holding the whole run until CI's limit.
+const hangBound = process.argv.some((a) => a.startsWith('--test-timeout')) ? [] : ['--test-timeout=900000'];
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...hangBound, ...reporters, ...process.argv.filter((a) => a.startsWith('--test-')), ...outs], {
   stdio: 'inherit',
 });
 rmSync(outDir, { recursive: true, force: true });

@@ -99,6 +99,12 @@ export class LspTestClient {
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const c = new LspTestClient(proc, conn, opts);
     proc.stderr!.on('data', (d) => (c.stderr += String(d)));
+    // vscode-jsonrpc leaves a request pending forever when the stream closes (only dispose() rejects them): once the
+    // server's output has closed, a request still waiting for its answer fails saying what became of the server,
+    // instead of holding the test until the runner's hang bound.
+    proc.on('close', () => {
+      if (!c.stopping) conn.dispose();
+    });
     proc.on('exit', (code, signal) => {
       c.exit = { code, signal };
       // Said at once, so that a test that fails later because of it can be told from one that found a bug; a wait

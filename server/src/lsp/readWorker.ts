@@ -299,6 +299,37 @@ async function index(m: Extract<ToWorker, { type: 'index' }>, text: string): Pro
   }
 }
 
+/**
+ * Hovers and code actions take turns with the analysis in flight: each is computed in a slice of requests of about
+ * SLICE_MS, between the analysis' own slices. A client that sends them faster than they are answered (a hover storm
+ * from a client that never cancels) delays their answers, never the analysis and so never the diagnostics; computed
+ * straight from the message handler, a growing queue of them took every turn of the event loop.
+ */
+const turns: (() => void)[] = [];
+let draining = false;
+function turn(): Promise<void> {
+  return new Promise((resolve) => {
+    turns.push(resolve);
+    if (!draining) {
+      draining = true;
+      setImmediate(() => void drain());
+    }
+  });
+}
+async function drain(): Promise<void> {
+  let start = performance.now();
+  while (turns.length) {
+    if (performance.now() - start >= SLICE_MS) {
+      await new Promise((r) => setImmediate(r));
+      start = performance.now();
+    }
+    turns.shift()!();
+    // The request whose turn it is runs (it is synchronous from here) before this loop goes on.
+    await Promise.resolve();
+  }
+  draining = false;
+}
+
 /** The Service under `offset`, once the document's Services are read (before the rules have run over all of them). */
 function serviceAt(model: ManifestModel, offset: number): ManifestObject | undefined {
   for (const o of model.objects) if (o.kind === 'Service' && o.span.start <= offset && offset <= o.span.end) return o;
@@ -309,6 +340,7 @@ async function hover(m: Extract<ToWorker, { type: 'hover' }>): Promise<Hover | n
   const e = docs.get(m.uri);
   if (!e || e.version !== m.version) return null;
   await until(e, () => !!e.analysis || !!e.checker?.ready);
+  await turn();
   if (e.ended && !e.analysis) return null;
   const lines = linesOfDocument(e.doc);
   const offset = e.doc.offsetAt(e.codec.fromClient(m.position, lines));
@@ -323,6 +355,7 @@ async function hover(m: Extract<ToWorker, { type: 'hover' }>): Promise<Hover | n
       h = hoverAt({ findings, model: { ...e.model, objects: [obj] }, suppressed: 0, facts: e.checker.facts }, offset, e.facts, options);
     } else {
       await until(e, () => !!e.analysis);
+      await turn();
       h = e.analysis && hoverAt(e.analysis, offset, e.facts, options);
     }
   }
@@ -336,6 +369,7 @@ async function codeActions(m: Extract<ToWorker, { type: 'codeActions' }>) {
   const e = docs.get(m.uri);
   if (!e || e.version !== m.version) return [];
   await until(e, () => !!e.analysis);
+  await turn();
   const analysis = e.analysis;
   if (!analysis) return [];
   const lines = linesOfDocument(e.doc);
