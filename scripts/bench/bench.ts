@@ -690,10 +690,11 @@ async function blocksOnly(): Promise<void> {
   out.push(
     table(
       ['main thread while a large file is analyzed', 'MB', 'floor ms (decode + JSON.parse of didOpen)', 'longest block ms', 'longest block / floor', 'p99 ms', 'open→diagnostics ms', 'peak RSS MB'],
-      blocks.map((b) => [b.name, mb(b.bytes), ms(floors.get(b.name)!), ms(b.maxBlockMs), ratio(b.maxBlockMs / floors.get(b.name)!), ms(b.p99Ms), ms(b.openToDiagnosticsMs), mb(b.peakRss)]),
+      blocks.map((b) => [b.name, mb(b.bytes), ms(floors.get(b.name)!), b.crashed ? 'CRASHED' : ms(b.maxBlockMs), ratio(b.maxBlockMs / floors.get(b.name)!), ms(b.p99Ms), ms(b.openToDiagnosticsMs), mb(b.peakRss)]),
     ),
   );
   out.push('(a fresh server per file, 5,000-node inventory; event-loop delay inside the server, node:perf_hooks monitorEventLoopDelay, from didOpen to its diagnostics; the floor is receiving the message, measured in the bench process)');
+  for (const b of blocks) if (b.crashed) out.push(`CRASH on ${b.name}: ${b.crashed}`);
   if (cli.length) {
     out.push('');
     out.push(table(['kube-ip-guard lint FILE', 'MB', 'ms', 'ms/MB', 'peak RSS MB', 'findings'], cli.map((c) => [c.name, mb(c.bytes), ms(c.ms), ms(c.ms / (c.bytes / MB)), mb(c.peakRss), c.findings])));

@@ -23,6 +23,8 @@ export interface BlockResult {
   /** The server's peak resident memory (VmHWM) and its resident memory with the file open, in bytes. */
   peakRss: number;
   rssOpen: number;
+  /** How the server ended, when it did not survive the file. */
+  crashed?: string;
 }
 
 export interface FilesResult {
@@ -62,6 +64,10 @@ export async function mainThreadBlocks(server: string, dir: string, inputs: { na
     log(`  main-thread blocks: ${input.name}`);
     const spec: ServerSpec = { name: 'kube-ip-guard', command: process.execPath, args: ['--require', probe, server], rootDir: dir, configuration: () => ({}) };
     const c = await BenchClient.start(spec);
+    let peak = NaN;
+    const watch = setInterval(() => {
+      if (!c.exited) peak = c.memory().hwm;
+    }, 500);
     try {
       const warm = fileUri(join(dir, 'warm.yaml'));
       c.open(warm, 'apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  externalIPs: [192.168.0.11]\n');
@@ -74,7 +80,11 @@ export async function mainThreadBlocks(server: string, dir: string, inputs: { na
       const h = await readProbe(c.pid, out);
       const m = c.memory();
       results.push({ name: input.name, bytes: input.text.length, openToDiagnosticsMs: p.at - t0, maxBlockMs: h.max, p99Ms: h.p99, peakRss: m.hwm, rssOpen: m.rss });
+    } catch (e) {
+      // A server that does not survive a file is a result too (the next file gets a fresh server).
+      results.push({ name: input.name, bytes: input.text.length, openToDiagnosticsMs: NaN, maxBlockMs: NaN, p99Ms: NaN, peakRss: peak, rssOpen: NaN, crashed: (e as Error).message.slice(0, 200) });
     } finally {
+      clearInterval(watch);
       await c.stop();
     }
   }

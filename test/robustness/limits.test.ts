@@ -214,6 +214,31 @@ describe('limits that are missing', () => {
     },
   );
 
+  test('a file whose analysis needs more memory than the worker may take: an analysis-limit diagnostic, the server goes on, the next large file gets a new worker', async () => {
+    const ws = makeWorkspace();
+    // A worker heap of 64 MB: a 2 MB one-line List (a few hundred MB parsed) is too much for it.
+    const client = await startServer(ws.dir, { env: { ...process.env, KUBE_IP_GUARD_WORKER_HEAP_MB: '64' } });
+    try {
+      const small = fileUri(join(ws.dir, 'small.yaml'));
+      client.open(small, SMALL);
+      await diagnosticsForCurrentVersion(client, small);
+      const uri = fileUri(join(ws.dir, 'huge.yaml'));
+      client.open(uri, oneLineList(2));
+      const d = await diagnosticsForCurrentVersion(client, uri, 600_000);
+      assert.deepEqual(d.map((x) => x.code), ['analysis-limit']);
+      assert.match(d[0].message, /needs more than 64 MB of memory/);
+      assert.ok(alive(client));
+      assert.match(JSON.stringify((await client.hover(small, 4, 18))?.contents), /k8s-node-1/);
+      // A file the worker can hold is analyzed there again.
+      const next = fileUri(join(ws.dir, 'next.yaml'));
+      client.open(next, servicesStream(0.1).replace('10.0.0.0', '192.168.0.11'));
+      assert.ok((await diagnosticsForCurrentVersion(client, next, 600_000)).some((x) => x.code === 'externalip-node'));
+    } finally {
+      await client.stop();
+      ws.cleanup();
+    }
+  });
+
   test(
     'while a 2 MB one-line JSON manifest is analyzed, a hover on another document is answered',
     async (t) => {

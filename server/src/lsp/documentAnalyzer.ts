@@ -11,10 +11,10 @@
 import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
-import { analyze, analyzeSliced, CONFIG_FILE_NAME, declaredApiServerFacts, emptyFacts, SOURCE, type AddressKeySet, type Analysis, type ApiServerFact, type ClusterFacts, type DocumentCache, type ServiceObject, type Severity, type Span } from '../engine/index';
+import { analyze, analyzeSliced, CONFIG_FILE_NAME, declaredApiServerFacts, emptyFacts, ruleDocUrl, SOURCE, type AddressKeySet, type Analysis, type ApiServerFact, type ClusterFacts, type DocumentCache, type ServiceObject, type Severity, type Span } from '../engine/index';
 import type { Settings } from '../protocol';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
-import type { ReaderPool, WorkerDocument } from './readerPool';
+import { OutOfMemory, WORKER_HEAP_MB, type ReaderPool, type WorkerDocument } from './readerPool';
 import type { PositionEncoding } from './positions';
 import { isHelmValuesPath } from '../workspace/files';
 import { crossFileSignature, viewsOf } from '../workspace/serviceIndex';
@@ -306,11 +306,19 @@ export class DocumentAnalyzer {
         // positions, severities, the Services as cross-file views), so the main thread only publishes; a newer
         // version of this one abandons the work instead of queueing behind it.
         const job = { uri, version, text, helmValues: options.helmValues, facts, encoding: this.host.encoding(), workspaceApiServers: options.workspaceApiServers, posted: inWorker };
+        let tooBig = false;
         const r = await this.host.readers.analyze(job).catch((e: Error) => {
-          this.host.log(`Kube IP Guard: analyzing ${uri} off the main thread failed (${e.message}); analyzing it here.`);
+          tooBig = e instanceof OutOfMemory;
+          if (!tooBig) this.host.log(`Kube IP Guard: analyzing ${uri} off the main thread failed (${e.message}); analyzing it here.`);
           return null;
         });
         if (r === undefined) return undefined;
+        if (tooBig) {
+          // Said once, as for a file over the size limit: the server goes on with the other documents.
+          const message = `Kube IP Guard could not check this file: its analysis needs more than ${WORKER_HEAP_MB} MB of memory (${(text.length / 1048576).toFixed(1)} MB of text). Split it, or check it with \`kube-ip-guard lint\` with more memory (node --max-old-space-size).`;
+          const d: Diagnostic = { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 3, source: SOURCE, code: 'analysis-limit', codeDescription: { href: ruleDocUrl('analysis-limit') }, message };
+          return { version, analysis: emptyAnalysis(), facts, diagnostics: [...diagnostics, d], severities: ['info'] };
+        }
         if (r) {
           return {
             version,

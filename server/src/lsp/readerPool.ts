@@ -16,6 +16,19 @@ import type { PositionEncoding } from './positions';
 import type { IndexedFile } from '../workspace/serviceIndex';
 import type { FileServices } from './workspaceServices';
 
+/**
+ * The worker's heap limit: a text whose analysis needs more ends the worker (and that analysis), not the server.
+ * (KUBE_IP_GUARD_WORKER_HEAP_MB sets it, for the tests of what happens then.)
+ */
+export const WORKER_HEAP_MB = Number(process.env.KUBE_IP_GUARD_WORKER_HEAP_MB) || 4096;
+
+/** A job failed because the worker ran out of memory (WORKER_HEAP_MB). */
+export class OutOfMemory extends Error {
+  constructor() {
+    super(`the analysis needs more than ${WORKER_HEAP_MB} MB`);
+  }
+}
+
 /** The text goes to the worker in pieces of this many UTF-16 units, one per event-loop turn (a copy each). */
 const TEXT_PIECE = 2 * 1024 * 1024;
 
@@ -105,7 +118,8 @@ export class ReaderPool {
   start(): boolean {
     if (this.worker) return true;
     if (!this.available) return false;
-    const w = new Worker(join(__dirname, 'readWorker.js'));
+    // A text the worker cannot hold (a 64 MB one-line List parses into several GB) ends the worker, not the server.
+    const w = new Worker(join(__dirname, 'readWorker.js'), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     w.unref();
     w.on('message', (r: FromWorker) => {
       const p = this.pending.get(r.job);
@@ -121,15 +135,23 @@ export class ReaderPool {
       else p.resolve(r);
     });
     const fail = (e: Error) => {
-      this.log(`Kube IP Guard: the analysis worker stopped (${e.message}); large files are analyzed on the main thread from now on.`);
-      this.broken = true;
+      if (this.worker !== w) return;
       this.worker = undefined;
-      for (const p of this.pending.values()) p.reject(e);
+      const oom = (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+      if (oom) {
+        // The job in flight needed more memory than the worker may take: it fails (and is not retried on the main
+        // thread, which would run out of memory the same way); the next large file gets a new worker.
+        this.log(`Kube IP Guard: the analysis worker ran out of memory (over ${WORKER_HEAP_MB} MB); a new one starts with the next large file.`);
+      } else {
+        this.log(`Kube IP Guard: the analysis worker stopped (${e.message}); large files are analyzed on the main thread from now on.`);
+        this.broken = true;
+      }
+      for (const p of this.pending.values()) p.reject(oom ? new OutOfMemory() : e);
       this.pending.clear();
     };
     w.on('error', fail);
     w.on('exit', (code) => {
-      if (code !== 0 && this.worker === w) fail(new Error(`exit code ${code}`));
+      if (code !== 0) fail(new Error(`exit code ${code}`));
     });
     this.worker = w;
     for (const [uri, services, open] of this.snapshot()) this.mirror(uri, services, open);
