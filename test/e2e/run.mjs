@@ -6,12 +6,14 @@
 //   4. extension-host suite `restricted`, same, in an untrusted workspace (Workspace Trust on)
 //   5. extension-host suite `cluster`: facts from a kubeconfig whose context points at the API server stand-in of
 //      test/cluster/standin.ts (skipped, and said so, where that file does not exist)
-//   6. the Playwright UI test (test/e2e/ui.test.mjs) against code-server with the .vsix installed
+//   6. extension-host suite `audit`: the command *Audit cluster* against the same stand-in holding the audit tests'
+//      Services (test/cluster/auditFixtures.ts), its report checked as the user sees it
+//   7. the Playwright UI test (test/e2e/ui.test.mjs) against code-server with the .vsix installed
 // Fails (exit 1) on any failing test, on a suite that leaves no result, on a timeout, or when no test ran at all.
 // Set KUBE_IP_GUARD_E2E_KEEP=1 to keep the scratch directory (logs, screenshots of failures).
 import { join } from 'node:path';
 import Mocha from 'mocha';
-import { loadStandin } from '../vscode/build.mjs';
+import { loadAuditFixtures, loadStandin } from '../vscode/build.mjs';
 import { buildAndPackage, buildHostSuite, e2eDir, installVsix, log, manifestOnlyWorkspace, preflight, removeDir, restrictedWorkspace, runHostSuite, scratchDir, seedWorkspace } from './lib.mjs';
 
 const TOTAL_TIMEOUT_MS = Number(process.env.KUBE_IP_GUARD_E2E_TIMEOUT_MS || 330_000);
@@ -77,6 +79,39 @@ async function clusterPhase(work, { extensionPath, testsIndex }) {
   }
 }
 
+/** Audit cluster: the stand-in with the audit tests' Services (default/busybox takes a node's address at index 1). */
+async function auditPhase(work, { extensionPath, testsIndex }) {
+  const name = 'extension host, Audit cluster';
+  const standinModule = await loadStandin();
+  const fixtures = await loadAuditFixtures();
+  if (!standinModule || !fixtures) {
+    console.log(`  ${name}: skipped (test/cluster/standin.ts or auditFixtures.ts does not exist)`);
+    return;
+  }
+  let standin;
+  try {
+    standin = await standinModule.StandinApiServer.start({ tokens: { 'e2e-token': 'e2e-user' }, objects: fixtures.seedObjects() });
+    const home = join(work, 'audit-home');
+    const kubeconfig = standinModule.writeKubeconfig(join(home, '.kube'), [{ server: standin.url, context: 'standin', auth: 'token', token: 'e2e-token' }], { file: 'config' });
+    log(`API server stand-in (audit objects) at ${standin.url}, KUBECONFIG=${kubeconfig}`);
+    await hostPhase(name, {
+      suite: 'audit',
+      workspace: manifestOnlyWorkspace(join(work, 'audit-workspace')),
+      extensionPath,
+      testsIndex,
+      trust: false,
+      workDir: work,
+      env: { KUBECONFIG: kubeconfig, HOME: home },
+      timeoutMs: 90_000,
+    });
+  } catch (e) {
+    console.error(`  ${name}: ${e.stack ?? e}`);
+    phases.push({ name, passes: 0, failures: 1, note: 'could not start the stand-in' });
+  } finally {
+    await standin?.stop().catch(() => {});
+  }
+}
+
 async function uiPhase(work, vsix) {
   process.env.KUBE_IP_GUARD_VSIX = vsix;
   process.env.KUBE_IP_GUARD_E2E_WORK = join(work, 'ui');
@@ -118,6 +153,7 @@ try {
     timeoutMs: 90_000,
   });
   await clusterPhase(work, { extensionPath, testsIndex });
+  await auditPhase(work, { extensionPath, testsIndex });
   await uiPhase(work, vsix);
 } catch (e) {
   console.error(`e2e: ${e.stack ?? e}`);

@@ -14,7 +14,7 @@ export async function buildVscodeTests() {
   rmSync(outDir, { recursive: true, force: true });
   await esbuild.build({
     absWorkingDir: root,
-    entryPoints: ['test/vscode/index.ts', 'test/vscode/suite/main.test.ts', 'test/vscode/suite/restricted.test.ts', 'test/vscode/suite/cluster.test.ts'],
+    entryPoints: ['test/vscode/index.ts', 'test/vscode/suite/main.test.ts', 'test/vscode/suite/restricted.test.ts', 'test/vscode/suite/cluster.test.ts', 'test/vscode/suite/audit.test.ts'],
     outdir: outDir,
     outbase: 'test/vscode',
     bundle: true,
@@ -41,3 +41,12 @@ export async function loadStandin() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(await buildVscodeTests());
+
+/** The audit tests' live objects (test/cluster/auditFixtures.ts), bundled like the stand-in; undefined where absent. */
+export async function loadAuditFixtures() {
+  const entry = join(root, 'test', 'cluster', 'auditFixtures.ts');
+  if (!existsSync(entry)) return undefined;
+  const outfile = join(root, 'out', 'vscode-test-standin', 'auditFixtures.cjs');
+  await esbuild.build({ absWorkingDir: root, entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning' });
+  return createRequire(import.meta.url)(outfile);
+}
