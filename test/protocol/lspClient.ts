@@ -1,7 +1,9 @@
 // A minimal LSP client for protocol tests: spawns the built server over stdio and speaks LSP to it, the way any
 // editor would. It answers the server's own requests (workspace/configuration, client/registerCapability).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClientProfile } from './clients';
 import { describeEnd, type ChildEnd } from '../childExit';
@@ -372,4 +374,20 @@ export function applyTextEdits(text: string, edits: TextEdit[], encoding: Encodi
   let out = text;
   for (const e of withOffsets) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
   return out;
+}
+
+/**
+ * A server for `profile` rooted in a new temporary directory holding `files` (cluster reads off), handed to `body`;
+ * stopped and the directory removed afterwards, whatever `body` did.
+ */
+export async function inTempWorkspace(prefix: string, profile: ClientProfile, files: Record<string, string>, body: (c: LspTestClient, dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const client = await LspTestClient.start({ rootDir: dir, profile, settings: { cluster: { mode: 'off' } } });
+  try {
+    await body(client, dir);
+  } finally {
+    await client.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -3,28 +3,17 @@
 // analysis the push path publishes; every other client gets publishDiagnostics and no refresh request.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ALE, COC, NEOVIM_010, VSCODE, type ClientProfile } from './clients';
-import { fileUri, LspTestClient } from './lspClient';
+import { fileUri, inTempWorkspace, type LspTestClient } from './lspClient';
 import { withTimeout } from '../waitFor';
 
 const SEED = readFileSync(resolve('examples/seed-cluster/deployment.yaml'), 'utf8');
 const config = (ip: string) => `nodes:\n  - name: k8s-node-1\n    addresses: [${ip}]\nproxyMode: ipvs\n`;
 const BROKEN = 'nodes:\n  - name: k8s-node-1\n    addresses: [192.168.0.300]\nproxyMod: ipvs\n';
 
-async function session(profile: ClientProfile, files: Record<string, string>, body: (c: LspTestClient, dir: string) => Promise<void>) {
-  const dir = mkdtempSync(join(tmpdir(), 'kig-pull-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const client = await LspTestClient.start({ rootDir: dir, profile, settings: { cluster: { mode: 'off' } } });
-  try {
-    await body(client, dir);
-  } finally {
-    await client.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const session = (profile: ClientProfile, files: Record<string, string>, body: (c: LspTestClient, dir: string) => Promise<void>) => inTempWorkspace('kig-pull-', profile, files, body);
 
 describe('a client that pulls diagnostics and can be asked to pull again', () => {
   for (const profile of [VSCODE, COC]) {

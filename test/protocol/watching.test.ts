@@ -3,28 +3,17 @@
 // that is not open is shown in every editor, as that file's diagnostics and one warning per new problem.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NEOVIM_07, NEOVIM_010 } from './clients';
-import { fileUri, LspTestClient } from './lspClient';
+import { fileUri, inTempWorkspace, type LspTestClient } from './lspClient';
 import { waitFor } from '../waitFor';
 
 const SEED = readFileSync(resolve('examples/seed-cluster/deployment.yaml'), 'utf8');
 const config = (ip: string) => `nodes:\n  - name: k8s-node-1\n    addresses: [${ip}]\n`;
 const nodeList = (ip: string) => `apiVersion: v1\nkind: NodeList\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata: {name: worker-7}\n  status:\n    addresses:\n    - {type: InternalIP, address: ${ip}}\n`;
 
-async function session(profile: typeof NEOVIM_07, files: Record<string, string>, body: (c: LspTestClient, dir: string) => Promise<void>) {
-  const dir = mkdtempSync(join(tmpdir(), 'kig-watch-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const client = await LspTestClient.start({ rootDir: dir, profile, settings: { cluster: { mode: 'off' } } });
-  try {
-    await body(client, dir);
-  } finally {
-    await client.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const session = (profile: typeof NEOVIM_07, files: Record<string, string>, body: (c: LspTestClient, dir: string) => Promise<void>) => inTempWorkspace('kig-watch-', profile, files, body);
 
 describe('a client that cannot watch files (Neovim 0.7)', () => {
   test('the config file edited, replaced, deleted and created on disk re-checks the open manifest', async () => {
