@@ -57,10 +57,10 @@ function expectedHoverKind(p: ClientProfile): string {
 const announcesDocumentChanges = (p: ClientProfile) => p.capabilities.workspace?.workspaceEdit?.documentChanges === true;
 const ours = (d: Diagnostic[]) => d.filter((x) => x.source === 'kube-ip-guard' || typeof x.code === 'string');
 
-/** The same manifest followed by clean Services, to over 64 KB: analysed, hovered and fixed in the read worker. */
+/** The same manifest followed by clean Services, to over 64 KB (well over IN_WORKER_FROM): analysed, hovered and fixed in the read worker. */
 const PADDING = Array.from({ length: 800 }, (_, k) => `---\napiVersion: v1\nkind: Service\nmetadata: {name: pad-${k}}\nspec: {ports: [{port: 80}]}\n`).join('');
 
-for (const [size, TEXT] of [['small', MANIFEST], ['over 64 KB (the read worker)', MANIFEST + PADDING]] as const) describe(`every client profile, ${size} file: ranges, hovers and every quick fix in its own encoding`, () => {
+for (const [size, TEXT] of [['small', MANIFEST], ['of 64 KB (the read worker)', MANIFEST + PADDING]] as const) describe(`every client profile, ${size} file: ranges, hovers and every quick fix in its own encoding`, () => {
   let root: string;
   let configPath: string;
   before(() => {

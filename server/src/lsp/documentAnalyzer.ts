@@ -84,10 +84,12 @@ const DEBOUNCE_MS = 40;
 const CROSS_FILE_DELAY_MS = 250;
 /**
  * Texts from this size on are analyzed in the worker (or, without it, in slices of about SLICE_MS of work each on
- * the main thread). Parsing costs the main thread a few milliseconds per KB for a stream made only of Services (the
- * worst shape; the benchmark's `--blocks`): a file this small stays a short block.
+ * the main thread). Parsing and checking cost the main thread about 3 ms per KB on a fresh server for a stream made
+ * only of Services or a one-line JSON List (the worst shapes; the benchmark's `--blocks --block-sizes 0.008,0.032`
+ * measured 15 ms at 4 KB and 67 ms at 29 KB): below this, one block stays well under the 50 ms goal even on a busy
+ * machine, and the worker's round trip would cost more than the work.
  */
-export const IN_WORKER_FROM = 64 * 1024;
+export const IN_WORKER_FROM = 4 * 1024;
 const SLICE_MS = 15;
 
 export class DocumentAnalyzer {

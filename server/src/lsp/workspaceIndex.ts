@@ -4,6 +4,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { pathOf } from './uris';
+import { IN_WORKER_FROM } from './documentAnalyzer';
 import type { ApiServerFact } from '../engine/index';
 import { allowedRealPath, findManifestFiles, isIgnored } from '../workspace/files';
 import { indexFileSliced, type IndexedFile } from '../workspace/serviceIndex';
@@ -33,8 +34,6 @@ export interface WorkspaceIndexHost {
   onChange(): void;
 }
 
-/** Files from this size on are read in the analysis worker. */
-const LARGE_FILE = 64 * 1024;
 
 interface Entry {
   uri: string;
@@ -117,7 +116,7 @@ export class WorkspaceIndex {
       const helmValues = await this.host.isHelmValues(path);
       // A large file is read in the analysis worker (a one-line 10 MB List is one YAML document: no slice of it
       // could be short on the main thread); the rest here, in slices.
-      let file = text.length >= LARGE_FILE && this.host.readLarge ? await this.host.readLarge(path, pathToFileURL(path).toString(), text, helmValues) : null;
+      let file = text.length >= IN_WORKER_FROM && this.host.readLarge ? await this.host.readLarge(path, pathToFileURL(path).toString(), text, helmValues) : null;
       if (file === null) {
         let sliceStart = Date.now();
         file = await indexFileSliced(path, text, async () => {
