@@ -228,6 +228,55 @@ export namespace ApplyAuditFixRequest {
   export const type = new RequestType<Params, Result, void>(method);
 }
 
+/**
+ * Client -> server: what the scheduler did per open document (rust-analyzer's `rust-analyzer/analyzerStatus`), for
+ * "Kube IP Guard: Show Analyzer Status" and the tests of "exactly one analysis per (uri, version)". Counted where an
+ * analysis really starts (the analyzer's one analysis path, and the worker's analysis job), for the last few versions
+ * of each open document; forgotten when it closes. Plain counts only.
+ */
+export namespace AnalyzerStatusRequest {
+  export const method = 'kubeIpGuard/analyzerStatus';
+  export interface Params {
+    /** One open document; omitted: every open document. */
+    uri?: string;
+  }
+  export type Where = 'main thread' | 'worker';
+  export interface VersionCounts {
+    version: number;
+    /** Where its last analysis ran (unknown until one got that far). */
+    where?: Where;
+    /** Analyses of this version started on the main thread: 1, plus the re-runs below. */
+    started: number;
+    /** Those that came to a result. */
+    finished: number;
+    /** Those abandoned because a newer version arrived or the document closed. */
+    cancelled: number;
+    /** Re-runs of this version because its result went stale (facts, settings or other files' Services changed). */
+    staleReruns: number;
+    /** Analyses of this (uri, version) the analysis worker ran, by its own count (0 for the main thread's). */
+    inWorker: number;
+  }
+  export interface DocumentStatus {
+    uri: string;
+    /** The open document's version now. */
+    version: number;
+    /** The version of the last analysis kept for it; null before the first one is done. */
+    lastAnalyzed: number | null;
+    /** The scheduler's state for it (ARCHITECTURE.md, "The scheduler"). */
+    phase: 'idle' | 'waiting' | 'running';
+    /** The version `running` analyses. */
+    running?: number;
+    /** The last result no longer holds (facts or other files changed): it is analysed again. */
+    stale: boolean;
+    /** Newest first. */
+    versions: VersionCounts[];
+  }
+  export interface Result {
+    documents: DocumentStatus[];
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
 /** Client -> server: read config files, node manifests and the cluster again. */
 export namespace ReloadRequest {
   export const method = 'kubeIpGuard/reload';

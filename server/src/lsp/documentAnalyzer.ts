@@ -12,7 +12,8 @@ import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
 import { analyze, analyzeSliced, CONFIG_FILE_NAME, declaredApiServerFacts, emptyFacts, ruleDocUrl, SOURCE, type AddressKeySet, type Analysis, type ApiServerFact, type ClusterFacts, type DocumentCache, type ServiceObject, type Severity, type Span } from '../engine/index';
-import type { Settings } from '../protocol';
+import type { AnalyzerStatusRequest, Settings } from '../protocol';
+import { AnalysisCounts } from './analysisCounts';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
 import { OutOfMemory, WORKER_HEAP_MB, type ReaderPool, type WorkerDocument } from './readerPool';
 import type { PositionEncoding } from './positions';
@@ -61,6 +62,8 @@ interface Running {
   cancelled: boolean;
   /** Something the analysis depends on changed while it ran: run again for the same version when it is done. */
   again: boolean;
+  /** Started because the document's last result went stale (counted as a re-run of its version). */
+  stale: boolean;
   /** Settles once it is known whether this run is the worker's (its document there) or the main thread's. */
   inWorker: Promise<WorkerDocument | undefined>;
   settleWorker(d: WorkerDocument | undefined): void;
@@ -94,6 +97,8 @@ const SLICE_MS = 15;
 
 export class DocumentAnalyzer {
   private readonly states = new Map<string, DocState>();
+  /** What `kubeIpGuard/analyzerStatus` reports: analyses per open document and version, counted in `analyzeText`. */
+  private readonly counts = new AnalysisCounts();
 
   constructor(private readonly host: AnalyzerHost) {}
 
@@ -148,6 +153,7 @@ export class DocumentAnalyzer {
     if (s?.phase.name === 'waiting') clearTimeout(s.phase.timer);
     if (s?.phase.name === 'running') s.phase.run.cancelled = true;
     this.states.delete(uri);
+    this.counts.forget(uri);
     this.host.readers?.forget(uri);
     void this.host.workspace.closeOpen(uri).then((changed) => changed && this.othersChanged(uri));
   }
@@ -182,7 +188,7 @@ export class DocumentAnalyzer {
     }
     let settleWorker: (d: WorkerDocument | undefined) => void = () => undefined;
     const inWorker = new Promise<WorkerDocument | undefined>((r) => (settleWorker = r));
-    const run: Running = { version: doc.version, cancelled: false, again: false, done: Promise.resolve(undefined), inWorker, settleWorker };
+    const run: Running = { version: doc.version, cancelled: false, again: false, stale: s.stale, done: Promise.resolve(undefined), inWorker, settleWorker };
     s.stale = false;
     run.done = this.run(doc, s, run);
     s.phase = { name: 'running', run };
@@ -193,7 +199,7 @@ export class DocumentAnalyzer {
     let result: CurrentAnalysis | undefined;
     try {
       const live = () => !run.cancelled && this.states.get(doc.uri) === s && this.host.documents.get(doc.uri)?.version === run.version;
-      result = await this.analyzeText(doc.uri, run.version, doc.getText(), live, s.cache, (d) => run.settleWorker(d));
+      result = await this.analyzeText(doc.uri, run.version, doc.getText(), live, s.cache, (d) => run.settleWorker(d), run.stale);
       if (result && live()) {
         s.last = result;
         // Let edits that arrived during the analysis be read first: results for a version the editor has already
@@ -280,8 +286,47 @@ export class DocumentAnalyzer {
     return this.host.workspace.usedAddressKeys;
   }
 
-  /** The one analysis path: settings, facts, the engine (sliced or in the worker for large texts), diagnostics. */
-  private async analyzeText(uri: string, version: number, text: string, live: () => boolean, cache: DocumentCache, inWorker?: (d: WorkerDocument) => void): Promise<CurrentAnalysis | undefined> {
+  /** What the scheduler did per open document (or the one asked for), with the worker's own counts. */
+  async status(uri?: string): Promise<AnalyzerStatusRequest.DocumentStatus[]> {
+    const runs = (await this.host.readers?.analysesRun()) ?? [];
+    return this.host.documents.all().filter((doc) => uri === undefined || doc.uri === uri).map((doc) => {
+      const s = this.states.get(doc.uri);
+      const phase = s?.phase ?? { name: 'idle' as const };
+      const inWorker = new Map(runs.filter((r) => r.uri === doc.uri).map((r) => [r.version, r.count]));
+      return {
+        uri: doc.uri,
+        version: doc.version,
+        lastAnalyzed: s?.last?.version ?? null,
+        phase: phase.name,
+        ...(phase.name === 'running' ? { running: phase.run.version } : {}),
+        stale: s?.stale ?? false,
+        versions: this.counts.of(doc.uri, inWorker),
+      };
+    });
+  }
+
+  /**
+   * The one analysis path: every analysis of an open document or a closed file starts here, and is counted here for
+   * the analyzer status (`stale`: a re-run of a version whose result went stale).
+   */
+  private async analyzeText(uri: string, version: number, text: string, live: () => boolean, cache: DocumentCache, inWorker?: (d: WorkerDocument) => void, stale = false): Promise<CurrentAnalysis | undefined> {
+    const counted = this.counts.started(uri, version, !!this.host.documents.get(uri), stale);
+    let where: AnalyzerStatusRequest.Where | undefined;
+    let result: CurrentAnalysis | undefined;
+    try {
+      const posted = (d: WorkerDocument) => {
+        where = 'worker';
+        inWorker?.(d);
+      };
+      result = await this.analysis(uri, version, text, live, cache, posted);
+      return result;
+    } finally {
+      counted.ended(result !== undefined, where ?? (result ? 'main thread' : undefined));
+    }
+  }
+
+  /** Settings, facts, the engine (sliced or in the worker for large texts), diagnostics. */
+  private async analysis(uri: string, version: number, text: string, live: () => boolean, cache: DocumentCache, inWorker: (d: WorkerDocument) => void): Promise<CurrentAnalysis | undefined> {
     const doc = TextDocument.create(uri, 'yaml', version, text);
     try {
       const settings = await this.host.getSettings(uri);

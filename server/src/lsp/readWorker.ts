@@ -32,7 +32,8 @@ import { codeActionsFor, MAX_FINDINGS_PER_CODE_ACTION } from './codeActionPlan';
 import { toDiagnostics, unquoted } from './convert';
 import { markdownToPlainText } from './markup';
 import { linesOfDocument, PositionCodec } from './positions';
-import type { FromWorker, ToWorker } from './readerPool';
+import { VERSIONS_KEPT } from './analysisCounts';
+import type { AnalysesRun, FromWorker, ToWorker } from './readerPool';
 import { pathOf } from './uris';
 import { crossFileSignature, indexedOf, viewsOf } from '../workspace/serviceIndex';
 
@@ -79,6 +80,23 @@ const mirrored = new Map<string, { views: readonly CrossFileView[]; open: boolea
 const used = new Map<string, number>();
 /** Views this worker produced, per `open|disk uri`, for the mirror to take when the main thread applies them. */
 const produced = new Map<string, readonly CrossFileView[]>();
+
+/**
+ * Analyses run per open document and version (the last VERSIONS_KEPT versions; forgotten with the document), counted
+ * where a job really starts reading, for the analyzer status: a second analysis of a version shows here.
+ */
+const analysesRun = new Map<string, AnalysesRun[]>();
+
+function countAnalysis(uri: string, version: number): void {
+  let runs = analysesRun.get(uri);
+  if (!runs) analysesRun.set(uri, (runs = []));
+  let r = runs.find((x) => x.version === version);
+  if (!r) {
+    runs.push((r = { uri, version, count: 0 }));
+    if (runs.length > VERSIONS_KEPT) runs.shift();
+  }
+  r.count++;
+}
 
 interface DocEntry {
   version: number;
@@ -187,8 +205,12 @@ port.on('message', (m: ToWorker) => {
         () => send({ job: m.job, type: 'codeActions', actions: [] }),
       );
       return;
+    case 'analyses':
+      send({ job: m.job, type: 'analyses', counts: [...analysesRun.values()].flat() });
+      return;
     case 'forget': {
       caches.delete(m.uri);
+      analysesRun.delete(m.uri);
       produced.delete(`open ${m.uri}`);
       const e = docs.get(m.uri);
       if (e) {
@@ -233,6 +255,7 @@ async function analyze(m: Extract<ToWorker, { type: 'analyze' }>, entry: DocEntr
   };
   try {
     if (Atomics.load(cancel, 0) !== 0) return stop('cancelled');
+    countAnalysis(m.uri, m.version);
     let cache = caches.get(m.uri);
     if (!cache) {
       cache = new Map();

@@ -41,7 +41,8 @@ export type ToWorker =
   | { type: 'hover'; job: number; uri: string; version: number; position: Position; markdown: boolean; diagnosticsShown: boolean }
   | { type: 'codeActions'; job: number; uri: string; version: number; range: Range; documentChanges: boolean; wholeLines: boolean }
   | { type: 'more'; job: number }
-  | { type: 'forget'; uri: string };
+  | { type: 'forget'; uri: string }
+  | { type: 'analyses'; job: number };
 
 export type FromWorker =
   | { job: number; type: 'views'; views: CrossFileView[] }
@@ -50,7 +51,15 @@ export type FromWorker =
   | { job: number; type: 'cancelled' }
   | { job: number; type: 'error'; message: string }
   | { job: number; type: 'hover'; hover: Hover | null }
-  | { job: number; type: 'codeActions'; actions: CodeAction[] };
+  | { job: number; type: 'codeActions'; actions: CodeAction[] }
+  | { job: number; type: 'analyses'; counts: AnalysesRun[] };
+
+/** How many analyses of one open document's version the worker ran (its analyze jobs that started reading). */
+export interface AnalysesRun {
+  uri: string;
+  version: number;
+  count: number;
+}
 
 /** A large document's version as the worker has it: its answers to the editor's questions. */
 export interface WorkerDocument {
@@ -251,6 +260,16 @@ export class ReaderPool {
         return r.type === 'codeActions' ? r.actions : [];
       },
     };
+  }
+
+  /** The worker's own count of the analyses it ran per open document and version (none while it is not running). */
+  async analysesRun(): Promise<AnalysesRun[]> {
+    if (!this.worker) return [];
+    const job = this.nextId++;
+    const { done } = this.request(job);
+    this.post({ type: 'analyses', job });
+    const r = await done.catch(() => undefined);
+    return r?.type === 'analyses' ? r.counts : [];
   }
 
   /** The cross-file index now holds `services` for `uri` (undefined: nothing): the worker's mirror follows. */

@@ -1,9 +1,9 @@
 // The extension's own requests (server/src/protocol.ts): the facts behind a document, Check workspace, reading the
-// cluster again, reloading everything.
+// cluster again, reloading everything, what the scheduler did.
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { emptyFacts, kubernetesContextOf } from '../../engine/index';
-import { CheckWorkspaceRequest, FactsRequest, RefreshClusterRequest, ReloadRequest } from '../../protocol';
+import { AnalyzerStatusRequest, CheckWorkspaceRequest, FactsRequest, RefreshClusterRequest, ReloadRequest } from '../../protocol';
 import type { ServerContext } from '../serverContext';
 import { guarded, invalidParams } from '../params';
 
@@ -66,6 +66,11 @@ export function registerCommandHandlers(ctx: ServerContext): void {
     }
     return counts;
   });
+
+  connection.onRequest(AnalyzerStatusRequest.type, guarded(AnalyzerStatusRequest.method, log, async (p: AnalyzerStatusRequest.Params) => {
+    if (p?.uri !== undefined && p?.uri !== null && typeof p.uri !== 'string') throw invalidParams(AnalyzerStatusRequest.method, 'uri must be a string');
+    return { documents: await analyzer.status(p?.uri ?? undefined) };
+  }));
 
   connection.onRequest(ReloadRequest.type, async () => {
     ctx.settingsChanged();
