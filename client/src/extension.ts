@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
+  AnalyzerStatusRequest,
   CheckWorkspaceRequest,
   ClientSettingsNotification,
   FactsRequest,
@@ -14,6 +15,7 @@ import {
   TrustNotification,
   type InitializationOptions,
 } from '../../server/src/protocol';
+import { analyzerStatusLines } from './analyzerStatus';
 import { registerAudit, type AuditView } from './audit';
 
 let client: LanguageClient | undefined;
@@ -125,6 +127,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<KubeIp
       await client?.sendRequest(ReloadRequest.type);
     }),
     vscode.commands.registerCommand('kubeIpGuard.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('kubeIpGuard.showAnalyzerStatus', async () => {
+      if (!client) return;
+      const r = await client.sendRequest(AnalyzerStatusRequest.type, {});
+      for (const line of analyzerStatusLines(r, (uri) => vscode.workspace.asRelativePath(vscode.Uri.parse(uri)))) output.appendLine(line);
+      output.show(true);
+    }),
     vscode.commands.registerCommand('kubeIpGuard.refreshCluster', async () => {
       if (!client) return;
       const r = await vscode.window.withProgress(

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { AnalyzerStatusRequest } from '../../server/src/protocol';
 import { IN_WORKER_FROM } from '../../server/src/lsp/documentAnalyzer';
 import { AnalysisCounts, VERSIONS_KEPT } from '../../server/src/lsp/analysisCounts';
+import { analyzerStatusLines } from '../../client/src/analyzerStatus';
 import { VSCODE } from './clients';
 import { fileUri, inTempWorkspace, type LspTestClient } from './lspClient';
 import { services } from './manyServices';
@@ -122,6 +123,17 @@ test('one analysis per (uri, version) under a storm of requests, one per edit, o
     const rerun = (where: AnalyzerStatusRequest.Where, inWorker: number): Counts => ({ version: 2, where, started: 2, finished: 2, cancelled: 0, staleReruns: 1, inWorker });
     assert.deepEqual(b.versions, [rerun('worker', 2), once(1, 'worker', 1)]);
     assert.deepEqual(s.versions, [rerun('main thread', 0), once(1, 'main thread', 0)]);
+    // As "Show analyzer status" writes it in the output.
+    const lines = analyzerStatusLines({ documents: [b, s] }, (uri) => uri.slice(uri.lastIndexOf('/') + 1));
+    assert.deepEqual(lines, [
+      'Kube IP Guard analyzer status: 2 open documents',
+      '  big.yaml (version 2): idle; last analysed: version 2',
+      '    version 2, worker: started 2 (1 stale re-run), finished 2, cancelled 0; the worker ran 2',
+      '    version 1, worker: started 1, finished 1, cancelled 0; the worker ran 1',
+      '  small.yaml (version 2): idle; last analysed: version 2',
+      '    version 2, main thread: started 2 (1 stale re-run), finished 2, cancelled 0',
+      '    version 1, main thread: started 1, finished 1, cancelled 0',
+    ]);
 
     // Closed: not listed, and its counts forgotten: opened again, its version 1 counts from nothing.
     client.close(smallUri);
