@@ -39,6 +39,8 @@ const bundles = [
   // Also the `kube-ip-guard-language-server` binary of the npm package (other editors run it with --stdio).
   { ...common, entryPoints: ['server/src/serverMain.ts'], outfile: 'server/out/server.js', banner: { js: '#!/usr/bin/env node' }, plugins: [k8sOnDemand] },
   { ...common, entryPoints: ['server/src/lsp/readWorker.ts'], outfile: 'server/out/readWorker.js' },
+  // Decodes and parses LSP messages of 1 MB or more off the main thread (lsp/messageDecoder.ts).
+  { ...common, entryPoints: ['server/src/lsp/decodeWorker.ts'], outfile: 'server/out/decodeWorker.js' },
   // Parses large node manifests off the main thread, for the server and the CLI (facts/nodeManifests.ts).
   { ...common, entryPoints: ['server/src/facts/nodeManifestWorker.ts'], outfile: 'server/out/nodeManifestWorker.js' },
   {

@@ -12,6 +12,7 @@ if (!transport) {
 }
 exitWithStream(transport);
 const connection = createConnection(ProposedFeatures.all, transport.reader, transport.writer);
+if (transport.decoder) transport.decoder.log = (line) => connection.console.log(line);
 installCrashHandlers(process, (line) => {
   process.stderr.write(line + '\n');
   connection.console.error(line);

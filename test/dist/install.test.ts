@@ -59,7 +59,7 @@ test('the package declares no runtime dependency: everything the CLI and the ser
   assert.equal(pkg.optionalDependencies, undefined);
   assert.equal(pkg.peerDependencies, undefined);
   assert.ok(!existsSync(join(installed, 'node_modules')), 'the install fetched nothing');
-  for (const f of ['server/out/server.js', 'server/out/readWorker.js', 'server/out/nodeManifestWorker.js', 'server/out/k8s.mjs', 'server/out/cli.js', 'server/out/kubectl-ip_guard.js']) {
+  for (const f of ['server/out/server.js', 'server/out/readWorker.js', 'server/out/decodeWorker.js', 'server/out/nodeManifestWorker.js', 'server/out/k8s.mjs', 'server/out/cli.js', 'server/out/kubectl-ip_guard.js']) {
     assert.ok(existsSync(join(installed, f)), `${f} is in the package`);
   }
 });

@@ -66,6 +66,6 @@ test('the package has an icon (a PNG of at least 128 px) and a changelog', { ski
   assert.match(manifest, /Type="Microsoft\.VisualStudio\.Services\.Content\.Changelog" Path="extension\/changelog\.md"/);
   assert.match(unzip('-p', vsix, 'extension/changelog.md').toString('utf8'), /^# Changelog\n\n## \d+\.\d+\.\d+/);
   // What runs is in the package; no TypeScript source, tests or node_modules.
-  for (const f of ['extension/client/out/extension.js', 'extension/server/out/server.js', 'extension/server/out/readWorker.js', 'extension/server/out/nodeManifestWorker.js', 'extension/server/out/k8s.mjs']) assert.ok(entries.includes(f), f);
+  for (const f of ['extension/client/out/extension.js', 'extension/server/out/server.js', 'extension/server/out/readWorker.js', 'extension/server/out/decodeWorker.js', 'extension/server/out/nodeManifestWorker.js', 'extension/server/out/k8s.mjs']) assert.ok(entries.includes(f), f);
   assert.deepEqual(entries.filter((e) => /\.ts$|\/test\/|node_modules/.test(e)), []);
 });

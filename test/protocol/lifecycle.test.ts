@@ -114,6 +114,22 @@ describe('broken framing ends the server with a message (the client restarts it)
       assert.match(r.stdout, /"id":1,"result"/, 'the well-framed initialize before it was answered');
     });
   }
+  test('a body that is not JSON ends the server with what JSON.parse says of it, for 60 bytes as for 2 MB (parsed in the worker)', async () => {
+    const bad = (pad: number) => `{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"text":"${'a'.repeat(pad)}","version":1,}}`;
+    const parseError = (text: string) => {
+      try {
+        JSON.parse(text);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'the body parses';
+    };
+    for (const body of [bad(10), bad(2 << 20)]) {
+      const r = await feed([frame(INIT), frame(body)]);
+      assert.equal(r.code, 1, r.report);
+      assert.equal(/LSP message stream is broken \((.*)\); exiting/.exec(r.stderr)?.[1], parseError(body), r.report);
+    }
+  });
   // A message that stops arriving half way: the stall bound (shortened here) ends the server, on no progress.
   const stalls: [string, string[], RegExp][] = [
     ['Content-Length too large, and nothing after it', [frame(INIT), frame(HOVER, Buffer.byteLength(HOVER) + 40)], /stopped arriving: \d+ of the \d+ bytes/],

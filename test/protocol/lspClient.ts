@@ -235,6 +235,18 @@ export class LspTestClient {
     return v;
   }
 
+  /** Append `text` at the end of the document, as an incremental change; returns the new version. */
+  append(uri: string, text: string): number {
+    const v = (this.versions.get(uri) ?? 0) + 1;
+    const old = this.texts.get(uri) ?? '';
+    const lines = old.split('\n');
+    const end = { line: lines.length - 1, character: lines[lines.length - 1].length };
+    this.versions.set(uri, v);
+    this.texts.set(uri, old + text);
+    this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ range: { start: end, end }, text }] }).catch(() => undefined);
+    return v;
+  }
+
   close(uri: string): void {
     this.versions.delete(uri);
     this.conn.sendNotification('textDocument/didClose', { textDocument: { uri } }).catch(() => undefined);

@@ -9,6 +9,8 @@
 //   (vscode-jsonrpc's ReadableStreamMessageReader) catches a body that is not JSON and a header without a colon;
 //   the FramingGuard in front of it catches what it lets through (below). The input closing ends the process too
 //   (0 after `shutdown`).
+// - The reader's body decoder (messageDecoder.ts) parses a body of 1 MB or more in a worker thread, so that a large
+//   didOpen or didChange never blocks the main thread while it is parsed; in order, with the same errors.
 import { createConnection as netConnection } from 'node:net';
 import { constants as bufferConstants } from 'node:buffer';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -26,6 +28,7 @@ import {
   type MessageWriter,
   type RequestMessage,
 } from 'vscode-languageserver/node';
+import { MessageDecoder } from './messageDecoder';
 
 type Phase = 'new' | 'running' | 'shutdown';
 
@@ -255,36 +258,48 @@ export function guarded(source: Readable | NodeJS.ReadableStream, stallMs = stal
 export interface Transport {
   reader: LifecycleGate;
   writer: MessageWriter;
+  /** The body decoder of a stream transport (stdio, socket, pipe); Node's IPC channel parses its messages itself. */
+  decoder?: MessageDecoder;
+}
+
+/** vscode-jsonrpc's stream reader on `source` behind a FramingGuard, its bodies parsed by `decoder`. */
+function streamReader(source: Readable | NodeJS.ReadableStream, decoder: MessageDecoder): MessageReader {
+  return new StreamMessageReader(guarded(source), { contentTypeDecoder: decoder });
 }
 
 /** What `argv` asks for; undefined when it names no transport. */
 export function openTransport(argv: readonly string[] = process.argv): Transport | undefined {
+  const decoder = new MessageDecoder();
   let pair: [MessageReader, MessageWriter] | undefined;
+  let ipc = false;
   for (const arg of argv.slice(2)) {
     const [name, value] = arg.split('=', 2);
-    if (arg === '--stdio') pair = [new StreamMessageReader(guarded(process.stdin)), new StreamMessageWriter(process.stdout)];
-    else if (arg === '--node-ipc') pair = [new IPCMessageReader(process), new IPCMessageWriter(process)];
-    else if (name === '--socket' && value) pair = socketPair(Number(value));
-    else if (name === '--pipe' && value) pair = socketPair(value);
+    if (arg === '--stdio') pair = [streamReader(process.stdin, decoder), new StreamMessageWriter(process.stdout)];
+    else if (arg === '--node-ipc') {
+      pair = [new IPCMessageReader(process), new IPCMessageWriter(process)];
+      ipc = true;
+    }
+    else if (name === '--socket' && value) pair = socketPair(Number(value), decoder);
+    else if (name === '--pipe' && value) pair = socketPair(value, decoder);
     if (pair) break;
   }
   if (!pair) {
     const i = argv.indexOf('--socket');
-    if (i >= 0 && argv[i + 1]) pair = socketPair(Number(argv[i + 1]));
+    if (i >= 0 && argv[i + 1]) pair = socketPair(Number(argv[i + 1]), decoder);
     const j = argv.indexOf('--pipe');
-    if (!pair && j >= 0 && argv[j + 1]) pair = socketPair(argv[j + 1]);
+    if (!pair && j >= 0 && argv[j + 1]) pair = socketPair(argv[j + 1], decoder);
   }
   if (!pair) return undefined;
-  return { reader: new LifecycleGate(pair[0], pair[1]), writer: pair[1] };
+  return { reader: new LifecycleGate(pair[0], pair[1]), writer: pair[1], ...(ipc ? {} : { decoder }) };
 }
 
 /**
  * vscode-jsonrpc's createServerSocketTransport (a port on 127.0.0.1) and createServerPipeTransport (a named pipe or
  * Unix socket), with the reader behind a FramingGuard (vscode-jsonrpc lib/node/main.ts).
  */
-function socketPair(where: number | string): [MessageReader, MessageWriter] {
+function socketPair(where: number | string, decoder: MessageDecoder): [MessageReader, MessageWriter] {
   const socket = typeof where === 'number' ? netConnection(where, '127.0.0.1') : netConnection(where);
-  return [new StreamMessageReader(guarded(socket)), new StreamMessageWriter(socket)];
+  return [streamReader(socket, decoder), new StreamMessageWriter(socket)];
 }
 
 /** The process ends when the stream breaks or closes: say why on stderr (never on stdout, the channel itself). */
