@@ -247,9 +247,9 @@ export namespace AnalyzerStatusRequest {
     where?: Where;
     /** Analyses of this version started on the main thread: 1, plus the re-runs below. */
     started: number;
-    /** Those that came to a result. */
+    /** Those that came to a result for the version still open. */
     finished: number;
-    /** Those abandoned because a newer version arrived or the document closed. */
+    /** Those abandoned or superseded: a newer version arrived (or the document closed) before they were done. */
     cancelled: number;
     /** Re-runs of this version because its result went stale (facts, settings or other files' Services changed). */
     staleReruns: number;

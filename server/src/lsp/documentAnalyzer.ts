@@ -321,7 +321,8 @@ export class DocumentAnalyzer {
       result = await this.analysis(uri, version, text, live, cache, posted);
       return result;
     } finally {
-      counted.ended(result !== undefined, where ?? (result ? 'main thread' : undefined));
+      // A result for a version the editor has replaced meanwhile is not kept: superseded, as if cancelled.
+      counted.ended(result !== undefined && live(), where ?? (result ? 'main thread' : undefined));
     }
   }
 
