@@ -21,6 +21,7 @@ import { isHelmValuesPath } from '../workspace/files';
 import { crossFileSignature, viewsOf } from '../workspace/serviceIndex';
 import type { FactScopes } from './factScopes';
 import { pathOf } from './uris';
+import { textLength, textPieces } from './largeDocument';
 import type { FileServices, WorkspaceServices } from './workspaceServices';
 
 export interface AnalyzerHost {
@@ -199,7 +200,7 @@ export class DocumentAnalyzer {
     let result: CurrentAnalysis | undefined;
     try {
       const live = () => !run.cancelled && this.states.get(doc.uri) === s && this.host.documents.get(doc.uri)?.version === run.version;
-      result = await this.analyzeText(doc.uri, run.version, doc.getText(), live, s.cache, (d) => run.settleWorker(d), run.stale);
+      result = await this.analyzeText(doc.uri, run.version, textPieces(doc), live, s.cache, (d) => run.settleWorker(d), run.stale);
       if (result && live()) {
         s.last = result;
         // Let edits that arrived during the analysis be read first: results for a version the editor has already
@@ -255,7 +256,7 @@ export class DocumentAnalyzer {
    * document analyzed on the main thread: ask `current` then.
    */
   async inWorker(doc: TextDocument): Promise<WorkerDocument | undefined> {
-    if (doc.getText().length < IN_WORKER_FROM || !this.host.readers?.available) return undefined;
+    if (textLength(doc) < IN_WORKER_FROM || !this.host.readers?.available) return undefined;
     const s = this.state(doc.uri);
     if (s.last?.version === doc.version && !s.stale && !(s.phase.name === 'running' && s.phase.run.version === doc.version)) return s.last.worker;
     if (!(s.phase.name === 'running' && s.phase.run.version === doc.version)) void this.current(doc);
@@ -274,7 +275,7 @@ export class DocumentAnalyzer {
    */
   async analyzeFile(uri: string, text: string): Promise<CurrentAnalysis | undefined> {
     try {
-      return await this.analyzeText(uri, 0, text, () => true, new Map());
+      return await this.analyzeText(uri, 0, [text], () => true, new Map());
     } finally {
       // The worker keeps a parsed copy per file only while the editor has it open.
       if (!this.host.documents.get(uri)) this.host.readers?.forget(uri);
@@ -309,7 +310,7 @@ export class DocumentAnalyzer {
    * The one analysis path: every analysis of an open document or a closed file starts here, and is counted here for
    * the analyzer status (`stale`: a re-run of a version whose result went stale).
    */
-  private async analyzeText(uri: string, version: number, text: string, live: () => boolean, cache: DocumentCache, inWorker?: (d: WorkerDocument) => void, stale = false): Promise<CurrentAnalysis | undefined> {
+  private async analyzeText(uri: string, version: number, pieces: readonly string[], live: () => boolean, cache: DocumentCache, inWorker?: (d: WorkerDocument) => void, stale = false): Promise<CurrentAnalysis | undefined> {
     const counted = this.counts.started(uri, version, !!this.host.documents.get(uri), stale);
     let where: AnalyzerStatusRequest.Where | undefined;
     let result: CurrentAnalysis | undefined;
@@ -318,7 +319,7 @@ export class DocumentAnalyzer {
         where = 'worker';
         inWorker?.(d);
       };
-      result = await this.analysis(uri, version, text, live, cache, posted);
+      result = await this.analysis(uri, version, pieces, live, cache, posted);
       return result;
     } finally {
       // A result for a version the editor has replaced meanwhile is not kept: superseded, as if cancelled.
@@ -326,16 +327,23 @@ export class DocumentAnalyzer {
     }
   }
 
-  /** Settings, facts, the engine (sliced or in the worker for large texts), diagnostics. */
-  private async analysis(uri: string, version: number, text: string, live: () => boolean, cache: DocumentCache, inWorker: (d: WorkerDocument) => void): Promise<CurrentAnalysis | undefined> {
-    const doc = TextDocument.create(uri, 'yaml', version, text);
+  /**
+   * Settings, facts, the engine (sliced or in the worker for large texts), diagnostics. The text comes in pieces (a
+   * large document's chunks), joined only when the main thread analyzes it itself.
+   */
+  private async analysis(uri: string, version: number, pieces: readonly string[], live: () => boolean, cache: DocumentCache, inWorker: (d: WorkerDocument) => void): Promise<CurrentAnalysis | undefined> {
+    let length = 0;
+    for (const p of pieces) length += p.length;
+    let joined: TextDocument | undefined;
+    const doc = () => (joined ??= TextDocument.create(uri, 'yaml', version, pieces.length === 1 ? pieces[0] : pieces.join('')));
     try {
       const settings = await this.host.getSettings(uri);
       if (!settings.enable) return { version, analysis: emptyAnalysis(), facts: emptyFacts(), diagnostics: [], severities: [] };
       const scope = await this.host.scopes.forUri(uri);
       if (!live()) return undefined;
       const path = pathOf(uri);
-      const diagnostics: Diagnostic[] = path ? problemsToDiagnostics(doc, this.host.scopes.problemsIn(scope, path)) : [];
+      const problems = path ? this.host.scopes.problemsIn(scope, path) : [];
+      const diagnostics: Diagnostic[] = problems.length ? problemsToDiagnostics(doc(), problems) : [];
       const facts = scope.folderFacts.facts;
       if (path && basename(path) === CONFIG_FILE_NAME) return { version, analysis: emptyAnalysis(), facts, diagnostics, severities: [] };
       const options = {
@@ -347,13 +355,13 @@ export class DocumentAnalyzer {
         workspaceApiServers: this.host.workspace.apiServersFor(uri, scope.key),
       };
       let analysis: Analysis | undefined;
-      if (text.length < IN_WORKER_FROM || text.length > options.maxLength) {
-        analysis = analyze(text, facts, options);
+      if (length < IN_WORKER_FROM || length > options.maxLength) {
+        analysis = analyze(doc().getText(), facts, options);
       } else if (this.host.readers?.start()) {
         // A big file is analyzed in the worker, reading and rules: what comes back is plain records (diagnostics with
         // positions, severities, the Services as cross-file views), so the main thread only publishes; a newer
         // version of this one abandons the work instead of queueing behind it.
-        const job = { uri, version, text, helmValues: options.helmValues, facts, encoding: this.host.encoding(), workspaceApiServers: options.workspaceApiServers, posted: inWorker };
+        const job = { uri, version, text: pieces, helmValues: options.helmValues, facts, encoding: this.host.encoding(), workspaceApiServers: options.workspaceApiServers, posted: inWorker };
         let tooBig = false;
         const r = await this.host.readers.analyze(job).catch((e: Error) => {
           tooBig = e instanceof OutOfMemory;
@@ -363,7 +371,7 @@ export class DocumentAnalyzer {
         if (r === undefined) return undefined;
         if (tooBig) {
           // Said once, as for a file over the size limit: the server goes on with the other documents.
-          const message = `Kube IP Guard could not check this file: its analysis needs more than ${WORKER_HEAP_MB} MB of memory (${(text.length / 1048576).toFixed(1)} MB of text). Split it, or check it with \`kube-ip-guard lint\` with more memory (node --max-old-space-size).`;
+          const message = `Kube IP Guard could not check this file: its analysis needs more than ${WORKER_HEAP_MB} MB of memory (${(length / 1048576).toFixed(1)} MB of text). Split it, or check it with \`kube-ip-guard lint\` with more memory (node --max-old-space-size).`;
           const d: Diagnostic = { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 3, source: SOURCE, code: 'analysis-limit', codeDescription: { href: ruleDocUrl('analysis-limit') }, message };
           return { version, analysis: emptyAnalysis(), facts, diagnostics: [...diagnostics, d], severities: ['info'] };
         }
@@ -381,7 +389,7 @@ export class DocumentAnalyzer {
           };
         }
       }
-      if (!analysis && text.length >= IN_WORKER_FROM && text.length <= options.maxLength) {
+      if (!analysis && length >= IN_WORKER_FROM && length <= options.maxLength) {
         // Without the worker: read and check in slices on the main thread, so hovers and other documents are
         // answered between them.
         let sliceStart = Date.now();
@@ -392,10 +400,10 @@ export class DocumentAnalyzer {
           }
           return live();
         };
-        analysis = await analyzeSliced(text, facts, options, pause);
+        analysis = await analyzeSliced(doc().getText(), facts, options, pause);
       }
       if (!analysis) return undefined;
-      diagnostics.push(...toDiagnostics(doc, analysis));
+      diagnostics.push(...toDiagnostics(doc(), analysis));
       return { version, analysis, facts, diagnostics, severities: analysis.findings.map((f) => f.severity) };
     } catch (e) {
       // One document's failure must not stop the others, nor leave stale results behind.

@@ -84,7 +84,8 @@ export interface WorkerAnalysis {
 export interface AnalyzeRequest {
   uri: string;
   version: number;
-  text: string;
+  /** The text, or a large document's chunks (server/src/lsp/largeDocument.ts), sent as they are. */
+  text: string | readonly string[];
   helmValues: boolean;
   facts: ClusterFacts;
   encoding: PositionEncoding;
@@ -186,11 +187,15 @@ export class ReaderPool {
     return cancel;
   }
 
-  /** Send `text` in pieces, a turn apart, so that copying 64 MB is never one block. */
-  private async sendText(job: number, text: string): Promise<void> {
-    for (let i = 0; i < text.length; i += TEXT_PIECE) {
-      this.post({ type: 'piece', job, text: text.slice(i, i + TEXT_PIECE) });
-      if (i + TEXT_PIECE < text.length) await new Promise((r) => setImmediate(r));
+  /** Send `text` (a string, or a large document's chunks) in pieces, a turn apart, so that copying 64 MB is never one block. */
+  private async sendText(job: number, text: string | readonly string[]): Promise<void> {
+    let first = true;
+    for (const part of typeof text === 'string' ? [text] : text) {
+      for (let i = 0; i < part.length; i += TEXT_PIECE) {
+        if (!first) await new Promise((r) => setImmediate(r));
+        first = false;
+        this.post({ type: 'piece', job, text: part.slice(i, i + TEXT_PIECE) });
+      }
     }
   }
 

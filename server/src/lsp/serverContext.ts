@@ -2,7 +2,8 @@
 // handler module: the open documents, what the client announced, settings, fact scopes, the cluster, the workspace
 // index and the document analyzer. Handlers hold no state of their own beyond what lives here.
 import { DiagnosticRefreshRequest, MessageType, ShowMessageNotification, TextDocuments, type Connection, type Diagnostic, type FileEvent, type Range } from 'vscode-languageserver/node';
-import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import type { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import { createDocument, updateDocument } from './largeDocument';
 import { dirname, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readTextFromDisk } from '../facts/workspaceFacts';
@@ -30,14 +31,15 @@ export class ServerContext {
   codec = new PositionCodec('utf-16');
   /** Open documents; incremental changes arrive in the client's encoding and are applied in UTF-16. */
   readonly documents = new TextDocuments<TextDocument>({
-    create: TextDocument.create,
+    // Documents of 1 MB or more in chunks (largeDocument.ts): an edit never indexes or copies the whole text.
+    create: createDocument,
     update: (doc, changes, version) => {
-      if (this.codec.identity) return TextDocument.update(doc, changes, version);
+      if (this.codec.identity) return updateDocument(doc, changes, version);
       // One change at a time: each range is counted in the text the changes before it left.
       let d = doc;
       for (const c of changes) {
         const change: TextDocumentContentChangeEvent = 'range' in c && c.range ? { range: this.codec.rangeFromClient(c.range, linesOfDocument(d)), text: c.text } : { text: c.text };
-        d = TextDocument.update(d, [change], version);
+        d = updateDocument(d, [change], version);
       }
       return d;
     },
