@@ -239,6 +239,32 @@ describe('limits that are missing', () => {
     }
   });
 
+  test('the worker is stopped when the server grows near its heap limit, before V8 may abort the whole process (nodejs/node#47224)', async () => {
+    const ws = makeWorkspace();
+    // A 512 MB worker heap and an 8 MB one-line List, which parses into more than 1 GB: the server's growth is seen
+    // (every 100 ms) before the worker's heap reaches its limit, and the worker is stopped then.
+    const client = await startServer(ws.dir, { env: { ...process.env, KUBE_IP_GUARD_WORKER_HEAP_MB: '512' } });
+    try {
+      const uri = fileUri(join(ws.dir, 'huge.yaml'));
+      client.open(uri, oneLineList(8));
+      const d = await diagnosticsForCurrentVersion(client, uri, 600_000);
+      assert.deepEqual(d.map((x) => x.code), ['analysis-limit']);
+      assert.match(d[0].message, /needs more than 512 MB of memory/);
+      assert.ok(
+        client.logs.some((l) => /the analysis worker was stopped before its heap limit \(512 MB\)/.test(l)),
+        `the watchdog stopped the worker (logs: ${client.logs.filter((l) => /worker/.test(l)).join(' | ')})`,
+      );
+      assert.ok(alive(client));
+      const small = fileUri(join(ws.dir, 'small.yaml'));
+      client.open(small, SMALL);
+      await diagnosticsForCurrentVersion(client, small);
+      assert.match(JSON.stringify((await client.hover(small, 4, 18))?.contents), /k8s-node-1/);
+    } finally {
+      await client.stop();
+      ws.cleanup();
+    }
+  });
+
   test(
     'while a 2 MB one-line JSON manifest is analyzed, a hover on another document is answered',
     async (t) => {

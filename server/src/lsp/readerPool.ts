@@ -8,6 +8,7 @@
 // shared memory the worker checks between slices). If the worker cannot start or dies, callers fall back to the main
 // thread, in slices.
 import { existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CodeAction, Diagnostic, Hover, Position, Range } from 'vscode-languageserver';
@@ -18,9 +19,18 @@ import type { FileServices } from './workspaceServices';
 
 /**
  * The worker's heap limit: a text whose analysis needs more ends the worker (and that analysis), not the server.
+ * A third of the machine's memory, between 2 and 8 GB (a 64 MB stream of Services needs about 3.5 GB).
  * (KUBE_IP_GUARD_WORKER_HEAP_MB sets it, for the tests of what happens then.)
  */
-export const WORKER_HEAP_MB = Number(process.env.KUBE_IP_GUARD_WORKER_HEAP_MB) || 4096;
+export const WORKER_HEAP_MB = Number(process.env.KUBE_IP_GUARD_WORKER_HEAP_MB) || Math.min(8192, Math.max(2048, Math.floor(totalmem() / 1048576 / 3)));
+/**
+ * V8 does not always end a worker that reaches its heap limit: some allocations then abort the whole process
+ * (nodejs/node#47224; a 64 MB one-line List did, in yaml's parser). So the worker is ended before: when the process
+ * has grown by this much since it started (its resident memory, read every WATCH_MS), which it can only reach near
+ * the limit.
+ */
+const WATCH_GROWTH_MB = WORKER_HEAP_MB * 0.85 + 64;
+const WATCH_MS = 100;
 
 /** A job failed because the worker ran out of memory (WORKER_HEAP_MB). */
 export class OutOfMemory extends Error {
@@ -129,8 +139,18 @@ export class ReaderPool {
     if (this.worker) return true;
     if (!this.available) return false;
     // A text the worker cannot hold (a 64 MB one-line List parses into several GB) ends the worker, not the server.
+    const before = process.memoryUsage.rss();
     const w = new Worker(join(__dirname, 'readWorker.js'), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     w.unref();
+    const watch = setInterval(() => {
+      if (process.memoryUsage.rss() - before <= WATCH_GROWTH_MB * 1048576) return;
+      clearInterval(watch);
+      this.log(`Kube IP Guard: the analysis worker was stopped before its heap limit (${WORKER_HEAP_MB} MB): the server grew by more than ${Math.round(WATCH_GROWTH_MB)} MB since it started.`);
+      fail(Object.assign(new Error(`the server grew by more than ${Math.round(WATCH_GROWTH_MB)} MB`), { code: 'ERR_WORKER_OUT_OF_MEMORY' }));
+      void w.terminate();
+    }, WATCH_MS);
+    watch.unref();
+    w.on('exit', () => clearInterval(watch));
     w.on('message', (r: FromWorker) => {
       const p = this.pending.get(r.job);
       if (!p) return;
