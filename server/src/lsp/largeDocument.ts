@@ -220,11 +220,10 @@ export class LargeTextDocument implements TextDocument {
 
   /** The chunk holding `line`, indexing chunks only as far as needed; -1 past the last line. */
   private chunkOfLine(line: number): number {
-    let k = 0;
     // Binary search over the chunks already known, then on one at a time.
-    let low = 0;
-    let high = this.linesKnown;
     if (this.linesKnown > 0 && line < this.firstLine[this.linesKnown]) {
+      let low = 0;
+      let high = this.linesKnown;
       while (low < high) {
         const mid = (low + high) >>> 1;
         if (this.firstLine[mid + 1] <= line) low = mid + 1;
@@ -232,8 +231,7 @@ export class LargeTextDocument implements TextDocument {
       }
       return low;
     }
-    k = this.linesKnown;
-    for (; k < this.chunks.length; k++) {
+    for (let k = this.linesKnown; k < this.chunks.length; k++) {
       this.knowLinesThrough(k);
       if (line < this.firstLine[k + 1]) return k;
     }
