@@ -28,23 +28,9 @@ type Counts = AnalyzerStatusRequest.VersionCounts;
 const once = (version: number, where: AnalyzerStatusRequest.Where, inWorker: number): Counts => ({ version, where, started: 1, finished: 1, cancelled: 0, staleReruns: 0, inWorker });
 
 async function statusOf(client: LspTestClient, uri: string): Promise<AnalyzerStatusRequest.DocumentStatus> {
-  const r = await client.conn.sendRequest(AnalyzerStatusRequest.type, { uri });
-  assert.equal(r.documents.length, 1, `one document in the status of ${uri}`);
-  return r.documents[0];
-}
-
-/** Both documents idle with a result that holds: every analysis the last step caused has run. */
-async function settled(client: LspTestClient, uris: string[]): Promise<AnalyzerStatusRequest.DocumentStatus[]> {
-  let last: AnalyzerStatusRequest.DocumentStatus[] = [];
-  return waitFor(
-    'both documents idle and not stale',
-    async () => {
-      last = (await client.conn.sendRequest(AnalyzerStatusRequest.type, {})).documents.filter((d) => uris.includes(d.uri));
-      return last.length === uris.length && last.every((d) => d.phase === 'idle' && !d.stale && d.lastAnalyzed === d.version) && last;
-    },
-    120_000,
-    () => JSON.stringify(last),
-  );
+  const documents = await client.analyzerStatus(uri);
+  assert.equal(documents.length, 1, `one document in the status of ${uri}`);
+  return documents[0];
 }
 
 const hasNode = (node: string) => (d: { message: string }[]) => d.some((x) => x.message.includes(node));
@@ -92,7 +78,7 @@ test('one analysis per (uri, version) under a storm of requests, one per edit, o
     assert.ok(hasNode('k8s-node-1')(await client.diagnostics(smallUri, hasNode('k8s-node-1'))));
     const results = await Promise.all(answers);
     const workspace = await checked;
-    let [b, s] = await settled(client, uris);
+    let [b, s] = await client.settled(uris);
     assert.equal(b.lastAnalyzed, 1);
     assert.deepEqual(b.versions, [once(1, 'worker', 1)], `after ${rounds} rounds of 6 requests and a Check workspace`);
     assert.deepEqual(s.versions, [once(1, 'main thread', 0)]);
@@ -110,7 +96,7 @@ test('one analysis per (uri, version) under a storm of requests, one per edit, o
     assert.ok(!hasNode('k8s-node-1')(await client.diagnostics(bigUri, (d) => !hasNode('k8s-node-1')(d), 180_000)));
     assert.ok(!hasNode('k8s-node-1')(await client.diagnostics(smallUri, (d) => !hasNode('k8s-node-1')(d))));
     await Promise.all(edited);
-    [b, s] = await settled(client, uris);
+    [b, s] = await client.settled(uris);
     assert.equal(b.lastAnalyzed, 2);
     assert.deepEqual(b.versions, [once(2, 'worker', 1), once(1, 'worker', 1)]);
     assert.deepEqual(s.versions, [once(2, 'main thread', 0), once(1, 'main thread', 0)]);
@@ -120,7 +106,7 @@ test('one analysis per (uri, version) under a storm of requests, one per edit, o
     client.didChangeWatchedFiles([{ uri: fileUri(join(dir, '.kube-ip-guard.yaml')), type: 2 }]);
     assert.ok(hasNode('k8s-node-2')(await client.diagnostics(bigUri, hasNode('k8s-node-2'), 180_000)));
     assert.ok(hasNode('k8s-node-2')(await client.diagnostics(smallUri, hasNode('k8s-node-2'))));
-    [b, s] = await settled(client, uris);
+    [b, s] = await client.settled(uris);
     const rerun = (where: AnalyzerStatusRequest.Where, inWorker: number): Counts => ({ version: 2, where, started: 2, finished: 2, cancelled: 0, staleReruns: 1, inWorker });
     assert.deepEqual(b.versions, [rerun('worker', 2), once(1, 'worker', 1)]);
     assert.deepEqual(s.versions, [rerun('main thread', 0), once(1, 'main thread', 0)]);
@@ -141,7 +127,7 @@ test('one analysis per (uri, version) under a storm of requests, one per edit, o
     client.change(smallUri, 'apiVersion: v1\nkind: Service\nmetadata: {name: small}\nspec:\n  externalIPs: [10.0.0.7]\n  ports: [{port: 80}]\n');
     const clash = (d: { code?: unknown; message: string }[]) => d.some((x) => x.code === 'externalip-port-clash' && x.message.includes('small'));
     assert.ok(clash(await client.diagnostics(bigUri, clash, 180_000)));
-    [b, s] = await settled(client, uris);
+    [b, s] = await client.settled(uris);
     assert.deepEqual(b.versions, [{ ...rerun('worker', 3), started: 3, finished: 3, staleReruns: 2 }, once(1, 'worker', 1)]);
     assert.deepEqual(s.versions, [once(3, 'main thread', 0), rerun('main thread', 0), once(1, 'main thread', 0)]);
 
@@ -154,7 +140,7 @@ test('one analysis per (uri, version) under a storm of requests, one per edit, o
     client.change(bigUri, `${big}# four\n`);
     const v4 = await client.pullReport(bigUri);
     assert.match(v4.resultId ?? '', /^4\./);
-    [b] = await settled(client, uris);
+    [b] = await client.settled(uris);
     const [four, three] = b.versions;
     assert.deepEqual(four, once(4, 'worker', 1));
     // Whether the worker had begun reading it when it was superseded depends on the timing: at most once.
@@ -164,11 +150,10 @@ test('one analysis per (uri, version) under a storm of requests, one per edit, o
 
     // Closed: not listed, and its counts forgotten: opened again, its version 1 counts from nothing.
     client.close(smallUri);
-    const all = await client.conn.sendRequest(AnalyzerStatusRequest.type, {});
-    assert.deepEqual(all.documents.map((d) => d.uri), [bigUri]);
+    assert.deepEqual((await client.analyzerStatus()).map((d) => d.uri), [bigUri]);
     client.open(smallUri, SMALL);
     assert.ok(hasNode('k8s-node-2')(await client.diagnostics(smallUri, hasNode('k8s-node-2'))));
-    [, s] = await settled(client, uris);
+    [, s] = await client.settled(uris);
     assert.deepEqual(s.versions, [once(1, 'main thread', 0)]);
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClientProfile } from './clients';
+import { AnalyzerStatusRequest } from '../../server/src/protocol';
 import { describeEnd, type ChildEnd } from '../childExit';
 import { orAfter, waitFor, withTimeout } from '../waitFor';
 import {
@@ -286,6 +287,26 @@ export class LspTestClient {
       };
       this.waiters.push(waiter);
     });
+  }
+
+  /** `kubeIpGuard/analyzerStatus`: the analyses the server counted per open document (or `uri`) and version. */
+  async analyzerStatus(uri?: string): Promise<AnalyzerStatusRequest.DocumentStatus[]> {
+    return (await this.conn.sendRequest(AnalyzerStatusRequest.type, uri === undefined ? {} : { uri })).documents;
+  }
+
+  /** The status of each of `uris` once all are idle with a result that holds (whatever the last step caused has run). */
+  settled(uris: string[], timeoutMs = 120_000): Promise<AnalyzerStatusRequest.DocumentStatus[]> {
+    let last: AnalyzerStatusRequest.DocumentStatus[] = [];
+    return waitFor(
+      `${uris.join(', ')} idle, analysed and not stale`,
+      async () => {
+        const all = await this.analyzerStatus();
+        last = uris.map((u) => all.find((d) => d.uri === u)).filter((d) => d !== undefined);
+        return last.length === uris.length && last.every((d) => d.phase === 'idle' && !d.stale && d.lastAnalyzed === d.version) && last;
+      },
+      timeoutMs,
+      () => `${JSON.stringify(last)}\n${this.describeProcess()}`,
+    );
   }
 
   hover(uri: string, line: number, character: number): Promise<Hover | null> {

@@ -48,6 +48,12 @@ test('hovers on a 1.35 MB file, each arriving before the previous is answered, n
     // And once published, a hover is answered from the same analysis.
     const h = await client.hover(uri, text.split('\n').length - 3, 17);
     assert.ok(h, `a hover on the colliding address answers (after ${hovers.length} hovers during the analysis)`);
+    // Counted (kubeIpGuard/analyzerStatus): none of those hovers started an analysis. Version 1 ran once, and once
+    // more if the small document's first analysis (a change of other files' Services) came while it ran.
+    const [status] = await client.settled([uri]);
+    const [v1] = status.versions;
+    assert.deepEqual([status.versions.length, v1.version, v1.cancelled, v1.finished, v1.inWorker], [1, 1, 0, v1.started, v1.started], JSON.stringify(status));
+    assert.ok(v1.started === 1 + v1.staleReruns && v1.staleReruns <= 1, `${hovers.length} hovers, ${JSON.stringify(v1)}`);
   } finally {
     await client.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -58,6 +58,13 @@ for (const profile of [ALE, COC]) {
       // Once reported, the fix at the address comes from the same analysis.
       const actions = (await client.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics: [] } })) as { title: string }[];
       assert.ok(actions.some((a) => a.title.startsWith('Remove this address')), JSON.stringify(actions.map((a) => a.title)));
+      // Counted: version 2 ran once (none of the storm's requests started one); version 1, if it started before
+      // version 2 arrived, was cancelled.
+      const [status] = await client.settled([uri]);
+      const v2 = status.versions.find((v) => v.version === 2);
+      assert.deepEqual(v2 && [v2.started, v2.finished, v2.cancelled, v2.staleReruns, v2.inWorker], [1, 1, 0, 0, 1], JSON.stringify(status));
+      const v1 = status.versions.find((v) => v.version === 1);
+      if (v1) assert.deepEqual([v1.started, v1.finished, v1.cancelled], [1, 0, 1], JSON.stringify(status));
     } finally {
       await client.stop();
       rmSync(dir, { recursive: true, force: true });
