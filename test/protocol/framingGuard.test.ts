@@ -3,7 +3,10 @@
 // busy count as progress.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { StreamMessageReader, type Message } from 'vscode-languageserver/node';
+import { OFF_THREAD_FROM } from '../../server/src/lsp/messageDecoder';
 import { FramingGuard, MAX_HEADER_BYTES, type GuardTimers } from '../../server/src/lsp/transport';
+import { waitFor } from '../waitFor';
 
 /** Timers that run only when the test says time has passed. */
 class FakeClock implements GuardTimers {
@@ -144,5 +147,79 @@ describe('FramingGuard', () => {
       assert.equal(errors.length, 0, `cut at ${cut}`);
       assert.equal(Buffer.concat(out).toString(), bytes);
     }
+  });
+
+  describe('a body of 1 MB or more', () => {
+    const small = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'textDocument/hover', params: {} });
+    const big = JSON.stringify({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { text: '東京 🚀 '.repeat(OFF_THREAD_FROM / 8) } });
+    const frame = (body: string) => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    /** Two small messages around the large one, in 64 KiB pieces as a pipe delivers them. */
+    const stream = Buffer.from(frame(small(1)) + frame(big) + frame(small(2)));
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < stream.length; at += 64 * 1024) pieces.push(Buffer.from(stream.subarray(at, at + 64 * 1024)));
+
+    test('is passed on whole, as one buffer of its own, the bytes around it unchanged', async () => {
+      const { g, out, errors } = guard();
+      for (const p of pieces) {
+        g.write(p);
+        await settle();
+      }
+      assert.deepEqual(errors, []);
+      assert.ok(Buffer.concat(out).equals(stream), 'the bytes pass unchanged');
+      const whole = out.filter((c) => c.length === Buffer.byteLength(big));
+      assert.equal(whole.length, 1);
+      assert.equal(whole[0].toString(), big);
+      assert.equal(whole[0].byteOffset, 0);
+      assert.equal(whole[0].buffer.byteLength, whole[0].length, 'a buffer of its own, which the decoder may move to its worker');
+      assert.ok(out.every((c) => c.length < 64 * 1024 || c === whole[0]), 'nothing else is held back');
+    });
+
+    test('reaches vscode-jsonrpc\'s decoder as that very buffer: the reader does not copy it together again', async () => {
+      const { g, out } = guard();
+      const decoded: Uint8Array[] = [];
+      const messages: Message[] = [];
+      const reader = new StreamMessageReader(g, {
+        contentTypeDecoder: {
+          name: 'application/json',
+          decode: (b: Uint8Array) => {
+            decoded.push(b);
+            return Promise.resolve(JSON.parse(Buffer.from(b).toString()) as Message);
+          },
+        },
+      });
+      reader.listen((m) => messages.push(m));
+      for (const p of pieces) {
+        g.write(p);
+        await settle();
+      }
+      await waitFor('the three messages', () => messages.length >= 3, 60_000);
+      const whole = out.find((c) => c.length === Buffer.byteLength(big));
+      assert.ok(whole);
+      assert.ok(decoded.includes(whole), 'the body the decoder got is the buffer the guard gathered');
+      assert.deepEqual(messages.map((m) => (m as unknown as { id?: number }).id), [1, undefined, 2]);
+      reader.dispose();
+    });
+
+    test('with its header split anywhere, even inside the blank line, is gathered whole', async () => {
+      const headerAt = Buffer.byteLength(frame(small(1)));
+      const bodyAt = headerAt + Buffer.byteLength(`Content-Length: ${Buffer.byteLength(big)}\r\n\r\n`);
+      for (let cut = headerAt - 1; cut <= bodyAt + 1; cut++) {
+        const { g, out, errors } = guard();
+        g.write(stream.subarray(0, cut));
+        g.write(stream.subarray(cut));
+        await settle();
+        assert.deepEqual(errors, [], `cut at ${cut}`);
+        assert.ok(Buffer.concat(out).equals(stream), `cut at ${cut}`);
+        assert.equal(out.filter((c) => c.length === Buffer.byteLength(big) && c.buffer.byteLength === c.length).length, 1, `cut at ${cut}`);
+      }
+    });
+
+    test('a stream that ends inside it still passes on what came', async () => {
+      const { g, out } = guard();
+      const cut = stream.subarray(0, stream.length - Buffer.byteLength(frame(small(2))) - 1000);
+      g.end(cut);
+      await new Promise<void>((r) => g.on('end', r).resume());
+      assert.ok(Buffer.concat(out).equals(cut));
+    });
   });
 });

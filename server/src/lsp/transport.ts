@@ -28,7 +28,7 @@ import {
   type MessageWriter,
   type RequestMessage,
 } from 'vscode-languageserver/node';
-import { MessageDecoder } from './messageDecoder';
+import { MessageDecoder, OFF_THREAD_FROM } from './messageDecoder';
 
 type Phase = 'new' | 'running' | 'shutdown';
 
@@ -118,7 +118,11 @@ const NODE_TIMERS: GuardTimers = {
  * - a header longer than MAX_HEADER_BYTES (the library buffers it without a bound, and rescans it on every chunk);
  * - a Content-Length over MAX_BODY_BYTES;
  * - a message that stops arriving half way for `stallMs` (a Content-Length too large, with nothing after it).
- * The bytes themselves pass unchanged; the library still decodes the messages.
+ * The bytes themselves pass unchanged; the library still decodes the messages. A body of OFF_THREAD_FROM bytes or
+ * more is gathered here, as its pieces arrive, into one buffer of its own, passed on once whole: the library's reader
+ * then takes it as it is (jsonrpc/src/common/messageBuffer.ts, `_read`: a first chunk of exactly the length asked
+ * for is returned without a copy) and the decoder moves it to its worker, where the reader would otherwise copy all
+ * of its pieces into one buffer in a single turn of the main thread (40 ms for 64 MB here).
  */
 export class FramingGuard extends Transform {
   /** Header bytes of the message being read (in the header part), or undefined in a body or between messages. */
@@ -129,6 +133,11 @@ export class FramingGuard extends Transform {
   private announced = 0;
   /** Bytes seen in all, to tell progress. */
   private seen = 0;
+  /** The large body being gathered, and how many of its bytes came. */
+  private gathering?: Buffer;
+  private gathered = 0;
+  /** What the chunk being checked passes on, in order. */
+  private out: Buffer[] = [];
   private timer: unknown;
   private readonly timers: GuardTimers;
 
@@ -141,6 +150,7 @@ export class FramingGuard extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.out = [];
     const error = this.check(chunk);
     if (error) {
       this.disarm();
@@ -150,11 +160,15 @@ export class FramingGuard extends Transform {
     this.seen += chunk.length;
     if (this.midMessage()) this.arm();
     else this.disarm();
-    done(null, chunk);
+    for (const piece of this.out) this.push(piece);
+    done();
   }
 
   override _flush(done: TransformCallback): void {
     this.disarm();
+    // The input ended inside a large body: what came of it still passes on.
+    if (this.gathering && this.gathered > 0) this.push(this.gathering.subarray(0, this.gathered));
+    this.gathering = undefined;
     done();
   }
 
@@ -170,9 +184,20 @@ export class FramingGuard extends Transform {
   /** What is wrong with the stream once `chunk` is added, or undefined. */
   private check(chunk: Buffer): string | undefined {
     let at = 0;
+    /** Where the bytes of `chunk` not yet in `out` begin. */
+    let from = 0;
     while (at < chunk.length) {
       if (this.remaining > 0) {
         const take = Math.min(this.remaining, chunk.length - at);
+        if (this.gathering) {
+          chunk.copy(this.gathering, this.gathered, at, at + take);
+          this.gathered += take;
+          from = at + take;
+          if (this.remaining === take) {
+            this.out.push(this.gathering);
+            this.gathering = undefined;
+          }
+        }
         this.remaining -= take;
         at += take;
         continue;
@@ -186,7 +211,7 @@ export class FramingGuard extends Transform {
         if (joined.length > MAX_HEADER_BYTES) return `a message header longer than ${MAX_HEADER_BYTES} bytes without its end (a blank line)`;
         this.header = [joined];
         this.headerBytes = joined.length;
-        return undefined;
+        break;
       }
       if (end + 4 > MAX_HEADER_BYTES) return `a message header longer than ${MAX_HEADER_BYTES} bytes`;
       const problem = this.readHeader(joined.subarray(0, end).toString('latin1'));
@@ -194,8 +219,22 @@ export class FramingGuard extends Transform {
       at += end + 4 - this.headerBytes;
       this.header = [];
       this.headerBytes = 0;
+      if (this.remaining >= OFF_THREAD_FROM && this.gather(chunk, from, at)) from = at;
     }
+    if (!this.gathering && from < chunk.length) this.out.push(from === 0 ? chunk : chunk.subarray(from));
     return undefined;
+  }
+
+  /** Starts gathering the body that begins at `at`, the bytes before it passed on; false when it cannot be held. */
+  private gather(chunk: Buffer, from: number, at: number): boolean {
+    try {
+      this.gathering = Buffer.allocUnsafeSlow(this.remaining);
+    } catch {
+      return false; // Not that much memory at once: its pieces pass on as they come.
+    }
+    this.gathered = 0;
+    if (at > from) this.out.push(chunk.subarray(from, at));
+    return true;
   }
 
   /** Sets the body length from a complete header part, or says what is wrong with it. */
