@@ -2,7 +2,7 @@
 // not a hang or a crash.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze, hoverAt } from '../../server/src/engine/index';
+import { analyze, hoverAt, skippedForSize } from '../../server/src/engine/index';
 import { findings, seedFacts, seedFactsWithoutClash, service, spanText, summarize } from './helpers';
 
 /** Billion laughs: 9 levels of 9 aliases each (9^9 leaves if expanded). */
@@ -106,5 +106,15 @@ describe('a 20 MB manifest', () => {
     const a = analyze(text, seedFacts(), { maxLength: 10 * 1024 * 1024 });
     assert.deepEqual(a.findings.map((f) => [f.rule, f.severity]), [['analysis-limit', 'info']]);
     assert.match(a.findings[0].message, /20\.\d MB, over the limit of 10 MB/);
+  });
+
+  test('over maxLength the text is not read: the same analysis from its length alone, whatever it holds', () => {
+    const a = analyze(text, seedFacts(), { maxLength: 10 * 1024 * 1024 });
+    const silenced = '# kube-ip-guard-disable-file\n' + text.slice(29);
+    assert.equal(silenced.length, text.length);
+    assert.deepEqual(analyze(silenced, seedFacts(), { maxLength: 10 * 1024 * 1024 }).findings, a.findings);
+    assert.deepEqual(skippedForSize(text.length, 10 * 1024 * 1024, seedFacts()).findings, a.findings);
+    const off = { ...seedFacts(), rules: { ...seedFacts().rules, 'analysis-limit': 'off' as const } };
+    assert.deepEqual(skippedForSize(text.length, 10 * 1024 * 1024, off).findings, []);
   });
 });

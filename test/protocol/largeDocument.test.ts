@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Position, Range } from 'vscode-languageserver';
-import { createDocument, LargeTextDocument, LARGE_DOCUMENT_FROM, textLength, textPieces, updateDocument } from '../../server/src/lsp/largeDocument';
+import { createDocument, documentOfPieces, LargeTextDocument, LARGE_DOCUMENT_FROM, textLength, textPieces, updateDocument } from '../../server/src/lsp/largeDocument';
 
 /** Compare every observable of `doc` with a fresh library document of `text`. */
 function assertSame(doc: TextDocument, text: string): void {
@@ -62,11 +62,20 @@ describe('LargeTextDocument answers as a fresh TextDocument of the same text', (
             }
             assert.equal(doc.version, version);
             assertSame(doc, text);
+            // The analysis's snapshot of the same chunks answers the same.
+            assertSame(documentOfPieces('file:///f.yaml', version, textPieces(doc)), text);
           }
         },
       ),
       { numRuns: 300 },
     );
+  });
+
+  test('a snapshot of pieces that are not chunks (a piece not ending a line) is cut again', () => {
+    for (const pieces of [['a: 1', '\nb: 2\n'], ['a\r', '\nb'], ['x\n', '', 'y'], ['', '']]) {
+      const snap = documentOfPieces('file:///f.yaml', 1, pieces);
+      assertSame(snap, pieces.join(''));
+    }
   });
 
   test('a range given end first is applied as the library does (start and end swapped)', () => {

@@ -95,13 +95,22 @@ export type { KubernetesBehaviour };
 
 export function analyze(text: string, facts: ClusterFacts, options: AnalyzeOptions = {}): Analysis {
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
-  if (text.length > maxLength) {
-    const message = `Kube IP Guard skipped this file: it is ${(text.length / 1048576).toFixed(1)} MB, over the limit of ${(maxLength / 1048576).toFixed(0)} MB (setting kubeIpGuard.maxFileSizeMB, CLI --max-file-size).`;
-    const skipped: ManifestModel = { objects: [], syntax: [], limits: [{ message, span: { start: 0, end: 0 } }], parsedDocuments: 0, skippedDocuments: 0 };
-    return checkModel(text, skipped, facts, EMPTY_LOOKUP);
-  }
+  if (text.length > maxLength) return skippedForSize(text.length, maxLength, facts);
   const model = readManifest(text, { parseAll: options.parseAll, cache: options.cache, helmValues: options.helmValues });
   return checkModel(text, model, facts, workspaceOf(options), options);
+}
+
+/**
+ * The analysis of a text over the size limit, from its length alone: one `analysis-limit` finding at its start. The
+ * text is not read at all (not even for suppression comments), so a 100 MB file costs nothing.
+ */
+export function skippedForSize(length: number, maxLength: number, facts: ClusterFacts): Analysis {
+  const message = `Kube IP Guard skipped this file: it is ${(length / 1048576).toFixed(1)} MB, over the limit of ${(maxLength / 1048576).toFixed(0)} MB (setting kubeIpGuard.maxFileSizeMB, CLI --max-file-size).`;
+  const span = { start: 0, end: 0 };
+  const model: ManifestModel = { objects: [], syntax: [], limits: [{ message, span }], parsedDocuments: 0, skippedDocuments: 0 };
+  const severity = facts.rules['analysis-limit'] ?? META_RULES['analysis-limit'].severity;
+  const findings: Finding[] = severity === 'off' ? [] : [{ rule: 'analysis-limit', severity, message, span, related: [], data: { rule: 'analysis-limit', fixes: [] } }];
+  return { findings, model, suppressed: 0, facts };
 }
 
 /** The other files' Services of `options`, as one lookup. */
@@ -114,7 +123,8 @@ export function workspaceOf(options: AnalyzeOptions): WorkspaceLookup {
  * false the work is abandoned and the result is undefined.
  */
 export async function analyzeSliced(text: string, facts: ClusterFacts, options: AnalyzeOptions, pause: () => boolean | Promise<boolean>): Promise<Analysis | undefined> {
-  if (text.length > (options.maxLength ?? DEFAULT_MAX_LENGTH)) return analyze(text, facts, options);
+  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+  if (text.length > maxLength) return skippedForSize(text.length, maxLength, facts);
   const model = await readManifestSliced(text, { parseAll: options.parseAll, cache: options.cache, helmValues: options.helmValues }, pause);
   return model && checkModelSliced(text, model, facts, workspaceOf(options), pause, options);
 }

@@ -11,7 +11,7 @@
 import type { Diagnostic, TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { basename } from 'node:path';
-import { analyze, analyzeSliced, CONFIG_FILE_NAME, declaredApiServerFacts, emptyFacts, ruleDocUrl, SOURCE, type AddressKeySet, type Analysis, type ApiServerFact, type ClusterFacts, type DocumentCache, type ServiceObject, type Severity, type Span } from '../engine/index';
+import { analyze, analyzeSliced, skippedForSize, CONFIG_FILE_NAME, declaredApiServerFacts, emptyFacts, ruleDocUrl, SOURCE, type AddressKeySet, type Analysis, type ApiServerFact, type ClusterFacts, type DocumentCache, type ServiceObject, type Severity, type Span } from '../engine/index';
 import type { AnalyzerStatusRequest, Settings } from '../protocol';
 import { AnalysisCounts } from './analysisCounts';
 import { problemsToDiagnostics, toDiagnostics } from './convert';
@@ -21,7 +21,7 @@ import { isHelmValuesPath } from '../workspace/files';
 import { crossFileSignature, viewsOf } from '../workspace/serviceIndex';
 import type { FactScopes } from './factScopes';
 import { pathOf } from './uris';
-import { textLength, textPieces } from './largeDocument';
+import { documentOfPieces, textLength, textPieces } from './largeDocument';
 import type { FileServices, WorkspaceServices } from './workspaceServices';
 
 export interface AnalyzerHost {
@@ -241,7 +241,8 @@ export class DocumentAnalyzer {
       };
       const views = viewsOf(objects, locate);
       services = { views, signature: crossFileSignature(views) };
-      declared = declaredApiServerFacts(result.analysis.model, doc.uri, doc.getText(), path ? basename(path) : undefined);
+      // (The text is joined only when the model declares an API server: a large document's never is here.)
+      declared = result.analysis.model.apiServers?.length ? declaredApiServerFacts(result.analysis.model, doc.uri, doc.getText(), path ? basename(path) : undefined) : [];
     }
     const servicesMoved = await this.host.workspace.setOpen(doc.uri, services);
     // The control-plane addresses it declares are API server facts for the other files of its scope.
@@ -335,7 +336,7 @@ export class DocumentAnalyzer {
     let length = 0;
     for (const p of pieces) length += p.length;
     let joined: TextDocument | undefined;
-    const doc = () => (joined ??= TextDocument.create(uri, 'yaml', version, pieces.length === 1 ? pieces[0] : pieces.join('')));
+    const doc = () => (joined ??= documentOfPieces(uri, version, pieces));
     try {
       const settings = await this.host.getSettings(uri);
       if (!settings.enable) return { version, analysis: emptyAnalysis(), facts: emptyFacts(), diagnostics: [], severities: [] };
@@ -355,7 +356,9 @@ export class DocumentAnalyzer {
         workspaceApiServers: this.host.workspace.apiServersFor(uri, scope.key),
       };
       let analysis: Analysis | undefined;
-      if (length < IN_WORKER_FROM || length > options.maxLength) {
+      if (length > options.maxLength) {
+        analysis = skippedForSize(length, options.maxLength, facts);
+      } else if (length < IN_WORKER_FROM) {
         analysis = analyze(doc().getText(), facts, options);
       } else if (this.host.readers?.start()) {
         // A big file is analyzed in the worker, reading and rules: what comes back is plain records (diagnostics with

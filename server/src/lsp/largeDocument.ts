@@ -94,7 +94,17 @@ export class LargeTextDocument implements TextDocument {
   ) {
     this.chunks = cut(content, chunkSize);
     this.offsetsChanged(0);
-    this.indexInBackground();
+  }
+
+  /** A document of these chunks as they are, when they keep the invariants (a LargeTextDocument's `pieces()`). */
+  static ofChunks(uri: string, languageId: string, version: number, chunks: readonly string[]): LargeTextDocument {
+    const ok = chunks.length > 0 && chunks.every((c, i) => (i === chunks.length - 1 ? c !== '' || chunks.length === 1 : c.endsWith('\n')));
+    const doc = new LargeTextDocument(uri, languageId, version, ok ? '' : chunks.join(''));
+    if (ok) {
+      doc.chunks = chunks.map((text) => ({ text }));
+      doc.offsetsChanged(0);
+    }
+    return doc;
   }
 
   get version(): number {
@@ -269,8 +279,8 @@ export class LargeTextDocument implements TextDocument {
     return parts.join('');
   }
 
-  /** Index the chunks one per event-loop turn, so that the first edit rarely waits for any. */
-  private indexInBackground(): void {
+  /** Index the chunks one per event-loop turn, so that the first edit rarely waits for any (an open document's). */
+  indexInBackground(): void {
     const generation = ++this.generation;
     const step = () => {
       if (generation !== this.generation || this.linesKnown >= this.chunks.length) return;
@@ -283,7 +293,10 @@ export class LargeTextDocument implements TextDocument {
 
 /** For `TextDocuments`: large texts as a LargeTextDocument, the rest as the library's TextDocument. */
 export function createDocument(uri: string, languageId: string, version: number, content: string): TextDocument {
-  return content.length >= LARGE_DOCUMENT_FROM ? new LargeTextDocument(uri, languageId, version, content) : TextDocument.create(uri, languageId, version, content);
+  if (content.length < LARGE_DOCUMENT_FROM) return TextDocument.create(uri, languageId, version, content);
+  const doc = new LargeTextDocument(uri, languageId, version, content);
+  doc.indexInBackground();
+  return doc;
 }
 
 /** For `TextDocuments`: apply the editor's changes to a document made by `createDocument`. */
@@ -293,6 +306,15 @@ export function updateDocument(doc: TextDocument, changes: TextDocumentContentCh
     return doc;
   }
   return TextDocument.update(doc, changes, version);
+}
+
+/**
+ * A snapshot document of `pieces` (a document's `textPieces`, or one text): large ones as a LargeTextDocument of the
+ * same chunks, nothing joined or indexed until asked.
+ */
+export function documentOfPieces(uri: string, version: number, pieces: readonly string[]): TextDocument {
+  if (pieces.length > 1) return LargeTextDocument.ofChunks(uri, 'yaml', version, pieces);
+  return pieces[0].length < LARGE_DOCUMENT_FROM ? TextDocument.create(uri, 'yaml', version, pieces[0]) : new LargeTextDocument(uri, 'yaml', version, pieces[0]);
 }
 
 /** A document's text as pieces (a large one's chunks, never joined). */
