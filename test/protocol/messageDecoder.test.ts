@@ -3,10 +3,12 @@
 // thread, and gives exactly what the library's own decoder gives: the same message, the same error, in order.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { StreamMessageReader, type Message } from 'vscode-languageserver/node';
-import { MessageDecoder, OFF_THREAD_FROM } from '../../server/src/lsp/messageDecoder';
+import { MessageDecoder, OFF_THREAD_FROM, READY } from '../../server/src/lsp/messageDecoder';
 import { withTimeout } from '../waitFor';
 
 const WORKER = resolve('server/out/decodeWorker.js');
@@ -146,6 +148,54 @@ describe('MessageDecoder', () => {
     await assert.rejects(decoder.decode(Buffer.from(bad), UTF8), (e: Error) => e instanceof SyntaxError && e.message === parseError(bad).message);
     assert.equal(lines.length, 1);
     assert.match(lines[0], /could not start .*no-such-worker\.js is missing.*parsed on the main thread/);
+  });
+});
+
+describe('MessageDecoder when its worker fails', () => {
+  /** A worker file of `source` (CommonJS), in a directory of its own removed after the test. */
+  function workerOf(source: string): { file: string; remove: () => void } {
+    const dir = mkdtempSync(join(tmpdir(), 'kig-decode-worker-'));
+    const file = join(dir, 'worker.js');
+    writeFileSync(file, source);
+    return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+
+  test('a worker that fails before it is listening: the body, and every one after it, is parsed on this thread', async () => {
+    const w = workerOf(`throw new Error('no thread for you');`);
+    try {
+      const decoder = new MessageDecoder(OFF_THREAD_FROM, w.file);
+      const lines: string[] = [];
+      decoder.log = (l) => lines.push(l);
+      const text = didOpen(2 * OFF_THREAD_FROM);
+      for (let i = 0; i < 2; i++) {
+        const { result, parsedHere } = await watchingParse(OFF_THREAD_FROM, () => withTimeout(decoder.decode(Buffer.from(text), UTF8), 'the message', 120_000));
+        assert.deepEqual(parsedHere, [Buffer.byteLength(text)]);
+        assert.deepStrictEqual(result, JSON.parse(text));
+      }
+      assert.equal(lines.length, 1, lines.join('\n'));
+      assert.match(lines[0], /could not start \(failed: no thread for you\); LSP messages are parsed on the main thread/);
+    } finally {
+      w.remove();
+    }
+  });
+
+  test('a worker that dies with a body: that body fails (a stream error, as the main thread running out of memory ends the server), the next goes to a new worker', async () => {
+    const w = workerOf(`const { parentPort } = require('node:worker_threads');
+parentPort.on('message', () => process.exit(3));
+parentPort.postMessage(${JSON.stringify(READY)});
+`);
+    try {
+      const decoder = new MessageDecoder(OFF_THREAD_FROM, w.file);
+      const text = didOpen(2 * OFF_THREAD_FROM);
+      // The second would wait for ever if it were handed to the dead worker.
+      for (let i = 0; i < 2; i++) {
+        const e = await withTimeout(decoder.decode(Buffer.from(text), UTF8).then(() => undefined, (x: unknown) => x), 'the failure', 120_000);
+        assert.ok(e instanceof Error);
+        assert.equal(e.message, `the worker decoding a message of ${Buffer.byteLength(text)} bytes stopped (exit code 3)`);
+      }
+    } finally {
+      w.remove();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // Entry of server/out/decodeWorker.js: decodes and parses large LSP message bodies off the main thread
 // (messageDecoder.ts), exactly as vscode-jsonrpc's decoder would, and sends the message back by structured clone.
 import { parentPort } from 'node:worker_threads';
-import { parseBody, type DecodeAnswer, type DecodeJob } from './messageDecoder';
+import { parseBody, READY, type DecodeAnswer, type DecodeJob } from './messageDecoder';
 
 parentPort!.on('message', (job: DecodeJob) => {
   let answer: DecodeAnswer;
@@ -16,3 +16,4 @@ parentPort!.on('message', (job: DecodeJob) => {
     parentPort!.postMessage({ id: job.id, error: { name: 'Error', message: `the message could not be handed back: ${(e as Error).message}` } } satisfies DecodeAnswer);
   }
 });
+parentPort!.postMessage(READY);

@@ -8,9 +8,10 @@
 // Order: ReadableStreamMessageReader awaits each decode under a semaphore of one (jsonrpc/src/common/messageReader.ts,
 // `readSemaphore`) before it starts the next, so the messages after a large one wait for it and none overtakes it.
 // Errors: a body that is not JSON rejects with the same error as on the main thread (its name and message), which the
-// reader reports as a stream error, as before (transport.ts ends the process). If the worker cannot start, bodies are
-// parsed on this thread; if it dies with a body (out of memory), that body fails as a stream error, as the main
-// thread's own out-of-memory would end the process.
+// reader reports as a stream error, as before (transport.ts ends the process). If the worker cannot start (it fails
+// before its first message, READY), bodies are parsed on this thread; if it dies with a body (out of memory), that
+// body fails as a stream error, as the main thread's own out-of-memory would end the process, and the next large body
+// gets a new worker.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TextDecoder } from 'node:util';
@@ -33,6 +34,8 @@ export interface DecodeJob {
   asBuffer: boolean;
 }
 export type DecodeAnswer = { id: number; message: unknown } | { id: number; error: { name: string; message: string } };
+/** The worker's first message: it is listening (a worker that fails before this never gets a body). */
+export const READY = 'kube-ip-guard decode worker ready';
 
 /** What vscode-jsonrpc's decoder does with a body (jsonrpc/src/node/ril.ts): decode by the charset, then JSON.parse. */
 export function parseBody(bytes: Uint8Array, charset: string, asBuffer: boolean): unknown {
@@ -100,6 +103,7 @@ export class MessageDecoder {
     if (this.worker) return this.worker;
     const starting = new Promise<Worker | undefined>((resolve) => {
       const unavailable = (why: string) => {
+        if (this.unavailable) return;
         this.unavailable = true;
         this.log(`Kube IP Guard: the message decoding worker could not start (${why}); LSP messages are parsed on the main thread.`);
         resolve(undefined);
@@ -111,14 +115,15 @@ export class MessageDecoder {
       } catch (e) {
         return unavailable((e as Error).message);
       }
-      w.unref();
+      // Referenced while it starts and while it holds a body; idle, it never keeps the process alive.
       let online = false;
-      w.once('online', () => {
-        online = true;
-        this.log(`Kube IP Guard: LSP messages of ${size(this.offThreadFrom)} or more are decoded in a worker thread.`);
-        resolve(w);
-      });
-      w.on('message', (a: DecodeAnswer) => {
+      w.on('message', (a: DecodeAnswer | typeof READY) => {
+        if (a === READY) {
+          online = true;
+          w.unref();
+          this.log(`Kube IP Guard: LSP messages of ${size(this.offThreadFrom)} or more are decoded in a worker thread.`);
+          return resolve(w);
+        }
         const p = this.pending.get(a.id);
         if (!p) return;
         this.pending.delete(a.id);
