@@ -65,13 +65,14 @@ function parseError(text: string): Error {
 
 describe('MessageDecoder', () => {
   test('a body of 1 MB or more is parsed in the worker, the caller\'s event loop turning meanwhile, into what JSON.parse gives', async () => {
-    const text = didOpen(2 * OFF_THREAD_FROM);
+    const text = didOpen(6 * OFF_THREAD_FROM);
     const expected = JSON.parse(text) as unknown;
     const decoder = new MessageDecoder(OFF_THREAD_FROM, WORKER);
     const { result, parsedHere } = await watchingParse(OFF_THREAD_FROM, () => turnsWhilePending(decoder.decode(Buffer.from(text), UTF8)));
     assert.deepEqual(parsedHere, [], 'the large body was parsed on the caller\'s thread');
     // A parse on this thread settles before any setImmediate callback can run; the worker's answer comes in a later
-    // turn of the loop (the job is posted only once the worker is online, itself an event of the loop).
+    // turn of the loop (the job is posted once the worker said it is ready, itself an event of the loop, and the
+    // answer comes only after the worker has read all 6 MB).
     assert.ok(result.turns >= 1, `the loop turned ${result.turns} times while the body was parsed`);
     assert.deepStrictEqual(result.value, expected);
   });
@@ -87,8 +88,9 @@ describe('MessageDecoder', () => {
 
   test('a large body that is not JSON rejects with the very error JSON.parse gives, as a small one does', async () => {
     const decoder = new MessageDecoder(OFF_THREAD_FROM, WORKER);
-    const big = didOpen(2 * OFF_THREAD_FROM).replace(/"version":1/, '"version":1,}');
-    const small = didOpen(100).replace(/"version":1/, '"version":1,}');
+    // The fault at the very end: JSON.parse reads all of it first.
+    const big = didOpen(6 * OFF_THREAD_FROM).replace(/}$/, ',}');
+    const small = didOpen(100).replace(/}$/, ',}');
     for (const [name, text] of [['large', big], ['small', small]] as const) {
       const expected = parseError(text);
       const { result } = await watchingParse(OFF_THREAD_FROM, () => turnsWhilePending(decoder.decode(Buffer.from(text), UTF8).then(() => undefined, (e: unknown) => e)));
@@ -117,7 +119,7 @@ describe('MessageDecoder', () => {
   });
 
   test('a Uint8Array body (not a Buffer) is decoded with TextDecoder, as vscode-jsonrpc does: a byte order mark is dropped', async () => {
-    const text = didOpen(2 * OFF_THREAD_FROM);
+    const text = didOpen(6 * OFF_THREAD_FROM);
     const withBom = new Uint8Array(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
     const decoder = new MessageDecoder(OFF_THREAD_FROM, WORKER);
     const { value, turns } = await turnsWhilePending(decoder.decode(withBom, UTF8));
