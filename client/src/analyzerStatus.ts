@@ -13,7 +13,8 @@ export function analyzerStatusLines(result: AnalyzerStatusRequest.Result, label:
     const last = d.lastAnalyzed === null ? 'not analysed yet' : `last analysed: version ${d.lastAnalyzed}${d.stale ? ' (stale: analysed again)' : ''}`;
     lines.push(`  ${label(d.uri)} (version ${d.version}): ${phase}; ${last}`);
     for (const v of d.versions) {
-      const rerun = v.staleReruns ? ` (${times(v.staleReruns, 'stale re-run')})` : '';
+      const because = [v.rerunBecause.facts ? 'facts' : '', v.rerunBecause.otherFiles ? 'other files' : ''].filter(Boolean).join(', ');
+      const rerun = v.staleReruns ? ` (${times(v.staleReruns, 'stale re-run')}: ${because})` : '';
       const worker = v.where === 'worker' || v.inWorker ? `; the worker ran ${v.inWorker}` : '';
       lines.push(`    version ${v.version}${v.where ? `, ${v.where}` : ''}: started ${v.started}${rerun}, finished ${v.finished}, cancelled ${v.cancelled}${worker}`);
     }

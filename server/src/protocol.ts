@@ -241,6 +241,8 @@ export namespace AnalyzerStatusRequest {
     uri?: string;
   }
   export type Where = 'main thread' | 'worker';
+  /** Why a result went stale: the facts or settings changed, or other files' Services (open or on disk). */
+  export type StaleReason = 'facts' | 'otherFiles';
   export interface VersionCounts {
     version: number;
     /** Where its last analysis ran (unknown until one got that far). */
@@ -253,6 +255,8 @@ export namespace AnalyzerStatusRequest {
     cancelled: number;
     /** Re-runs of this version because its result went stale (facts, settings or other files' Services changed). */
     staleReruns: number;
+    /** Those re-runs by reason (one for both reasons counts under both). */
+    rerunBecause: Record<StaleReason, number>;
     /** Analyses of this (uri, version) the analysis worker ran, by its own count (0 for the main thread's). */
     inWorker: number;
   }

@@ -25,7 +25,7 @@ const SMALL = 'apiVersion: v1\nkind: Service\nmetadata: {name: small}\nspec:\n  
 const SUPPRESS = '  # kube-ip-guard-disable-line externalip-node';
 
 type Counts = AnalyzerStatusRequest.VersionCounts;
-const once = (version: number, where: AnalyzerStatusRequest.Where, inWorker: number): Counts => ({ version, where, started: 1, finished: 1, cancelled: 0, staleReruns: 0, inWorker });
+const once = (version: number, where: AnalyzerStatusRequest.Where, inWorker: number): Counts => ({ version, where, started: 1, finished: 1, cancelled: 0, staleReruns: 0, rerunBecause: { facts: 0, otherFiles: 0 }, inWorker });
 
 async function statusOf(client: LspTestClient, uri: string): Promise<AnalyzerStatusRequest.DocumentStatus> {
   const documents = await client.analyzerStatus(uri);
@@ -101,13 +101,13 @@ test('one analysis per (uri, version) under a storm of requests, one per edit, o
     assert.deepEqual(b.versions, [once(2, 'worker', 1), once(1, 'worker', 1)]);
     assert.deepEqual(s.versions, [once(2, 'main thread', 0), once(1, 'main thread', 0)]);
 
-    // 3. The facts change on disk: each document's version 2 runs once more, counted as a stale re-run.
+    // 3. The facts change on disk: each document's version 2 runs once more, counted as a stale re-run for the facts.
     writeFileSync(join(dir, '.kube-ip-guard.yaml'), CONFIG_2);
     client.didChangeWatchedFiles([{ uri: fileUri(join(dir, '.kube-ip-guard.yaml')), type: 2 }]);
     assert.ok(hasNode('k8s-node-2')(await client.diagnostics(bigUri, hasNode('k8s-node-2'), 180_000)));
     assert.ok(hasNode('k8s-node-2')(await client.diagnostics(smallUri, hasNode('k8s-node-2'))));
     [b, s] = await client.settled(uris);
-    const rerun = (where: AnalyzerStatusRequest.Where, inWorker: number): Counts => ({ version: 2, where, started: 2, finished: 2, cancelled: 0, staleReruns: 1, inWorker });
+    const rerun = (where: AnalyzerStatusRequest.Where, inWorker: number): Counts => ({ version: 2, where, started: 2, finished: 2, cancelled: 0, staleReruns: 1, rerunBecause: { facts: 1, otherFiles: 0 }, inWorker });
     assert.deepEqual(b.versions, [rerun('worker', 2), once(1, 'worker', 1)]);
     assert.deepEqual(s.versions, [rerun('main thread', 0), once(1, 'main thread', 0)]);
     // As "Show analyzer status" writes it in the output.
@@ -115,20 +115,20 @@ test('one analysis per (uri, version) under a storm of requests, one per edit, o
     assert.deepEqual(lines, [
       'Kube IP Guard analyzer status: 2 open documents',
       '  big.yaml (version 2): idle; last analysed: version 2',
-      '    version 2, worker: started 2 (1 stale re-run), finished 2, cancelled 0; the worker ran 2',
+      '    version 2, worker: started 2 (1 stale re-run: facts), finished 2, cancelled 0; the worker ran 2',
       '    version 1, worker: started 1, finished 1, cancelled 0; the worker ran 1',
       '  small.yaml (version 2): idle; last analysed: version 2',
-      '    version 2, main thread: started 2 (1 stale re-run), finished 2, cancelled 0',
+      '    version 2, main thread: started 2 (1 stale re-run: facts), finished 2, cancelled 0',
       '    version 1, main thread: started 1, finished 1, cancelled 0',
     ]);
 
     // 4. Another file's Services change (the small one now claims the large one's svc-7 address and port): the large
-    //    document's version 2 re-runs once more, as stale; the small one's version 3 is analysed once.
+    //    document's version 2 re-runs once more, as stale for other files; the small one's version 3 is analysed once.
     client.change(smallUri, 'apiVersion: v1\nkind: Service\nmetadata: {name: small}\nspec:\n  externalIPs: [10.0.0.7]\n  ports: [{port: 80}]\n');
     const clash = (d: { code?: unknown; message: string }[]) => d.some((x) => x.code === 'externalip-port-clash' && x.message.includes('small'));
     assert.ok(clash(await client.diagnostics(bigUri, clash, 180_000)));
     [b, s] = await client.settled(uris);
-    assert.deepEqual(b.versions, [{ ...rerun('worker', 3), started: 3, finished: 3, staleReruns: 2 }, once(1, 'worker', 1)]);
+    assert.deepEqual(b.versions, [{ ...rerun('worker', 3), started: 3, finished: 3, staleReruns: 2, rerunBecause: { facts: 1, otherFiles: 1 } }, once(1, 'worker', 1)]);
     assert.deepEqual(s.versions, [once(3, 'main thread', 0), rerun('main thread', 0), once(1, 'main thread', 0)]);
 
     // 5. Only a newer version cancels: version 3 of the large document is running (a hover started it) when
@@ -160,16 +160,20 @@ test('one analysis per (uri, version) under a storm of requests, one per edit, o
 
 test('the counts keep the last few versions of a document, and only open documents are counted', () => {
   const counts = new AnalysisCounts();
-  for (let v = 1; v <= VERSIONS_KEPT + 3; v++) counts.started('file:///a.yaml', v, true, false).ended(true, 'main thread');
+  for (let v = 1; v <= VERSIONS_KEPT + 3; v++) counts.started('file:///a.yaml', v, true, []).ended(true, 'main thread');
   const kept = counts.of('file:///a.yaml');
   assert.deepEqual(kept.map((c) => c.version), Array.from({ length: VERSIONS_KEPT }, (_, i) => VERSIONS_KEPT + 3 - i));
   // A version analysed again without its result having gone stale is a second analysis, not a re-run.
-  counts.started('file:///a.yaml', VERSIONS_KEPT + 3, true, false).ended(false);
-  assert.deepEqual(counts.of('file:///a.yaml')[0], { version: VERSIONS_KEPT + 3, where: 'main thread', started: 2, finished: 1, cancelled: 1, staleReruns: 0, inWorker: 0 });
-  counts.started('file:///closed.yaml', 0, false, false).ended(true, 'main thread');
+  counts.started('file:///a.yaml', VERSIONS_KEPT + 3, true, []).ended(false);
+  const none = { facts: 0, otherFiles: 0 };
+  assert.deepEqual(counts.of('file:///a.yaml')[0], { version: VERSIONS_KEPT + 3, where: 'main thread', started: 2, finished: 1, cancelled: 1, staleReruns: 0, rerunBecause: none, inWorker: 0 });
+  // A re-run for both reasons at once counts once, under both.
+  counts.started('file:///a.yaml', VERSIONS_KEPT + 3, true, ['facts', 'otherFiles', 'facts']).ended(true);
+  assert.deepEqual(counts.of('file:///a.yaml')[0], { version: VERSIONS_KEPT + 3, where: 'main thread', started: 3, finished: 2, cancelled: 1, staleReruns: 1, rerunBecause: { facts: 1, otherFiles: 1 }, inWorker: 0 });
+  counts.started('file:///closed.yaml', 0, false, []).ended(true, 'main thread');
   assert.deepEqual(counts.of('file:///closed.yaml'), []);
   // A version only the worker analysed is listed too.
-  assert.deepEqual(counts.of('file:///b.yaml', new Map([[3, 1]])), [{ version: 3, started: 0, finished: 0, cancelled: 0, staleReruns: 0, inWorker: 1 }]);
+  assert.deepEqual(counts.of('file:///b.yaml', new Map([[3, 1]])), [{ version: 3, started: 0, finished: 0, cancelled: 0, staleReruns: 0, rerunBecause: none, inWorker: 1 }]);
   counts.forget('file:///a.yaml');
   assert.deepEqual(counts.of('file:///a.yaml'), []);
 });

@@ -23,21 +23,25 @@ export class AnalysisCounts {
   private readonly byUri = new Map<string, Counts[]>();
 
   /**
-   * An analysis of (uri, version) starts. `stale`: the document's last result went stale (the reason to analyse a
-   * version again). Only open documents are counted (`open`); a closed file ("Check workspace") is not.
+   * An analysis of (uri, version) starts. `stale`: why the document's last result went stale (the reasons to analyse
+   * a version again; none: it did not). Only open documents are counted (`open`); a closed file ("Check workspace")
+   * is not.
    */
-  started(uri: string, version: number, open: boolean, stale: boolean): CountedAnalysis {
+  started(uri: string, version: number, open: boolean, stale: readonly AnalyzerStatusRequest.StaleReason[]): CountedAnalysis {
     if (!open) return UNCOUNTED;
     let versions = this.byUri.get(uri);
     if (!versions) this.byUri.set(uri, (versions = []));
     let c = versions.find((v) => v.version === version);
     if (!c) {
-      c = { version, started: 0, finished: 0, cancelled: 0, staleReruns: 0 };
+      c = fresh(version);
       versions.push(c);
       if (versions.length > VERSIONS_KEPT) versions.shift();
     }
     const counts = c;
-    if (counts.started > 0 && stale) counts.staleReruns++;
+    if (counts.started > 0 && stale.length) {
+      counts.staleReruns++;
+      for (const reason of new Set(stale)) counts.rerunBecause[reason]++;
+    }
     counts.started++;
     return {
       ended: (finished, where) => {
@@ -60,8 +64,12 @@ export class AnalysisCounts {
   of(uri: string, inWorker: ReadonlyMap<number, number> = new Map()): AnalyzerStatusRequest.VersionCounts[] {
     const versions = [...(this.byUri.get(uri) ?? [])];
     for (const version of inWorker.keys()) {
-      if (!versions.some((c) => c.version === version)) versions.push({ version, started: 0, finished: 0, cancelled: 0, staleReruns: 0 });
+      if (!versions.some((c) => c.version === version)) versions.push(fresh(version));
     }
-    return versions.sort((a, b) => b.version - a.version).map((c) => ({ ...c, inWorker: inWorker.get(c.version) ?? 0 }));
+    return versions.sort((a, b) => b.version - a.version).map((c) => ({ ...c, rerunBecause: { ...c.rerunBecause }, inWorker: inWorker.get(c.version) ?? 0 }));
   }
+}
+
+function fresh(version: number): Counts {
+  return { version, started: 0, finished: 0, cancelled: 0, staleReruns: 0, rerunBecause: { facts: 0, otherFiles: 0 } };
 }

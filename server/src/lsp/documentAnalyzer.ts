@@ -63,8 +63,8 @@ interface Running {
   cancelled: boolean;
   /** Something the analysis depends on changed while it ran: run again for the same version when it is done. */
   again: boolean;
-  /** Started because the document's last result went stale (counted as a re-run of its version). */
-  stale: boolean;
+  /** Why the document's last result had gone stale when this started (counted as a re-run of its version); or none. */
+  stale: AnalyzerStatusRequest.StaleReason[];
   /** Settles once it is known whether this run is the worker's (its document there) or the main thread's. */
   inWorker: Promise<WorkerDocument | undefined>;
   settleWorker(d: WorkerDocument | undefined): void;
@@ -78,6 +78,8 @@ interface DocState {
   last?: CurrentAnalysis;
   /** The last result no longer holds: facts or other files' Services changed since. */
   stale: boolean;
+  /** Which of those, since the last analysis started (for the analyzer status). */
+  staleBecause: Set<AnalyzerStatusRequest.StaleReason>;
   /** Parsed YAML documents by text, reused by the next version. */
   cache: DocumentCache;
 }
@@ -106,7 +108,7 @@ export class DocumentAnalyzer {
   private state(uri: string): DocState {
     let s = this.states.get(uri);
     if (!s) {
-      s = { phase: { name: 'idle' }, stale: false, cache: new Map() };
+      s = { phase: { name: 'idle' }, stale: false, staleBecause: new Set(), cache: new Map() };
       this.states.set(uri, s);
     }
     return s;
@@ -138,13 +140,14 @@ export class DocumentAnalyzer {
   }
 
   /** Something every document's analysis depends on changed (facts, settings, other files). */
-  revalidateAll(delay = 0): void {
-    for (const doc of this.host.documents.all()) this.invalidate(doc.uri, delay);
+  revalidateAll(delay = 0, because: AnalyzerStatusRequest.StaleReason = 'facts'): void {
+    for (const doc of this.host.documents.all()) this.invalidate(doc.uri, delay, because);
   }
 
-  private invalidate(uri: string, delay: number): void {
+  private invalidate(uri: string, delay: number, because: AnalyzerStatusRequest.StaleReason): void {
     const s = this.state(uri);
     s.stale = true;
+    s.staleBecause.add(because);
     if (s.phase.name === 'running') s.phase.run.again = true;
     else if (s.phase.name === 'idle') this.wait(uri, s, delay);
   }
@@ -189,8 +192,9 @@ export class DocumentAnalyzer {
     }
     let settleWorker: (d: WorkerDocument | undefined) => void = () => undefined;
     const inWorker = new Promise<WorkerDocument | undefined>((r) => (settleWorker = r));
-    const run: Running = { version: doc.version, cancelled: false, again: false, stale: s.stale, done: Promise.resolve(undefined), inWorker, settleWorker };
+    const run: Running = { version: doc.version, cancelled: false, again: false, stale: s.stale ? [...s.staleBecause] : [], done: Promise.resolve(undefined), inWorker, settleWorker };
     s.stale = false;
+    s.staleBecause.clear();
     run.done = this.run(doc, s, run);
     s.phase = { name: 'running', run };
     return run.done;
@@ -267,7 +271,7 @@ export class DocumentAnalyzer {
   }
 
   private othersChanged(uri: string): void {
-    for (const other of this.host.documents.all()) if (other.uri !== uri) this.invalidate(other.uri, CROSS_FILE_DELAY_MS);
+    for (const other of this.host.documents.all()) if (other.uri !== uri) this.invalidate(other.uri, CROSS_FILE_DELAY_MS, 'otherFiles');
   }
 
   /**
@@ -309,9 +313,9 @@ export class DocumentAnalyzer {
 
   /**
    * The one analysis path: every analysis of an open document or a closed file starts here, and is counted here for
-   * the analyzer status (`stale`: a re-run of a version whose result went stale).
+   * the analyzer status (`stale`: why the result of this version went stale, when it is run again).
    */
-  private async analyzeText(uri: string, version: number, pieces: readonly string[], live: () => boolean, cache: DocumentCache, inWorker?: (d: WorkerDocument) => void, stale = false): Promise<CurrentAnalysis | undefined> {
+  private async analyzeText(uri: string, version: number, pieces: readonly string[], live: () => boolean, cache: DocumentCache, inWorker?: (d: WorkerDocument) => void, stale: AnalyzerStatusRequest.StaleReason[] = []): Promise<CurrentAnalysis | undefined> {
     const counted = this.counts.started(uri, version, !!this.host.documents.get(uri), stale);
     let where: AnalyzerStatusRequest.Where | undefined;
     let result: CurrentAnalysis | undefined;

@@ -129,7 +129,7 @@ export class ServerContext {
       readLarge: (path, uri, text, helmValues) => (this.readers.start() ? this.readers.index(uri, path, text, helmValues).catch(() => null) : Promise.resolve(null)),
       isHelmValues: async (path) => isHelmValuesPath(path, (await this.scopes.forUri(pathToFileURL(path).toString())).folderFacts),
       setApiServers: async (uri, apiServers) => this.workspace.setApiServers(uri, 'disk', apiServers, apiServers?.length ? (await this.scopes.forUri(uri)).key : ''),
-      onChange: () => this.analyzer.revalidateAll(250),
+      onChange: () => this.analyzer.revalidateAll(250, 'otherFiles'),
     });
 
     this.analyzer = new DocumentAnalyzer({
