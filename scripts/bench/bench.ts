@@ -691,11 +691,11 @@ async function blocksOnly(): Promise<void> {
   const out: string[] = [];
   out.push(
     table(
-      ['main thread while a large file is analyzed', 'MB', 'baseline ms (vscode-jsonrpc decode + JSON.parse of didOpen)', 'receiving: longest block ms', 'receiving / baseline', 'longest block ms', 'longest block / baseline', 'p99 ms', 'open→diagnostics ms', 'peak RSS MB'],
-      blocks.map((b) => [b.name, mb(b.bytes), ms(floors.get(b.name)!), b.crashed ? 'CRASHED' : ms(b.receiveMaxBlockMs), ratio(b.receiveMaxBlockMs / floors.get(b.name)!), b.crashed ? 'CRASHED' : ms(b.maxBlockMs), ratio(b.maxBlockMs / floors.get(b.name)!), ms(b.p99Ms), ms(b.openToDiagnosticsMs), mb(b.peakRss)]),
+      ['main thread while a large file is analyzed', 'MB', 'baseline ms (vscode-jsonrpc decode + JSON.parse of didOpen)', 'receiving: longest block ms', 'receiving / baseline', 'longest block ms', 'longest block / baseline', 'p99 ms', 'open→diagnostics ms', 'edit: longest block ms', 'edit→diagnostics ms', 'peak RSS MB'],
+      blocks.map((b) => [b.name, mb(b.bytes), ms(floors.get(b.name)!), b.crashed ? 'CRASHED' : ms(b.receiveMaxBlockMs), ratio(b.receiveMaxBlockMs / floors.get(b.name)!), b.crashed ? 'CRASHED' : ms(b.maxBlockMs), ratio(b.maxBlockMs / floors.get(b.name)!), ms(b.p99Ms), ms(b.openToDiagnosticsMs), ms(b.editMaxBlockMs), ms(b.editToDiagnosticsMs), mb(b.peakRss)]),
     ),
   );
-  out.push('(a fresh server per file, 5,000-node inventory; event-loop delay inside the server, node:perf_hooks monitorEventLoopDelay, from didOpen to its diagnostics; receiving: until a request sent right behind the didOpen is answered; p99 after that; the baseline is what receiving the message would cost the main thread with vscode-jsonrpc\'s own decoder, measured in the bench process: the server parses messages of 1 MB or more in a worker)');
+  out.push('(a fresh server per file, 5,000-node inventory; event-loop delay inside the server, node:perf_hooks monitorEventLoopDelay, from didOpen to its diagnostics; receiving: until a request sent right behind the didOpen is answered; p99 after that; edit: a comment line inserted in the middle, from the didChange to its diagnostics; the baseline is what receiving the message would cost the main thread with vscode-jsonrpc\'s own decoder, measured in the bench process: the server parses messages of 1 MB or more in a worker)');
   for (const b of blocks) if (b.crashed) out.push(`CRASH on ${b.name}: ${b.crashed}`);
   if (cli.length) {
     out.push('');
@@ -892,8 +892,8 @@ async function main(): Promise<void> {
 
   targets.push({
     target: 'main thread never blocked ≥ 50 ms while a file ≤ 64 MB is analyzed',
-    met: blocks.length > 0 && blocks.every((b) => b.maxBlockMs < 50),
-    detail: blocks.map((b) => `${b.name} ${ms(b.maxBlockMs)} ms`).join(', '),
+    met: blocks.length > 0 && blocks.every((b) => Math.max(b.maxBlockMs, b.editMaxBlockMs) < 50),
+    detail: blocks.map((b) => `${b.name} ${ms(b.maxBlockMs)} ms (edit ${ms(b.editMaxBlockMs)} ms)`).join(', '),
   });
   const perFileCli = filesRuns.map((f) => f.cliMs / f.files);
   const perFileCheck = filesRuns.map((f) => f.checkWorkspaceMs / f.files);
@@ -931,7 +931,7 @@ async function main(): Promise<void> {
     }
     out.push('');
   }
-  out.push(table(['main thread while a large file is analyzed', 'MB', 'open→diagnostics ms', 'receiving: longest block ms', 'longest block ms', 'p99 block ms'], blocks.map((b) => [b.name, mb(b.bytes), ms(b.openToDiagnosticsMs), ms(b.receiveMaxBlockMs), ms(b.maxBlockMs), ms(b.p99Ms)])));
+  out.push(table(['main thread while a large file is analyzed', 'MB', 'open→diagnostics ms', 'receiving: longest block ms', 'longest block ms', 'p99 block ms', 'edit: longest block ms'], blocks.map((b) => [b.name, mb(b.bytes), ms(b.openToDiagnosticsMs), ms(b.receiveMaxBlockMs), ms(b.maxBlockMs), ms(b.p99Ms), ms(b.editMaxBlockMs)])));
   out.push('(a fresh server per file; event-loop delay inside the server, node:perf_hooks monitorEventLoopDelay, from didOpen to its diagnostics; receiving: until a request sent right behind the didOpen is answered)');
   out.push('');
   out.push(table(['files (one Service each)', 'CLI ms', 'CLI ms/file (× smallest)', 'Check workspace ms', 'Check workspace ms/file (× smallest)'], filesRuns.map((f, i) => [f.files, ms(f.cliMs), `${(perFileCli[i]).toFixed(3)} (${ratio(perFileCli[i] / perFileCli[0])})`, ms(f.checkWorkspaceMs), `${perFileCheck[i].toFixed(3)} (${ratio(perFileCheck[i] / perFileCheck[0])})`])));

@@ -25,6 +25,9 @@ export interface BlockResult {
   /** The server's peak resident memory (VmHWM) and its resident memory with the file open, in bytes. */
   peakRss: number;
   rssOpen: number;
+  /** A one-line edit in the middle of the file, then its diagnostics: the longest block from the didChange on (ms). */
+  editMaxBlockMs: number;
+  editToDiagnosticsMs: number;
   /** How the server ended, when it did not survive the file. */
   crashed?: string;
 }
@@ -84,10 +87,15 @@ export async function mainThreadBlocks(server: string, dir: string, inputs: { na
       const p = await c.waitFor(uri, { version: 1, timeoutMs: 900_000 });
       const h = await readProbe(c.pid, out);
       const m = c.memory();
-      results.push({ name: input.name, bytes: input.text.length, openToDiagnosticsMs: p.at - t0, maxBlockMs: Math.max(received.max, h.max), receiveMaxBlockMs: received.max, p99Ms: h.p99, peakRss: m.hwm, rssOpen: m.rss });
+      // A comment line inserted in the middle: the edit is applied to the server's copy and the file analyzed again.
+      const middle = input.text.slice(0, input.text.length >> 1).split('\n').length - 1;
+      const edit = c.change(uri, { start: { line: middle, character: 0 }, end: { line: middle, character: 0 } }, '# edited\n');
+      const e = await c.waitFor(uri, { version: edit.version, timeoutMs: 900_000 });
+      const he = await readProbe(c.pid, out);
+      results.push({ name: input.name, bytes: input.text.length, openToDiagnosticsMs: p.at - t0, maxBlockMs: Math.max(received.max, h.max), receiveMaxBlockMs: received.max, p99Ms: h.p99, peakRss: Math.max(m.hwm, c.memory().hwm), rssOpen: m.rss, editMaxBlockMs: he.max, editToDiagnosticsMs: e.at - edit.at });
     } catch (e) {
       // A server that does not survive a file is a result too (the next file gets a fresh server).
-      results.push({ name: input.name, bytes: input.text.length, openToDiagnosticsMs: NaN, maxBlockMs: NaN, receiveMaxBlockMs: NaN, p99Ms: NaN, peakRss: peak, rssOpen: NaN, crashed: (e as Error).message.slice(0, 200) });
+      results.push({ name: input.name, bytes: input.text.length, openToDiagnosticsMs: NaN, maxBlockMs: NaN, receiveMaxBlockMs: NaN, p99Ms: NaN, peakRss: peak, rssOpen: NaN, editMaxBlockMs: NaN, editToDiagnosticsMs: NaN, crashed: (e as Error).message.slice(0, 200) });
     } finally {
       clearInterval(watch);
       await c.stop();
