@@ -41,9 +41,12 @@ export interface KubeIpGuardApi {
 export async function activate(context: vscode.ExtensionContext): Promise<KubeIpGuardApi> {
   const output = vscode.window.createOutputChannel('Kube IP Guard');
   const serverModule = context.asAbsolutePath('server/out/server.js');
+  // A named pipe, not Node's IPC channel: the server then reads VS Code's messages through its own framing guard, and
+  // parses one of 1 MB or more (opening a large file) in a worker, where Node would parse every IPC message on the
+  // server's main thread.
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+    run: { module: serverModule, transport: TransportKind.pipe },
+    debug: { module: serverModule, transport: TransportKind.pipe, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
   };
   const initializationOptions: InitializationOptions = {
     trusted: vscode.workspace.isTrusted,

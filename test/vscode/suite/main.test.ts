@@ -1,6 +1,7 @@
 // The extension in the real extension host, on a scratch copy of examples/seed-cluster, through the public vscode API.
 // Tests run in order and share the workspace; the one that edits deployment.yaml (the quick fix) runs last.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FactsRequest } from '../../../server/src/protocol';
@@ -52,6 +53,24 @@ describe('Kube IP Guard in the extension host (seed workspace)', () => {
     api = await activeApi();
     assert.ok(api && typeof api.statusText === 'function', 'activate() did not return the API object');
     assert.ok(api.client, 'the language client is missing');
+  });
+
+  it('starts its server with a named pipe, not the IPC channel Node parses on the main thread', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const server = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'server', 'out', 'server.js');
+    const ours = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((pid) => {
+      try {
+        const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return args.includes(server) ? [args] : [];
+      } catch {
+        return [];
+      }
+    });
+    assert.ok(ours.length > 0, `no process runs ${server}`);
+    for (const args of ours) {
+      assert.ok(args.some((a) => a.startsWith('--pipe=')), args.join(' '));
+      assert.ok(!args.includes('--node-ipc'), args.join(' '));
+    }
   });
 
   it(`reports ${RULE} as an error on line 29 of deployment.yaml`, async () => {
