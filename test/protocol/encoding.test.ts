@@ -1,6 +1,7 @@
 // Position encodings: the server takes the first of the client's `general.positionEncodings` it supports and counts
 // every position in it, both ways (diagnostics, related locations, hovers, code-action edits, incremental changes),
-// on lines with CJK text, emoji (surrogate pairs) and combining marks before the address, in block and flow style.
+// on lines with CJK text, emoji (surrogate pairs) and combining marks before the address, in block and flow style;
+// in a small document and in one over 1 MB (kept in chunks by the server, analyzed in its worker).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { COC, EGLOT, LSP_MODE, NEOVIM_010, VIM_LSP, type ClientProfile } from '.
 import { fileUri, LspTestClient, sliceIn, unitsIn, type Encoding } from './lspClient';
 
 const E_ACUTE = 'e\u0301'; // e + COMBINING ACUTE ACCENT
-const TEXT = [
+const SMALL = [
   'apiVersion: v1',
   'kind: Service',
   'metadata:',
@@ -38,9 +39,15 @@ const cases: [ClientProfile, Encoding][] = [
   [VIM_LSP, 'utf-16'], // announces no encodings: UTF-16, LSP's default
 ];
 
+/**
+ * Clean Services after it, to over 1 MB: the server keeps the document in chunks (LargeTextDocument) and analyzes it
+ * in the worker, and the same positions, hovers, fixes and incremental changes hold.
+ */
+const PADDING = Array.from({ length: 14_000 }, (_, k) => `---\napiVersion: v1\nkind: Service\nmetadata: {name: pad-${k}}\nspec: {ports: [{port: 80}]}\n`).join('');
+
 describe('position encodings', () => {
-  for (const [profile, encoding] of cases) {
-    test(`${profile.name}: ${encoding}`, async () => {
+  for (const [size, TEXT] of [['', SMALL], [', a document over 1 MB', SMALL + PADDING]] as const) for (const [profile, encoding] of cases) {
+    test(`${profile.name}: ${encoding}${size}`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'kig-enc-'));
       copyFileSync(resolve('examples/seed-cluster/.kube-ip-guard.yaml'), join(dir, '.kube-ip-guard.yaml'));
       const client = await LspTestClient.start({ rootDir: dir, profile, settings: { cluster: { mode: 'off' } } });
