@@ -108,9 +108,18 @@ export function skippedForSize(length: number, maxLength: number, facts: Cluster
   const message = `Kube IP Guard skipped this file: it is ${(length / 1048576).toFixed(1)} MB, over the limit of ${(maxLength / 1048576).toFixed(0)} MB (setting kubeIpGuard.maxFileSizeMB, CLI --max-file-size).`;
   const span = { start: 0, end: 0 };
   const model: ManifestModel = { objects: [], syntax: [], limits: [{ message, span }], parsedDocuments: 0, skippedDocuments: 0 };
-  const severity = facts.rules['analysis-limit'] ?? META_RULES['analysis-limit'].severity;
-  const findings: Finding[] = severity === 'off' ? [] : [{ rule: 'analysis-limit', severity, message, span, related: [], data: { rule: 'analysis-limit', fixes: [] } }];
-  return { findings, model, suppressed: 0, facts };
+  return { findings: problemFindings(model, facts), model, suppressed: 0, facts };
+}
+
+/** The findings of a model's own problems (YAML syntax, analysis limits) at their rules' severities; none when off. */
+function problemFindings(model: ManifestModel, facts: ClusterFacts): Finding[] {
+  const out: Finding[] = [];
+  for (const [rule, problems] of [['yaml-syntax', model.syntax], ['analysis-limit', model.limits]] as const) {
+    const severity = facts.rules[rule] ?? META_RULES[rule].severity;
+    if (severity === 'off') continue;
+    for (const p of problems) out.push({ rule, severity, message: p.message, span: p.span, related: [], data: { rule, fixes: [] } });
+  }
+  return out;
 }
 
 /** The other files' Services of `options`, as one lookup. */
@@ -297,11 +306,7 @@ export class ModelChecker {
   *steps(): Generator<void, Analysis, void> {
     const { facts, model } = this;
     const ctx = yield* this.prepare();
-    for (const [rule, problems] of [['yaml-syntax', model.syntax], ['analysis-limit', model.limits]] as const) {
-      const severity = facts.rules[rule] ?? META_RULES[rule].severity;
-      if (severity === 'off') continue;
-      for (const p of problems) this.push({ rule, severity, message: p.message, span: p.span, related: [], data: { rule, fixes: [] } });
-    }
+    for (const f of problemFindings(model, facts)) this.push(f);
     let checked = 0;
     for (const obj of model.objects) {
       if (++checked % OBJECTS_PER_STEP === 0) yield;

@@ -291,11 +291,15 @@ export class LargeTextDocument implements TextDocument {
   }
 }
 
-/** For `TextDocuments`: large texts as a LargeTextDocument, the rest as the library's TextDocument. */
+/** Large texts as a LargeTextDocument (not indexed until asked), the rest as the library's TextDocument. */
+function documentOf(uri: string, languageId: string, version: number, content: string): TextDocument {
+  return content.length < LARGE_DOCUMENT_FROM ? TextDocument.create(uri, languageId, version, content) : new LargeTextDocument(uri, languageId, version, content);
+}
+
+/** For `TextDocuments`: `documentOf`, a large one indexed in the background (an edit rarely waits for it). */
 export function createDocument(uri: string, languageId: string, version: number, content: string): TextDocument {
-  if (content.length < LARGE_DOCUMENT_FROM) return TextDocument.create(uri, languageId, version, content);
-  const doc = new LargeTextDocument(uri, languageId, version, content);
-  doc.indexInBackground();
+  const doc = documentOf(uri, languageId, version, content);
+  if (doc instanceof LargeTextDocument) doc.indexInBackground();
   return doc;
 }
 
@@ -313,8 +317,7 @@ export function updateDocument(doc: TextDocument, changes: TextDocumentContentCh
  * same chunks, nothing joined or indexed until asked.
  */
 export function documentOfPieces(uri: string, version: number, pieces: readonly string[]): TextDocument {
-  if (pieces.length > 1) return LargeTextDocument.ofChunks(uri, 'yaml', version, pieces);
-  return pieces[0].length < LARGE_DOCUMENT_FROM ? TextDocument.create(uri, 'yaml', version, pieces[0]) : new LargeTextDocument(uri, 'yaml', version, pieces[0]);
+  return pieces.length > 1 ? LargeTextDocument.ofChunks(uri, 'yaml', version, pieces) : documentOf(uri, 'yaml', version, pieces[0]);
 }
 
 /** A document's text as pieces (a large one's chunks, never joined). */
