@@ -145,7 +145,8 @@ export class ReaderPool {
     const w = new Worker(join(__dirname, 'readWorker.js'), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     w.unref();
     const watch = setInterval(() => {
-      if (process.memoryUsage.rss() - before <= WATCH_GROWTH_MB * 1048576) return;
+      // Only while the worker has work: an idle worker allocates nothing, and the server need not read its memory.
+      if (this.pending.size === 0 || process.memoryUsage.rss() - before <= WATCH_GROWTH_MB * 1048576) return;
       clearInterval(watch);
       this.log(`Kube IP Guard: the analysis worker was stopped before its heap limit (${WORKER_HEAP_MB} MB): the server grew by more than ${Math.round(WATCH_GROWTH_MB)} MB since it started.`);
       fail(Object.assign(new Error(`the server grew by more than ${Math.round(WATCH_GROWTH_MB)} MB`), { code: 'ERR_WORKER_OUT_OF_MEMORY' }));
