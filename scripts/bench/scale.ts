@@ -92,7 +92,7 @@ export async function mainThreadBlocks(server: string, dir: string, inputs: { na
       const edit = c.change(uri, { start: { line: middle, character: 0 }, end: { line: middle, character: 0 } }, '# edited\n');
       const e = await c.waitFor(uri, { version: edit.version, timeoutMs: 900_000 });
       const he = await readProbe(c.pid, out);
-      results.push({ name: input.name, bytes: input.text.length, openToDiagnosticsMs: p.at - t0, maxBlockMs: Math.max(received.max, h.max), receiveMaxBlockMs: received.max, p99Ms: h.p99, peakRss: Math.max(m.hwm, c.memory().hwm), rssOpen: m.rss, editMaxBlockMs: he.max, editToDiagnosticsMs: e.at - edit.at });
+      results.push({ name: input.name, bytes: input.text.length, openToDiagnosticsMs: p.at - t0, maxBlockMs: Math.max(received.max, h.max), receiveMaxBlockMs: received.max, p99Ms: h.p99, peakRss: c.memory().hwm, rssOpen: m.rss, editMaxBlockMs: he.max, editToDiagnosticsMs: e.at - edit.at });
     } catch (e) {
       // A server that does not survive a file is a result too (the next file gets a fresh server).
       results.push({ name: input.name, bytes: input.text.length, openToDiagnosticsMs: NaN, maxBlockMs: NaN, receiveMaxBlockMs: NaN, p99Ms: NaN, peakRss: peak, rssOpen: NaN, editMaxBlockMs: NaN, editToDiagnosticsMs: NaN, crashed: (e as Error).message.slice(0, 200) });
